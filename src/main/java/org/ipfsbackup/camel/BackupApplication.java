@@ -1,0 +1,199 @@
+package org.ipfsbackup.camel;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+import org.ipfsbackup.archive.TarGzArchiver;
+import org.ipfsbackup.config.AppConfig;
+import org.ipfsbackup.config.PropertySource;
+import org.ipfsbackup.config.Secrets;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.dump.DumpEngine;
+import org.ipfsbackup.dump.DumpEngines;
+import org.ipfsbackup.ipfs.ClusterClient;
+import org.ipfsbackup.job.WorkDirectories;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts Camel (camel-main) with the pipeline loaded from {@code routes/*.camel.yaml}, after reading and checking
+ * every setting: a missing or weak key, a bad cron or a malformed URL stops start-up before any route runs.
+ */
+public final class BackupApplication implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupApplication.class);
+
+    /**
+     * @param configFile application.properties to use, or null for the one on the classpath
+     * @param routesDir directory of the {@code *.camel.yaml} routes (operators edit these), or null for the packaged copy
+     * @param overrides properties that win over the file (tests, CLI)
+     * @param env where secrets are read from (the process environment in production)
+     * @param schedules start the quartz triggers (false for one-shot commands)
+     */
+    public record Options(Path configFile, Path routesDir, Map<String, String> overrides, Map<String, String> env,
+                          boolean schedules) {
+    }
+
+    /** What one backup run produced: the recorded entry, or the failure in words. */
+    public record Outcome(ManifestEntry entry, String manifestCid, String failure, String failedStep) {
+        public boolean succeeded() {
+            return failure == null && entry != null;
+        }
+    }
+
+    private final Main main;
+    private AppConfig config;
+    private MongoClient manifestMongo;
+
+    private BackupApplication(Main main) {
+        this.main = main;
+    }
+
+    public static BackupApplication start(Options o) throws Exception {
+        Main main = new Main();
+        BackupApplication app = new BackupApplication(main);
+        if (o.configFile() != null) {
+            if (!Files.isRegularFile(o.configFile())) {
+                throw new org.ipfsbackup.config.ConfigException("configuration file " + o.configFile() + " does not exist");
+            }
+            main.setDefaultPropertyPlaceholderLocation("file:" + o.configFile().toAbsolutePath());
+        } else {
+            main.setDefaultPropertyPlaceholderLocation("classpath:application.properties");
+        }
+        String routes = o.routesDir() != null ? "file:" + o.routesDir().toAbsolutePath() + "/*.camel.yaml" : "classpath:routes/*.camel.yaml";
+        if (o.routesDir() != null && !Files.isDirectory(o.routesDir())) {
+            throw new org.ipfsbackup.config.ConfigException("routes directory " + o.routesDir() + " (BACKUP_ROUTES_DIR) does not exist");
+        }
+        main.configure().withRoutesIncludePattern(routes);
+        Map<String, String> overrides = new LinkedHashMap<>(o.overrides());
+        overrides.putIfAbsent("backup.schedule.enabled", Boolean.toString(o.schedules()));
+        overrides.forEach(main::addOverrideProperty);
+        Secrets secrets = new Secrets(o.env());
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport m) {
+                app.wire(m.getCamelContext(), secrets);
+            }
+        });
+        try {
+            main.start();
+        } catch (Exception e) {
+            app.close();
+            throw unwrapConfig(e);
+        }
+        if (main.getCamelContext() == null || !main.getCamelContext().isStarted()) {
+            app.close();
+            throw new IllegalStateException("Camel did not start; see the log above");
+        }
+        return app;
+    }
+
+    private static Exception unwrapConfig(Exception e) {
+        Throwable c = e;
+        while (c != null) {
+            if (c instanceof org.ipfsbackup.config.ConfigException ce) {
+                return ce;
+            }
+            if (c instanceof IllegalArgumentException iae && iae.getMessage() != null
+                    && (iae.getMessage().contains("BACKUP_ENCRYPTION_KEY") || iae.getMessage().contains("ENCRYPTION_KEY_DERIVATION_ITERATIONS"))) {
+                return new org.ipfsbackup.config.ConfigException(iae.getMessage(), iae);
+            }
+            c = c.getCause();
+        }
+        return e;
+    }
+
+    /** Reads the settings through Camel's properties (so {{env:...}} works), checks them, binds the step beans. */
+    private void wire(CamelContext ctx, Secrets secrets) {
+        PropertiesComponent pc = ctx.getPropertiesComponent();
+        PropertySource props = key -> pc.resolveProperty(key);
+        AppConfig cfg = AppConfig.load(props, secrets);
+        this.config = cfg;
+        // values the routes use that are derived from the settings (checked cron, the /add URL of each node)
+        pc.addOverrideProperty("backup.full.cron", cfg.fullCron().replace(' ', '+'));
+        pc.addOverrideProperty("backup.incremental.cron", cfg.incrementalCron().replace(' ', '+'));
+        pc.addOverrideProperty("ipfs.cluster.add-url-1", cfg.ipfs().clusterNodes().get(0) + "/add");
+        pc.addOverrideProperty("ipfs.cluster.add-url-2",
+                cfg.ipfs().clusterNodes().get(cfg.ipfs().clusterNodes().size() > 1 ? 1 : 0) + "/add");
+
+        Clock clock = Clock.systemUTC();
+        WorkDirectories workDirs = new WorkDirectories(cfg.workDir());
+        BackupCipher cipher = new BackupCipher(cfg.key(), cfg.kdfIterations());
+        DumpEngine engine = DumpEngines.create(cfg.dump());
+        ClusterClient cluster = new ClusterClient(cfg.ipfs());
+        manifestMongo = MongoClients.create(cfg.mongoUri());
+
+        Registry r = ctx.getRegistry();
+        r.bind("manifestMongo", manifestMongo);
+        r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
+        JobBinding jobs = new JobBinding(workDirs, clock);
+        r.bind("jobBinding", jobs);
+        r.bind("dumpBinding", new DumpBinding(engine));
+        r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(cfg.gzipLevel())));
+        r.bind("cryptoBinding", new CryptoBinding(cipher));
+        r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
+        r.bind("manifestBinding", new ManifestBinding(cipher, cfg.key(), clock));
+        jobs.removeLeftovers();
+        LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public AppConfig config() {
+        return config;
+    }
+
+    /** Runs one backup through the same routes the schedule uses ({@code direct:backup-full}). */
+    public Outcome runBackup(String type) {
+        if (!"full".equals(type)) {
+            throw new IllegalArgumentException("unknown backup type: " + type);
+        }
+        Exchange ex = context().createProducerTemplate().send("direct:backup-" + type, e -> e.setPattern(ExchangePattern.InOut));
+        var m = ex.getMessage();
+        String failure = m.getHeader(BackupHeaders.FAILURE, String.class);
+        if (failure == null && ex.getException() != null) {
+            failure = JobBinding.describe(ex.getException());
+        }
+        return new Outcome(m.getHeader(BackupHeaders.ENTRY, ManifestEntry.class), m.getHeader(BackupHeaders.MANIFEST_CID, String.class),
+                failure, m.getHeader(BackupHeaders.FAILED_STEP, String.class));
+    }
+
+    /** Blocks until the JVM is asked to stop (SIGTERM/SIGINT). */
+    public void awaitShutdown() throws InterruptedException {
+        java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            close();
+            latch.countDown();
+        }, "ipfs-backup-shutdown"));
+        latch.await();
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            if (main.isStarted() || main.isStarting()) {
+                main.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("error while stopping: {}", e.toString());
+        }
+        if (manifestMongo != null) {
+            manifestMongo.close();
+            manifestMongo = null;
+        }
+    }
+}

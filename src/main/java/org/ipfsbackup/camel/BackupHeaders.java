@@ -1,0 +1,44 @@
+package org.ipfsbackup.camel;
+
+/**
+ * Message headers that carry a backup between the step routes: names, paths, sizes, hashes and CIDs, never the
+ * payload itself (that stays in files under the job's work directory).
+ */
+public final class BackupHeaders {
+    /** {@code full} or {@code incremental}. */
+    public static final String TYPE = "IpfsBackupType";
+    /** File name of the encrypted backup, e.g. full_backup_2026-11-27_020000.tar.gz.enc. */
+    public static final String NAME = "IpfsBackupName";
+    public static final String STARTED = "IpfsBackupStarted";
+    /** The job's private temp directory; removed after success and failure. */
+    public static final String WORK_DIR = "IpfsBackupWorkDir";
+    public static final String DUMP_DIR = "IpfsBackupDumpDir";
+    /** The {@link org.ipfsbackup.dump.DumpResult} of the dump step. */
+    public static final String DUMP_RESULT = "IpfsBackupDumpResult";
+    public static final String ARCHIVE_FILE = "IpfsBackupArchiveFile";
+    public static final String ARCHIVE_RESULT = "IpfsBackupArchiveResult";
+    public static final String ENCRYPTED_FILE = "IpfsBackupEncryptedFile";
+    public static final String SIZE = "IpfsBackupSize";
+    public static final String SHA256 = "IpfsBackupSha256";
+    public static final String CID = "IpfsBackupCid";
+    public static final String PEERS = "IpfsBackupPeers";
+    /** The {@link org.ipfsbackup.manifest.ManifestEntry} recorded for this backup. */
+    public static final String ENTRY = "IpfsBackupEntry";
+    public static final String MANIFEST_CID = "IpfsBackupManifestCid";
+    public static final String PREVIOUS_MANIFEST_CID = "IpfsBackupPreviousManifestCid";
+    /** Set by the dead-letter route: what failed, in words fit for an operator (no secrets). */
+    public static final String FAILURE = "IpfsBackupFailure";
+    public static final String FAILED_STEP = "IpfsBackupFailedStep";
+
+    /** Input of {@code direct:ipfs-add}: the file to add, its name and its type (metadata). */
+    public static final String ADD_FILE = "IpfsAddFile";
+    public static final String ADD_NAME = "IpfsAddName";
+    public static final String ADD_KIND = "IpfsAddKind";
+    /** Output of {@code direct:ipfs-add} and {@code direct:ipfs-pin-verify}. */
+    public static final String ADD_CID = "IpfsAddCid";
+    public static final String ADD_ALLOCATIONS = "IpfsAddAllocations";
+    public static final String ADD_PEERS = "IpfsAddPeers";
+
+    private BackupHeaders() {
+    }
+}

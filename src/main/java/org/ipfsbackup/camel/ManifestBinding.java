@@ -1,0 +1,110 @@
+package org.ipfsbackup.camel;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.bson.Document;
+import org.ipfsbackup.archive.ArchiveResult;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.crypto.EncryptionKey;
+import org.ipfsbackup.dump.DumpResult;
+import org.ipfsbackup.job.BackupNames;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the record step. The documents are written by camel-mongodb in {@code backup-record.camel.yaml} and
+ * {@code manifest-publish.camel.yaml}; this class builds them, and writes the encrypted manifest file.
+ */
+public class ManifestBinding {
+    private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.record");
+    public static final String HEAD_ID = "head";
+    private final BackupCipher cipher;
+    private final EncryptionKey key;
+    private final Clock clock;
+
+    public ManifestBinding(BackupCipher cipher, EncryptionKey key, Clock clock) {
+        this.cipher = cipher;
+        this.key = key;
+        this.clock = clock;
+    }
+
+    /** Body becomes the backup's manifest document; the {@link ManifestEntry} is kept in {@link BackupHeaders#ENTRY}. */
+    @SuppressWarnings("unchecked")
+    public void entryDocument(Exchange exchange) {
+        Message m = exchange.getMessage();
+        DumpResult dump = m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class);
+        ArchiveResult archive = m.getHeader(BackupHeaders.ARCHIVE_RESULT, ArchiveResult.class);
+        Instant started = m.getHeader(BackupHeaders.STARTED, Instant.class);
+        ManifestEntry e = new ManifestEntry(m.getHeader(BackupHeaders.TYPE, String.class), m.getHeader(BackupHeaders.ADD_CID, String.class),
+                started, m.getHeader(BackupHeaders.SIZE, Long.class), true, dump.databases(), dump.mongodbVersion(),
+                dump.replicaSet(), m.getHeader(BackupHeaders.SHA256, String.class), m.getHeader(BackupHeaders.NAME, String.class),
+                Duration.between(started, clock.instant()).toMillis(), (List<String>) m.getHeader(BackupHeaders.ADD_PEERS, List.class),
+                ManifestEntry.COMPLETE, dump.engine(), "gzip", key.keyId(), dump.collections(), dump.documents(),
+                archive == null ? null : archive.contentBytes(),
+                dump.oplogStart() == null ? null : dump.oplogStart().toString(),
+                dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
+                dump.oplogEnd() == null ? null : dump.oplogOperations(), null, null, null);
+        m.setHeader(BackupHeaders.CID, e.cid());
+        m.setHeader(BackupHeaders.PEERS, e.peers());
+        m.setHeader(BackupHeaders.ENTRY, e);
+        m.setBody(e.toDocument());
+    }
+
+    /** Body: the head document (or nothing, before the first manifest); remembers its CID as the previous manifest. */
+    public void rememberPreviousManifest(Exchange exchange) {
+        Document head = exchange.getMessage().getBody(Document.class);
+        exchange.getMessage().setHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, head == null ? null : head.getString("cid"));
+        exchange.getMessage().setBody(null); // the next findAll takes its body as the query
+    }
+
+    /**
+     * Body: every manifest document (from camel-mongodb findAll). Writes the manifest JSON, encrypted, into the
+     * job's work directory and asks {@code direct:ipfs-add} to upload it.
+     */
+    @SuppressWarnings("unchecked")
+    public void writeManifest(Exchange exchange) throws Exception {
+        Message m = exchange.getMessage();
+        List<Document> docs = m.getBody(List.class);
+        List<ManifestEntry> entries = new ArrayList<>();
+        for (Document d : docs) {
+            entries.add(ManifestEntry.fromDocument(d));
+        }
+        Instant now = clock.instant();
+        ManifestFile file = ManifestFile.of(entries, m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class), now);
+        Path dir = Path.of(m.getHeader(BackupHeaders.WORK_DIR, String.class));
+        String name = BackupNames.manifestFile(now);
+        Path target = dir.resolve(name);
+        try (OutputStream out = cipher.encryptingStream(Files.newOutputStream(target))) {
+            file.write(out);
+        }
+        m.setHeader(BackupHeaders.ADD_FILE, target.toString());
+        m.setHeader(BackupHeaders.ADD_NAME, name);
+        m.setHeader(BackupHeaders.ADD_KIND, "manifest");
+        m.setBody(null);
+        LOG.info("backup={} step=manifest entries={} previousManifest={}", m.getHeader(BackupHeaders.NAME), entries.size(),
+                file.previousManifest());
+    }
+
+    /** Body becomes the head document pointing at the manifest just uploaded. */
+    public void headDocument(Exchange exchange) {
+        Message m = exchange.getMessage();
+        String cid = m.getHeader(BackupHeaders.ADD_CID, String.class);
+        m.setHeader(BackupHeaders.MANIFEST_CID, cid);
+        m.setBody(new Document("_id", HEAD_ID).append("cid", cid)
+                .append("previous", m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class))
+                .append("updatedAt", Date.from(clock.instant())).append("keyId", key.keyId()));
+        LOG.info("backup={} step=record cid={} manifestCid={}", m.getHeader(BackupHeaders.NAME),
+                m.getHeader(BackupHeaders.CID), cid);
+    }
+}

@@ -1,0 +1,57 @@
+package org.ipfsbackup.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ipfsbackup.camel.BackupApplication;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "backup", description = "Run one backup now, through the same routes as the schedule, and print its manifest entry.")
+class BackupCommand implements Callable<Integer> {
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    @Mixin
+    ConfigOptions options;
+
+    @Parameters(index = "0", description = "backup type: full", paramLabel = "TYPE")
+    String type;
+
+    @Option(names = "--json", description = "print the manifest entry as one line of JSON")
+    boolean json;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!"full".equals(type)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown backup type '" + type + "': use full");
+        }
+        try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(options.configFile(),
+                options.routesDir(), Map.of(), options.env(), false))) {
+            BackupApplication.Outcome o = app.runBackup(type);
+            if (!o.succeeded()) {
+                spec.commandLine().getErr().println("backup failed in step " + o.failedStep() + ": " + o.failure());
+                return 1;
+            }
+            if (json) {
+                Map<String, Object> out = new LinkedHashMap<>(JSON.convertValue(o.entry(), Map.class));
+                out.put("manifestCid", o.manifestCid());
+                spec.commandLine().getOut().println(JSON.writeValueAsString(out));
+            } else {
+                var e = o.entry();
+                spec.commandLine().getOut().printf("%s backup %s%n  cid       %s%n  bytes     %d%n  sha256    %s%n  peers     %s%n  databases %s%n  manifest  %s%n",
+                        e.type(), e.fileName(), e.cid(), e.size(), e.sha256(), e.peers(), e.databases(), o.manifestCid());
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.ipfsbackup.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.ipfsbackup.config.ConfigException;
+import org.ipfsbackup.config.PropertySource;
+import picocli.CommandLine.Option;
+
+/** Where the configuration and routes come from; shared by every command. */
+public class ConfigOptions {
+    @Option(names = "--config", description = "application.properties to use (default: $BACKUP_CONFIG, ./application.properties, or the packaged one)")
+    Path config;
+
+    @Option(names = "--routes", description = "directory of *.camel.yaml routes (default: $BACKUP_ROUTES_DIR, ./routes, or the packaged ones)")
+    Path routes;
+
+    Map<String, String> env() {
+        return System.getenv();
+    }
+
+    Path configFile() {
+        if (config != null) {
+            return config;
+        }
+        String e = System.getenv("BACKUP_CONFIG");
+        if (e != null && !e.isBlank()) {
+            return Path.of(e);
+        }
+        Path local = Path.of("application.properties");
+        return Files.isRegularFile(local) ? local : null;
+    }
+
+    Path routesDir() {
+        if (routes != null) {
+            return routes;
+        }
+        String e = System.getenv("BACKUP_ROUTES_DIR");
+        if (e != null && !e.isBlank()) {
+            return Path.of(e);
+        }
+        Path local = Path.of("routes");
+        return Files.isDirectory(local) ? local : null;
+    }
+
+    /** The settings with Camel's placeholder rules ({{env:NAME:default}}), without starting any route. */
+    PropertySource properties() {
+        Path file = configFile();
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new ConfigException("configuration file " + file + " does not exist");
+        }
+        DefaultCamelContext ctx = new DefaultCamelContext(false);
+        PropertiesComponent pc = ctx.getPropertiesComponent();
+        pc.setLocation(file != null ? "file:" + file.toAbsolutePath() : "classpath:application.properties");
+        return key -> {
+            try {
+                return pc.resolveProperty(key);
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        };
+    }
+}

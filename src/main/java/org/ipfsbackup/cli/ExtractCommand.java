@@ -1,0 +1,34 @@
+package org.ipfsbackup.cli;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.ipfsbackup.archive.ExtractLimits;
+import org.ipfsbackup.archive.ExtractResult;
+import org.ipfsbackup.archive.TarGzExtractor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "extract", description = "Extract a decrypted .tar.gz into a new directory, refusing unsafe entries.")
+class ExtractCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IN")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR")
+    Path output;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        try (InputStream in = Files.newInputStream(input)) {
+            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults()).extract(in, output);
+            spec.commandLine().getErr().printf("extracted %s -> %s: %d files, %d bytes%n", input, output, r.files(), r.bytes());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,38 @@
+package org.ipfsbackup.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ipfs-backup} command line: the service ({@code run}), one-shot backups, and the recovery tools. */
+@Command(name = "ipfs-backup", mixinStandardHelpOptions = true, version = "ipfs-backup 0.1.0",
+        description = "Encrypted MongoDB backups to a private IPFS Cluster (Apache Camel).",
+        subcommands = {RunCommand.class, BackupCommand.class, DownloadCommand.class, DecryptCommand.class,
+                ExtractCommand.class, RestoreDumpCommand.class, CompareCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("error: " + org.ipfsbackup.config.Masking.maskUri(messageOf(ex)));
+            return ex instanceof org.ipfsbackup.config.ConfigException ? 3 : 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String messageOf(Throwable ex) {
+        StringBuilder sb = new StringBuilder();
+        Throwable c = ex;
+        while (c != null && sb.length() < 2000) {
+            String m = c.getMessage();
+            if (m != null && sb.indexOf(m) < 0) {
+                sb.append(sb.length() == 0 ? "" : ": ").append(m);
+            }
+            c = c.getCause() == c ? null : c.getCause();
+        }
+        return sb.length() == 0 ? ex.getClass().getSimpleName() : sb.toString();
+    }
+}

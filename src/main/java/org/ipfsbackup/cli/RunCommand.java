@@ -1,0 +1,21 @@
+package org.ipfsbackup.cli;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ipfsbackup.camel.BackupApplication;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "run", description = "Run the service: scheduled full backups, until stopped.")
+class RunCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        BackupApplication app = BackupApplication.start(new BackupApplication.Options(options.configFile(), options.routesDir(),
+                Map.of(), options.env(), true));
+        app.awaitShutdown();
+        return 0;
+    }
+}

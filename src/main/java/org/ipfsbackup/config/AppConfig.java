@@ -1,0 +1,98 @@
+package org.ipfsbackup.config;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.crypto.EncryptionKey;
+import org.ipfsbackup.dump.DumpSettings;
+
+/**
+ * Every setting of the application, read and validated in one place at start-up. Each failure names the
+ * setting, so a bad deployment stops before it does anything (fail closed: without a strong key nothing runs).
+ */
+public record AppConfig(Path workDir, String fullCron, String incrementalCron, String mongoUri, DumpSettings dump,
+                        int gzipLevel, EncryptionKey key, int kdfIterations, IpfsSettings ipfs,
+                        String manifestDatabase, String manifestCollection, String manifestStateCollection) {
+
+    public static AppConfig load(PropertySource p, Secrets secrets) {
+        Path workDir = Path.of(p.getOrDefault("backup.work-dir", System.getProperty("java.io.tmpdir") + "/ipfs-backup"));
+        String fullCron = CronTranslator.toQuartz("FULL_BACKUP_SCHEDULE (backup.full.schedule)",
+                p.getOrDefault("backup.full.schedule", "0 2 * * 0"));
+        String incCron = CronTranslator.toQuartz("INCREMENTAL_BACKUP_SCHEDULE (backup.incremental.schedule)",
+                p.getOrDefault("backup.incremental.schedule", "0 2 * * *"));
+
+        String mongoUri = p.require("mongodb.uri");
+        if (!(mongoUri.startsWith("mongodb://") || mongoUri.startsWith("mongodb+srv://"))) {
+            throw new ConfigException("MONGODB_URI (mongodb.uri) must start with mongodb:// or mongodb+srv://, got '"
+                    + Masking.maskUri(mongoUri) + "'");
+        }
+        String manifestDb = p.getOrDefault("manifest.database", "ipfs_backup");
+        List<String> exclude = new ArrayList<>(list(p.getOrDefault("dump.exclude-databases", "admin,local,config")));
+        if (!exclude.contains(manifestDb)) {
+            exclude.add(manifestDb); // the manifest describes backups; it is not backed up as data
+        }
+        DumpSettings dump = new DumpSettings(mongoUri, p.getOrDefault("dump.engine", "auto"),
+                list(p.getOrDefault("dump.include-databases", "")), exclude,
+                p.getOrDefault("dump.read-preference", "secondary"),
+                Durations.parse("DUMP_TIMEOUT (dump.timeout)", p.getOrDefault("dump.timeout", "6h")),
+                p.getOrDefault("dump.mongodump-path", "mongodump"), p.getBoolean("dump.oplog", true));
+
+        int gzip = p.getInt("archive.gzip-level", 6, 1, 9);
+
+        int iterations = p.getInt("crypto.kdf.iterations", BackupCipher.DEFAULT_KDF_ITERATIONS, 1, Integer.MAX_VALUE);
+        String secret = secrets.require("BACKUP_ENCRYPTION_KEY",
+                "backups are always encrypted and nothing is uploaded without a key");
+        EncryptionKey key = EncryptionKey.fromSecret(secret, p.getOrDefault("crypto.key-id", "k1"));
+        // constructing a cipher validates the iteration count with a message naming ENCRYPTION_KEY_DERIVATION_ITERATIONS
+        new BackupCipher(key, iterations);
+
+        List<java.net.URI> cluster = new ArrayList<>();
+        cluster.add(IpfsSettings.url("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
+        p.get("ipfs.cluster.node2").filter(s -> !s.isBlank())
+                .ifPresent(s -> cluster.add(IpfsSettings.url("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", s)));
+        String auth = authorization(p, secrets);
+        IpfsSettings ipfs = new IpfsSettings(cluster,
+                IpfsSettings.urls("IPFS_NODES (ipfs.nodes)", p.getOrDefault("ipfs.nodes", "")), auth,
+                p.getInt("ipfs.replication-factor", 2, 1, 10),
+                Durations.parse("IPFS_PIN_TIMEOUT (ipfs.pin.timeout)", p.getOrDefault("ipfs.pin.timeout", "30s")),
+                Durations.parse("ipfs.pin.poll-interval", p.getOrDefault("ipfs.pin.poll-interval", "500ms")),
+                Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s")));
+
+        return new AppConfig(workDir, fullCron, incCron, mongoUri, dump, gzip, key, iterations, ipfs, manifestDb,
+                p.getOrDefault("manifest.collection", "backups"), p.getOrDefault("manifest.state-collection", "manifest_state"));
+    }
+
+    private static String authorization(PropertySource p, Secrets secrets) {
+        var token = secrets.get("IPFS_CLUSTER_TOKEN");
+        var user = p.get("ipfs.cluster.username").filter(s -> !s.isBlank());
+        if (token.isPresent() && user.isPresent()) {
+            throw new ConfigException("set either IPFS_CLUSTER_TOKEN or IPFS_CLUSTER_USER/IPFS_CLUSTER_PASSWORD, not both");
+        }
+        if (token.isPresent()) {
+            return "Bearer " + token.get();
+        }
+        if (user.isPresent()) {
+            String pw = secrets.require("IPFS_CLUSTER_PASSWORD", "IPFS_CLUSTER_USER is set, so basic auth needs a password");
+            return "Basic " + Base64.getEncoder().encodeToString((user.get() + ":" + pw).getBytes(StandardCharsets.UTF_8));
+        }
+        return null;
+    }
+
+    static List<String> list(String comma) {
+        return Arrays.stream(comma.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    public Duration pinTimeout() {
+        return ipfs.pinTimeout();
+    }
+
+    @Override
+    public String toString() {
+        return "AppConfig[workDir=" + workDir + ", mongoUri=" + Masking.maskUri(mongoUri) + ", ipfs=" + ipfs + "]";
+    }
+}

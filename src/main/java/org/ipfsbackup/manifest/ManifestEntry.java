@@ -1,0 +1,108 @@
+package org.ipfsbackup.manifest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bson.Document;
+
+/**
+ * One backup as recorded in the manifest. Written only after the backup is verified pinned, so an entry with
+ * status {@code complete} always names content that existed on every allocated peer at that time.
+ *
+ * @param type {@code full} or {@code incremental}
+ * @param size bytes of the encrypted file as uploaded
+ * @param sha256 hex sha256 of the encrypted file as uploaded
+ * @param peers cluster peer ids that reported the CID pinned
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
+                            String mongodbVersion, String replicaSet, String sha256, String fileName, long durationMs,
+                            List<String> peers, String status, String engine, String compression, String keyId,
+                            Integer collections, Long documents, Long contentBytes,
+                            String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
+                            Instant deletedAt) {
+
+    public static final String COMPLETE = "complete";
+    public static final String DELETED = "deleted";
+
+    public ManifestEntry {
+        databases = databases == null ? List.of() : List.copyOf(databases);
+        peers = peers == null ? List.of() : List.copyOf(peers);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isFull() {
+        return "full".equals(type);
+    }
+
+    public Document toDocument() {
+        Document d = new Document();
+        d.put("_id", cid);
+        d.put("type", type);
+        d.put("cid", cid);
+        d.put("timestamp", Date.from(timestamp));
+        d.put("size", size);
+        d.put("encrypted", encrypted);
+        d.put("databases", databases);
+        putIf(d, "mongodbVersion", mongodbVersion);
+        putIf(d, "replicaSet", replicaSet);
+        d.put("sha256", sha256);
+        d.put("fileName", fileName);
+        d.put("durationMs", durationMs);
+        d.put("peers", peers);
+        d.put("status", status);
+        putIf(d, "engine", engine);
+        putIf(d, "compression", compression);
+        putIf(d, "keyId", keyId);
+        putIf(d, "collections", collections);
+        putIf(d, "documents", documents);
+        putIf(d, "contentBytes", contentBytes);
+        putIf(d, "oplogStart", oplogStart);
+        putIf(d, "oplogEnd", oplogEnd);
+        putIf(d, "oplogOperations", oplogOperations);
+        putIf(d, "baseBackup", baseBackup);
+        putIf(d, "previous", previous);
+        putIf(d, "deletedAt", deletedAt == null ? null : Date.from(deletedAt));
+        return d;
+    }
+
+    public static ManifestEntry fromDocument(Document d) {
+        return new ManifestEntry(d.getString("type"), d.getString("cid"), instant(d.get("timestamp")), number(d.get("size")),
+                Boolean.TRUE.equals(d.getBoolean("encrypted")), strings(d.get("databases")), d.getString("mongodbVersion"),
+                d.getString("replicaSet"), d.getString("sha256"), d.getString("fileName"), number(d.get("durationMs")),
+                strings(d.get("peers")), d.getString("status"), d.getString("engine"), d.getString("compression"),
+                d.getString("keyId"), d.get("collections") == null ? null : (int) number(d.get("collections")),
+                d.get("documents") == null ? null : number(d.get("documents")),
+                d.get("contentBytes") == null ? null : number(d.get("contentBytes")),
+                d.getString("oplogStart"), d.getString("oplogEnd"),
+                d.get("oplogOperations") == null ? null : number(d.get("oplogOperations")),
+                d.getString("baseBackup"), d.getString("previous"), d.get("deletedAt") == null ? null : instant(d.get("deletedAt")));
+    }
+
+    private static void putIf(Document d, String k, Object v) {
+        if (v != null) {
+            d.put(k, v);
+        }
+    }
+
+    private static Instant instant(Object o) {
+        if (o instanceof Date date) {
+            return date.toInstant();
+        }
+        return o == null ? null : Instant.parse(o.toString());
+    }
+
+    private static long number(Object o) {
+        return o instanceof Number n ? n.longValue() : o == null ? 0 : Long.parseLong(o.toString());
+    }
+
+    private static List<String> strings(Object o) {
+        List<String> out = new ArrayList<>();
+        if (o instanceof List<?> l) {
+            l.forEach(x -> out.add(String.valueOf(x)));
+        }
+        return out;
+    }
+}

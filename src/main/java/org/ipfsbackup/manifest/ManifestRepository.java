@@ -1,0 +1,41 @@
+package org.ipfsbackup.manifest;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bson.Document;
+
+/** Reads the manifest kept in MongoDB (the routes write it with camel-mongodb; the recovery commands read it here). */
+public class ManifestRepository {
+    private final MongoCollection<Document> backups;
+    private final MongoCollection<Document> state;
+
+    public ManifestRepository(MongoClient client, String database, String collection, String stateCollection) {
+        var db = client.getDatabase(database).withReadPreference(com.mongodb.ReadPreference.primaryPreferred());
+        this.backups = db.getCollection(collection);
+        this.state = db.getCollection(stateCollection);
+    }
+
+    public List<ManifestEntry> all() {
+        List<ManifestEntry> out = new ArrayList<>();
+        for (Document d : backups.find().sort(Sorts.ascending("timestamp"))) {
+            out.add(ManifestEntry.fromDocument(d));
+        }
+        return out;
+    }
+
+    public Optional<ManifestEntry> find(String cid) {
+        Document d = backups.find(Filters.eq("_id", cid)).first();
+        return Optional.ofNullable(d).map(ManifestEntry::fromDocument);
+    }
+
+    /** CID of the newest manifest published to IPFS, if any. */
+    public Optional<String> headManifestCid() {
+        Document d = state.find(Filters.eq("_id", "head")).first();
+        return Optional.ofNullable(d).map(x -> x.getString("cid"));
+    }
+}

@@ -1,0 +1,228 @@
+package org.ipfsbackup.camel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.bson.Document;
+import org.ipfsbackup.archive.ArchiveEntryInfo;
+import org.ipfsbackup.archive.ExtractLimits;
+import org.ipfsbackup.archive.TarGzExtractor;
+import org.ipfsbackup.config.ConfigException;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.crypto.EncryptionKey;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestFile;
+import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.testing.FakeCluster;
+import org.ipfsbackup.testing.Project;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real routes/ directory, driven end to end in one JVM: MongoDB is mongo-java-server (driver dump engine),
+ * the cluster is {@link FakeCluster}. The local-stack tests repeat this against the real programs.
+ */
+class PipelineRouteTest {
+    static final int ITERATIONS = 10_000;
+
+    MongoServer mongo;
+    String mongoUri;
+    FakeCluster cluster;
+    @TempDir
+    Path work;
+    BackupApplication app;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        mongo = new MongoServer(new MemoryBackend());
+        mongo.bind("127.0.0.1", 0);
+        mongoUri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        try (MongoClient c = MongoClients.create(mongoUri)) {
+            c.getDatabase("shop").getCollection("customers").insertMany(List.of(
+                    new Document("_id", 1).append("name", "Ada").append("tags", List.of("a", "b")),
+                    new Document("_id", 2).append("name", "Grace").append("address", new Document("city", "Arlington"))));
+            c.getDatabase("inventory").getCollection("items").insertOne(new Document("sku", "X-1").append("qty", 3));
+        }
+        cluster = new FakeCluster();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (app != null) {
+            app.close();
+        }
+        cluster.close();
+        mongo.shutdownNow();
+    }
+
+    Map<String, String> overrides(String node1, String node2) {
+        Map<String, String> m = new HashMap<>();
+        m.put("mongodb.uri", mongoUri);
+        m.put("dump.engine", "driver");
+        m.put("dump.oplog", "false");
+        m.put("ipfs.cluster.node1", node1);
+        m.put("ipfs.cluster.node2", node2);
+        m.put("ipfs.pin.timeout", "2s");
+        m.put("ipfs.pin.poll-interval", "50ms");
+        m.put("backup.work-dir", work.toString());
+        m.put("crypto.kdf.iterations", Integer.toString(ITERATIONS));
+        return m;
+    }
+
+    BackupApplication start(Map<String, String> overrides) throws Exception {
+        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), overrides,
+                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        return app;
+    }
+
+    BackupCipher cipher() {
+        return new BackupCipher(EncryptionKey.fromSecret(Project.TEST_KEY, "k1"), ITERATIONS);
+    }
+
+    @Test
+    void fullBackupIsEncryptedUploadedVerifiedAndRecorded() throws Exception {
+        start(overrides(cluster.url(), cluster.url()));
+        BackupApplication.Outcome o = app.runBackup("full");
+
+        assertThat(o.failure()).isNull();
+        ManifestEntry e = o.entry();
+        assertThat(e.type()).isEqualTo("full");
+        assertThat(e.fileName()).matches("full_backup_\\d{4}-\\d{2}-\\d{2}_\\d{6}\\.tar\\.gz\\.enc");
+        assertThat(e.databases()).containsExactlyInAnyOrder("shop", "inventory");
+        assertThat(e.peers()).containsExactly("12D3KooWA", "12D3KooWB");
+        byte[] uploaded = cluster.content.get(e.cid());
+        assertThat(uploaded).isNotNull();
+        assertThat(e.size()).isEqualTo(uploaded.length);
+        assertThat(e.sha256()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(uploaded)));
+        // what left the process is ciphertext: no gzip magic, no document content
+        assertThat(uploaded[0] == (byte) 0x1f && uploaded[1] == (byte) 0x8b).isFalse();
+        assertThat(new String(uploaded, StandardCharsets.ISO_8859_1)).doesNotContain("Grace", "customers", "ustar");
+        // and it decrypts to the tar.gz of the dump
+        try (InputStream plain = cipher().decryptingStream(new ByteArrayInputStream(uploaded))) {
+            List<ArchiveEntryInfo> entries = new TarGzExtractor(ExtractLimits.defaults()).list(plain);
+            assertThat(entries).extracting(ArchiveEntryInfo::name)
+                    .contains("shop/customers.bson", "shop/customers.metadata.json", "inventory/items.bson");
+        }
+        // the add request asked for what the issue says, and leaked no internal header
+        assertThat(cluster.requests).anySatisfy(r -> assertThat(r).startsWith("POST /add?stream-channels=false&cid-version=1")
+                .contains("replication-min=2&replication-max=2").contains("meta-type=full"));
+        assertThat(cluster.requestHeaders).allSatisfy(h -> assertThat(h.keySet()).noneMatch(k -> k.toLowerCase().startsWith("ipfs")));
+
+        try (MongoClient c = MongoClients.create(mongoUri)) {
+            ManifestRepository repo = new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state");
+            assertThat(repo.find(e.cid())).contains(e);
+            String manifestCid = repo.headManifestCid().orElseThrow();
+            assertThat(manifestCid).isEqualTo(o.manifestCid());
+            try (InputStream in = cipher().decryptingStream(new ByteArrayInputStream(cluster.content.get(manifestCid)))) {
+                ManifestFile mf = ManifestFile.read(in);
+                assertThat(mf.backups()).containsExactly(e);
+                assertThat(mf.previousManifest()).isNull();
+            }
+        }
+        assertNoTempFiles();
+
+        // a second backup links its manifest to the first
+        BackupApplication.Outcome o2 = app.runBackup("full");
+        assertThat(o2.failure()).isNull();
+        try (InputStream in = cipher().decryptingStream(new ByteArrayInputStream(cluster.content.get(o2.manifestCid())))) {
+            ManifestFile mf = ManifestFile.read(in);
+            assertThat(mf.previousManifest()).isEqualTo(o.manifestCid());
+            assertThat(mf.backups()).hasSize(2);
+        }
+    }
+
+    @Test
+    void unreachableFirstNodeFailsOverToTheSecond() throws Exception {
+        start(overrides("http://127.0.0.1:" + freePort(), cluster.url()));
+        BackupApplication.Outcome o = app.runBackup("full");
+        assertThat(o.failure()).isNull();
+        assertThat(cluster.content).containsKey(o.entry().cid());
+    }
+
+    @Test
+    void emptyAddAnswerFailsAndRecordsNothing() throws Exception {
+        cluster.mode.set(FakeCluster.Mode.EMPTY_BODY);
+        start(overrides(cluster.url(), cluster.url()));
+        BackupApplication.Outcome o = app.runBackup("full");
+        assertThat(o.succeeded()).isFalse();
+        assertThat(o.failedStep()).isEqualTo("backup-upload");
+        assertThat(o.failure()).contains("empty body");
+        assertNothingRecorded();
+        assertNoTempFiles();
+    }
+
+    @Test
+    void clusterErrorIsReportedWithItsMessage() throws Exception {
+        cluster.mode.set(FakeCluster.Mode.ERROR_500);
+        start(overrides(cluster.url(), cluster.url()));
+        BackupApplication.Outcome o = app.runBackup("full");
+        assertThat(o.succeeded()).isFalse();
+        assertThat(o.failure()).contains("HTTP 500").contains("not enough peers");
+        assertNothingRecorded();
+        assertNoTempFiles();
+    }
+
+    @Test
+    void pinNeverCompletingFailsTheBackupAndUnpinsTheUpload() throws Exception {
+        cluster.mode.set(FakeCluster.Mode.NEVER_PINNED);
+        start(overrides(cluster.url(), cluster.url()));
+        BackupApplication.Outcome o = app.runBackup("full");
+        assertThat(o.succeeded()).isFalse();
+        assertThat(o.failedStep()).isEqualTo("backup-pin-verify");
+        assertThat(o.failure()).contains("was not pinned").contains("p1=pinning");
+        assertThat(cluster.content).isEmpty();
+        assertThat(cluster.requests).anyMatch(r -> r.startsWith("DELETE /pins/"));
+        assertNothingRecorded();
+        assertNoTempFiles();
+    }
+
+    @Test
+    void badSettingsStopStartupNamingTheSetting() {
+        Map<String, String> m = overrides(cluster.url(), cluster.url());
+        m.put("backup.full.schedule", "0 25 * * 0");
+        assertThatThrownBy(() -> start(m)).isInstanceOf(ConfigException.class).hasMessageContaining("FULL_BACKUP_SCHEDULE");
+        assertThatThrownBy(() -> BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(),
+                overrides(cluster.url(), cluster.url()), Map.of(), false)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("BACKUP_ENCRYPTION_KEY");
+        assertThatThrownBy(() -> BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(),
+                overrides(cluster.url(), cluster.url()), Map.of("BACKUP_ENCRYPTION_KEY", "password"), false)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("BACKUP_ENCRYPTION_KEY");
+        assertThat(cluster.requests).isEmpty();
+    }
+
+    void assertNothingRecorded() {
+        try (MongoClient c = MongoClients.create(mongoUri)) {
+            assertThat(new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").all()).isEmpty();
+        }
+    }
+
+    void assertNoTempFiles() throws Exception {
+        try (Stream<Path> s = Files.list(work)) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.ipfsbackup.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ManifestTest {
+    static ManifestEntry entry(String type, String cid, String at, long size) {
+        return new ManifestEntry(type, cid, Instant.parse(at), size, true, List.of("shop", "inventory"), "7.0.77", "rs0",
+                "ab".repeat(32), type + "_backup_x.tar.gz.enc", 1234, List.of("12D3A", "12D3B"), ManifestEntry.COMPLETE, "driver",
+                "gzip", "k1", 5, 100L, 5000L, "1:1", "2:3", 4L, null, null, null);
+    }
+
+    @Test
+    void documentRoundTripKeepsEveryField() {
+        ManifestEntry e = entry("full", "bafy1", "2026-11-27T02:00:00.123Z", 999);
+        assertThat(ManifestEntry.fromDocument(e.toDocument())).isEqualTo(e);
+        assertThat(e.toDocument().get("_id")).isEqualTo("bafy1");
+    }
+
+    @Test
+    void manifestJsonHasTheSeedShapeAndReadsBack() throws Exception {
+        ManifestFile f = ManifestFile.of(List.of(entry("full", "bafy2", "2026-11-28T02:00:00Z", 10),
+                entry("full", "bafy1", "2026-11-27T02:00:00Z", 5)), "bafyPrev", Instant.parse("2026-11-28T02:01:00Z"));
+        String json = new String(f.toJson());
+        assertThat(json).contains("\"version\" : 1", "\"lastUpdated\" : \"2026-11-28T02:01:00Z\"", "\"backups\"", "\"statistics\"",
+                "\"previousManifest\" : \"bafyPrev\"", "\"totalSize\" : 15");
+        ManifestFile back = ManifestFile.read(new ByteArrayInputStream(f.toJson()));
+        assertThat(back).isEqualTo(f);
+        assertThat(back.backups()).extracting(ManifestEntry::cid).containsExactly("bafy1", "bafy2");
+        assertThat(back.statistics().fullBackups()).isEqualTo(2);
+        assertThat(back.statistics().oldestBackup()).isEqualTo(Instant.parse("2026-11-27T02:00:00Z"));
+    }
+}
