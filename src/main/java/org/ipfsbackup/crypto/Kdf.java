@@ -1,0 +1,51 @@
+package org.ipfsbackup.crypto;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/** Key derivation: PBKDF2 from the secret to the per-file stream key, and the key check value. */
+final class Kdf {
+
+    static final int DERIVED_KEY_BYTES = 32;
+    /** HMAC message of the key check; see FORMAT.md. */
+    static final byte[] KEY_CHECK_LABEL = "ipfs-backup key check v1".getBytes(StandardCharsets.US_ASCII);
+
+    private Kdf() {
+    }
+
+    /**
+     * PBKDF2-HMAC-SHA256 with a 32-byte output. {@code secret} must be ASCII (guaranteed by
+     * {@link EncryptionKey}), so mapping bytes to chars for the JDK API is exact.
+     */
+    static byte[] pbkdf2(byte[] secret, byte[] salt, int iterations) {
+        char[] chars = new char[secret.length];
+        for (int i = 0; i < secret.length; i++) {
+            chars[i] = (char) (secret[i] & 0x7F);
+        }
+        PBEKeySpec spec = new PBEKeySpec(chars, salt, iterations, DERIVED_KEY_BYTES * 8);
+        Arrays.fill(chars, '\0');
+        try {
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable in this JVM", e);
+        } finally {
+            spec.clearPassword();
+        }
+    }
+
+    /** HMAC-SHA256(key = derived key, message = "ipfs-backup key check v1"): tells a wrong key from bad data. */
+    static byte[] keyCheck(byte[] derivedKey) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(derivedKey, "HmacSHA256"));
+            return mac.doFinal(KEY_CHECK_LABEL);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable in this JVM", e);
+        }
+    }
+}
