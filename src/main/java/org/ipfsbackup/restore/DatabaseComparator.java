@@ -1,0 +1,334 @@
+package org.ipfsbackup.restore;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.bson.BsonDocument;
+import org.bson.BsonDouble;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
+
+import com.mongodb.client.FindIterable;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Collation;
+
+/**
+ * Proves that a restore is exact: compares the same databases on two servers.
+ *
+ * <ul>
+ *   <li>collections and views by name ({@code system.*} other than {@code system.js} is ignored), their type
+ *       and their creation options;</li>
+ *   <li>every document, as raw BSON bytes, paired by {@code _id}: both sides are streamed sorted by {@code _id}
+ *       (binary collation) and merged, so memory does not grow with the collection; a document only on one
+ *       side, or whose bytes differ (field order and numeric types included), is a difference;</li>
+ *   <li>index specs by name: key (in order), unique, sparse, partialFilterExpression, expireAfterSeconds,
+ *       collation and any other option; {@code v}, {@code ns} and the obsolete {@code background} flag are
+ *       ignored, {@code unique: false}/{@code sparse: false} count as absent, and numbers in {@code key} and
+ *       {@code expireAfterSeconds} compare by value ({@code 1} equals {@code 1.0}).</li>
+ * </ul>
+ * Differences name the namespace (and {@code _id}); the first {@value #MAX_DIFFERENCES} are listed and the
+ * rest counted in a final line.
+ */
+public final class DatabaseComparator {
+
+    public static final int MAX_DIFFERENCES = 100;
+
+    private static final Set<String> IGNORED_INDEX_FIELDS = Set.of("v", "ns", "background");
+    private static final Set<String> FALSE_MEANS_ABSENT = Set.of("unique", "sparse");
+    private static final JsonWriterSettings JSON = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+    private static final int MAX_VALUE_TEXT = 120;
+    private static final BsonString COLLECTION = new BsonString("collection");
+    private static final BsonString VIEW = new BsonString("view");
+
+    private DatabaseComparator() {
+    }
+
+    public static CompareResult compare(MongoClient source, MongoClient target, List<String> databases) {
+        return compare(source, target, databases, MAX_DIFFERENCES);
+    }
+
+    public static CompareResult compare(MongoClient source, MongoClient target, List<String> databases, int maxDifferences) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
+        Differences diffs = new Differences(maxDifferences);
+        int collections = 0;
+        long documents = 0;
+        for (String dbName : databases) {
+            MongoDatabase sourceDb = source.getDatabase(dbName);
+            MongoDatabase targetDb = target.getDatabase(dbName);
+            Map<String, BsonDocument> sourceInfo = collectionInfos(sourceDb);
+            Map<String, BsonDocument> targetInfo = collectionInfos(targetDb);
+            Set<String> names = new TreeSet<>(sourceInfo.keySet());
+            names.addAll(targetInfo.keySet());
+            for (String name : names) {
+                String ns = dbName + "." + name;
+                BsonDocument s = sourceInfo.get(name);
+                BsonDocument t = targetInfo.get(name);
+                if (t == null) {
+                    diffs.add(ns + ": missing on target");
+                    collections++;
+                    continue;
+                }
+                if (s == null) {
+                    diffs.add(ns + ": on target only (extra)");
+                    continue;
+                }
+                collections++;
+                BsonValue sourceType = s.get("type", COLLECTION);
+                BsonValue targetType = t.get("type", COLLECTION);
+                if (!sourceType.equals(targetType)) {
+                    diffs.add(ns + ": type differs: source " + text(sourceType) + ", target " + text(targetType));
+                    continue;
+                }
+                BsonDocument sourceOptions = s.getDocument("options", new BsonDocument());
+                BsonDocument targetOptions = t.getDocument("options", new BsonDocument());
+                if (!sourceOptions.equals(targetOptions)) {
+                    diffs.add(ns + ": options differ: source " + json(sourceOptions) + ", target " + json(targetOptions));
+                }
+                if (sourceType.equals(VIEW)) {
+                    continue;
+                }
+                compareIndexes(ns, sourceDb.getCollection(name, BsonDocument.class),
+                        targetDb.getCollection(name, BsonDocument.class), diffs);
+                boolean simpleCollation = !sourceOptions.containsKey("collation") && !targetOptions.containsKey("collation");
+                documents += compareDocuments(ns, sourceDb.getCollection(name, RawBsonDocument.class),
+                        targetDb.getCollection(name, RawBsonDocument.class), simpleCollation, diffs);
+            }
+        }
+        return new CompareResult(collections, documents, diffs.list());
+    }
+
+    private static Map<String, BsonDocument> collectionInfos(MongoDatabase db) {
+        Map<String, BsonDocument> result = new TreeMap<>();
+        for (BsonDocument info : db.listCollections(BsonDocument.class)) {
+            String name = info.getString("name").getValue();
+            if (!Namespaces.isSystemCollection(name)) {
+                result.put(name, info);
+            }
+        }
+        return result;
+    }
+
+    // ---- documents -----------------------------------------------------------------------------------------
+
+    /** Merge-join of both sides sorted by _id. Returns the number of source documents. */
+    private static long compareDocuments(String ns, MongoCollection<RawBsonDocument> source,
+            MongoCollection<RawBsonDocument> target, boolean simpleCollation, Differences diffs) {
+        long count = 0;
+        try (IdCursor s = new IdCursor(ns, "source", sortedById(source, simpleCollation));
+             IdCursor t = new IdCursor(ns, "target", sortedById(target, simpleCollation))) {
+            s.advance();
+            t.advance();
+            while (s.current != null || t.current != null) {
+                int order = s.current == null ? 1 : t.current == null ? -1 : BsonValueOrder.INSTANCE.compare(s.id, t.id);
+                if (order < 0) {
+                    diffs.add(ns + " _id=" + text(s.id) + ": missing on target");
+                    count++;
+                    s.advance();
+                } else if (order > 0) {
+                    diffs.add(ns + " _id=" + text(t.id) + ": on target only (extra)");
+                    t.advance();
+                } else {
+                    if (!s.current.getByteBuffer().asNIO().equals(t.current.getByteBuffer().asNIO())) {
+                        diffs.add(ns + " _id=" + text(s.id) + ": document differs: " + describe(s.current, t.current));
+                    }
+                    count++;
+                    s.advance();
+                    t.advance();
+                }
+            }
+        }
+        return count;
+    }
+
+    private static MongoCursor<RawBsonDocument> sortedById(MongoCollection<RawBsonDocument> coll, boolean simpleCollation) {
+        FindIterable<RawBsonDocument> find = coll.find().sort(new BsonDocument("_id", new BsonInt32(1)));
+        if (!simpleCollation) {
+            // the _id index follows the collection's collation; binary order needs the simple one (and a sort)
+            find = find.collation(Collation.builder().locale("simple").build()).allowDiskUse(true);
+        }
+        return find.iterator();
+    }
+
+    /** A cursor that checks the server really returns strictly increasing _ids, as the merge relies on it. */
+    private static final class IdCursor implements AutoCloseable {
+        private final String ns;
+        private final String side;
+        private final MongoCursor<RawBsonDocument> cursor;
+        RawBsonDocument current;
+        BsonValue id;
+
+        IdCursor(String ns, String side, MongoCursor<RawBsonDocument> cursor) {
+            this.ns = ns;
+            this.side = side;
+            this.cursor = cursor;
+        }
+
+        void advance() {
+            BsonValue previous = id;
+            current = cursor.hasNext() ? cursor.next() : null;
+            id = null;
+            if (current == null) {
+                return;
+            }
+            id = current.get("_id");
+            if (id == null) {
+                throw new IllegalStateException(ns + ": a " + side + " document has no _id; cannot compare by _id");
+            }
+            if (previous != null && BsonValueOrder.INSTANCE.compare(previous, id) >= 0) {
+                throw new IllegalStateException(ns + ": the " + side + " server returned _id " + text(id) + " after "
+                        + text(previous) + "; its _id order disagrees with MongoDB's, cannot compare");
+            }
+        }
+
+        @Override
+        public void close() {
+            cursor.close();
+        }
+    }
+
+    /** Says which top-level field makes two documents with the same _id differ. */
+    static String describe(BsonDocument source, BsonDocument target) {
+        Iterator<Map.Entry<String, BsonValue>> s = source.entrySet().iterator();
+        Iterator<Map.Entry<String, BsonValue>> t = target.entrySet().iterator();
+        while (s.hasNext() || t.hasNext()) {
+            if (!t.hasNext()) {
+                return "field '" + s.next().getKey() + "' missing on target";
+            }
+            if (!s.hasNext()) {
+                return "field '" + t.next().getKey() + "' on target only";
+            }
+            Map.Entry<String, BsonValue> es = s.next();
+            Map.Entry<String, BsonValue> et = t.next();
+            if (!es.getKey().equals(et.getKey())) {
+                return "field order or names differ: source has '" + es.getKey() + "' where target has '" + et.getKey() + "'";
+            }
+            if (!es.getValue().equals(et.getValue()) || es.getValue().getBsonType() != et.getValue().getBsonType()) {
+                return "field '" + es.getKey() + "' differs: source " + text(es.getValue()) + ", target " + text(et.getValue());
+            }
+        }
+        return "same fields and values but different bytes (nested field order or encoding)";
+    }
+
+    // ---- indexes -------------------------------------------------------------------------------------------
+
+    private static void compareIndexes(String ns, MongoCollection<BsonDocument> source, MongoCollection<BsonDocument> target,
+            Differences diffs) {
+        Map<String, BsonDocument> s = indexSpecs(source);
+        Map<String, BsonDocument> t = indexSpecs(target);
+        Set<String> names = new TreeSet<>(s.keySet());
+        names.addAll(t.keySet());
+        for (String name : names) {
+            BsonDocument x = s.get(name);
+            BsonDocument y = t.get(name);
+            if (y == null) {
+                diffs.add(ns + ": index '" + name + "' missing on target");
+            } else if (x == null) {
+                diffs.add(ns + ": index '" + name + "' on target only (extra)");
+            } else if (!sameIndex(x, y)) {
+                diffs.add(ns + ": index '" + name + "' differs: source " + json(x) + ", target " + json(y));
+            }
+        }
+    }
+
+    private static Map<String, BsonDocument> indexSpecs(MongoCollection<BsonDocument> coll) {
+        Map<String, BsonDocument> result = new TreeMap<>();
+        for (BsonDocument spec : coll.listIndexes(BsonDocument.class)) {
+            BsonDocument normalized = new BsonDocument();
+            for (Map.Entry<String, BsonValue> field : spec.entrySet()) {
+                String key = field.getKey();
+                BsonValue value = field.getValue();
+                if (IGNORED_INDEX_FIELDS.contains(key)
+                        || FALSE_MEANS_ABSENT.contains(key) && value.isBoolean() && !value.asBoolean().getValue()) {
+                    continue;
+                }
+                if (key.equals("key") && value.isDocument()) {
+                    BsonDocument keyPattern = new BsonDocument();
+                    value.asDocument().forEach((k, v) -> keyPattern.append(k, numberByValue(v)));
+                    value = keyPattern;
+                } else if (key.equals("expireAfterSeconds")) {
+                    value = numberByValue(value);
+                }
+                normalized.append(key, value);
+            }
+            result.put(spec.getString("name").getValue(), normalized);
+        }
+        return result;
+    }
+
+    private static BsonValue numberByValue(BsonValue v) {
+        return v.isNumber() ? new BsonDouble(v.asNumber().doubleValue())
+                : v.isDecimal128() ? new BsonDouble(v.asDecimal128().getValue().doubleValue()) : v;
+    }
+
+    /** Equal specs, with the key pattern's field order significant (BsonDocument equality ignores order). */
+    private static boolean sameIndex(BsonDocument x, BsonDocument y) {
+        if (!x.equals(y)) {
+            return false;
+        }
+        BsonValue kx = x.get("key");
+        BsonValue ky = y.get("key");
+        if (kx != null && kx.isDocument() && ky != null && ky.isDocument()) {
+            return new ArrayList<>(kx.asDocument().keySet()).equals(new ArrayList<>(ky.asDocument().keySet()));
+        }
+        return true;
+    }
+
+    // ---- output --------------------------------------------------------------------------------------------
+
+    private static String json(BsonDocument doc) {
+        return abbreviate(doc.toJson(JSON));
+    }
+
+    static String text(BsonValue value) {
+        String json = new BsonDocument("v", value).toJson(JSON);
+        // {"v": <value>}
+        return abbreviate(json.substring(6, json.length() - 1));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= MAX_VALUE_TEXT ? s : s.substring(0, MAX_VALUE_TEXT) + "...";
+    }
+
+    private static final class Differences {
+        private final int max;
+        private final List<String> listed = new ArrayList<>();
+        private long unlisted;
+
+        Differences(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxDifferences must be at least 1, got " + max);
+            }
+            this.max = max;
+        }
+
+        void add(String difference) {
+            if (listed.size() < max) {
+                listed.add(difference);
+            } else {
+                unlisted++;
+            }
+        }
+
+        List<String> list() {
+            List<String> result = new ArrayList<>(listed);
+            if (unlisted > 0) {
+                result.add("... and " + unlisted + " more differences");
+            }
+            return result;
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package org.ipfsbackup.restore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.InsertManyOptions;
+import com.mongodb.client.model.Projections;
+
+/**
+ * Restores a mongodump directory through the Java driver, without mongorestore.
+ *
+ * <p>Per dumped collection ({@code <db>/<coll>.bson}, in name order): create the collection with the options
+ * from its metadata.json, insert the documents exactly as stored (raw BSON, batches of at most
+ * {@value #BATCH_DOCUMENTS} documents or {@value #BATCH_BYTES} bytes, ordered, document validation bypassed
+ * because the data was valid when it was dumped), then create the metadata's indexes except {@code _id_},
+ * passing each spec through as dumped (name, key, unique, sparse, partialFilterExpression, expireAfterSeconds,
+ * collation, weights...) minus {@code v} and {@code ns}. Views (metadata of type {@code view}) are created after
+ * all collections.
+ *
+ * <p>Before anything is written the whole plan is checked: metadata parses, database names are valid, and no
+ * target collection already holds documents (nor does a target view exist) unless {@link RestoreOptions#drop()};
+ * otherwise a {@link RestoreException} such as "target collection db.c is not empty; use --drop" is thrown.
+ * With drop, each target namespace is dropped just before it is restored. An existing empty collection is
+ * reused as it is (its options are not changed).
+ *
+ * <p>Not restored, and listed in {@link RestoreResult#skipped()}: {@code system.*} collections other than
+ * {@code system.js} (users, roles, profile, ...: they need server-side handling), time-series collections, and
+ * metadata-only entries that are not views. {@code oplog.bson} is not replayed here; its presence is reported.
+ * Collection UUIDs are not preserved (that needs applyOps).
+ */
+public final class DriverRestore {
+
+    public static final int BATCH_DOCUMENTS = 1000;
+    public static final int BATCH_BYTES = 8 * 1024 * 1024;
+
+    /** Collection options that current servers reject and that carry no meaning any more. */
+    private static final Set<String> OBSOLETE_OPTIONS = Set.of("autoIndexId", "flags");
+    /** Index spec fields not passed to createIndexes. */
+    private static final Set<String> DROPPED_INDEX_FIELDS = Set.of("v", "ns");
+
+    private final MongoClient target;
+
+    public DriverRestore(MongoClient target) {
+        this.target = Objects.requireNonNull(target, "target");
+    }
+
+    /**
+     * @throws RestoreException     when refused before writing, or when the server rejects a write (the message
+     *                              names the namespace)
+     * @throws UncheckedIOException when the dump cannot be read
+     */
+    public RestoreResult restoreDump(Path dumpDir, RestoreOptions options) {
+        DumpLayout layout;
+        try {
+            layout = DumpLayout.scan(dumpDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Namespaces.Filter filter = new Namespaces.Filter(options.nsInclude());
+        List<Planned> collections = new ArrayList<>();
+        List<Planned> views = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (DumpLayout.Entry entry : layout.entries()) {
+            if (!filter.includes(entry.namespace())) {
+                continue;
+            }
+            String reason = skipReason(entry);
+            if (reason != null) {
+                skipped.add(entry.namespace() + " (" + reason + ")");
+                continue;
+            }
+            String targetDb = options.dbPrefix() + entry.database();
+            Namespaces.requireValidDatabaseName(targetDb);
+            Planned planned = new Planned(entry, targetDb);
+            (entry.type().equals("view") ? views : collections).add(planned);
+        }
+        checkTargets(collections, views, options.drop());
+
+        Set<String> databases = new LinkedHashSet<>();
+        List<String> namespaces = new ArrayList<>();
+        List<String> viewNamespaces = new ArrayList<>();
+        long documents = 0;
+        int indexes = 0;
+        for (Planned p : collections) {
+            MongoDatabase db = target.getDatabase(p.targetDb());
+            try {
+                prepareCollection(db, p, options.drop());
+                documents += insertDocuments(db, p);
+                indexes += createIndexes(db, p);
+            } catch (MongoException e) {
+                throw new RestoreException("restoring " + p.entry().namespace() + " into " + p.targetNamespace()
+                        + " failed: " + e.getMessage(), e);
+            }
+            databases.add(p.targetDb());
+            namespaces.add(p.targetNamespace());
+        }
+        for (Planned p : views) {
+            MongoDatabase db = target.getDatabase(p.targetDb());
+            try {
+                if (options.drop()) {
+                    db.getCollection(p.entry().collection()).drop();
+                }
+                db.runCommand(createCommand(p));
+            } catch (MongoException e) {
+                throw new RestoreException("creating view " + p.targetNamespace() + " failed: " + e.getMessage(), e);
+            }
+            databases.add(p.targetDb());
+            viewNamespaces.add(p.targetNamespace());
+        }
+        return new RestoreResult(databases.size(), namespaces.size(), documents, indexes, namespaces, viewNamespaces,
+                layout.oplogPresent(), skipped);
+    }
+
+    private static String skipReason(DumpLayout.Entry entry) {
+        if (Namespaces.isSystemCollection(entry.collection())) {
+            return "system collection";
+        }
+        String type = entry.type();
+        if (type.equals("timeseries") || entry.options().containsKey("timeseries")) {
+            return "time-series collection not supported";
+        }
+        if (type.equals("view")) {
+            return null;
+        }
+        if (!type.equals("collection")) {
+            return "unsupported type '" + type + "'";
+        }
+        if (entry.bsonFile() == null) {
+            return "metadata without a .bson file";
+        }
+        return null;
+    }
+
+    /** Refuses, before any write, non-empty target collections and existing target views unless dropping. */
+    private void checkTargets(List<Planned> collections, List<Planned> views, boolean drop) {
+        if (drop) {
+            return;
+        }
+        Map<String, Set<String>> existing = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Planned p : collections) {
+            if (existingNames(existing, p.targetDb()).contains(p.entry().collection())) {
+                MongoCollection<BsonDocument> coll = target.getDatabase(p.targetDb())
+                        .getCollection(p.entry().collection(), BsonDocument.class);
+                if (coll.find().projection(Projections.include("_id")).limit(1).first() != null) {
+                    problems.add("target collection " + p.targetNamespace() + " is not empty; use --drop");
+                }
+            }
+        }
+        for (Planned p : views) {
+            if (existingNames(existing, p.targetDb()).contains(p.entry().collection())) {
+                problems.add("target view " + p.targetNamespace() + " already exists; use --drop");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new RestoreException(String.join("\n", problems));
+        }
+    }
+
+    private Set<String> existingNames(Map<String, Set<String>> cache, String db) {
+        return cache.computeIfAbsent(db, name -> {
+            Set<String> names = new LinkedHashSet<>();
+            target.getDatabase(name).listCollectionNames().into(new ArrayList<>()).forEach(names::add);
+            return names;
+        });
+    }
+
+    private static void prepareCollection(MongoDatabase db, Planned p, boolean drop) {
+        String name = p.entry().collection();
+        if (drop) {
+            db.getCollection(name).drop();
+        } else if (db.listCollectionNames().into(new ArrayList<>()).contains(name)) {
+            return; // exists and is empty (checked): restore into it as it is
+        }
+        db.runCommand(createCommand(p));
+    }
+
+    private static BsonDocument createCommand(Planned p) {
+        BsonDocument command = new BsonDocument("create", new BsonString(p.entry().collection()));
+        for (Map.Entry<String, BsonValue> option : p.entry().options().entrySet()) {
+            if (!OBSOLETE_OPTIONS.contains(option.getKey())) {
+                command.append(option.getKey(), option.getValue());
+            }
+        }
+        return command;
+    }
+
+    private static long insertDocuments(MongoDatabase db, Planned p) {
+        MongoCollection<RawBsonDocument> coll = db.getCollection(p.entry().collection(), RawBsonDocument.class);
+        InsertManyOptions insertOptions = new InsertManyOptions().ordered(true).bypassDocumentValidation(true);
+        long count = 0;
+        List<RawBsonDocument> batch = new ArrayList<>();
+        long batchBytes = 0;
+        try (BsonFileReader reader = new BsonFileReader(p.entry().bsonFile())) {
+            RawBsonDocument doc;
+            while ((doc = reader.read()) != null) {
+                int size = doc.getByteBuffer().remaining();
+                if (!batch.isEmpty() && (batch.size() >= BATCH_DOCUMENTS || batchBytes + size > BATCH_BYTES)) {
+                    coll.insertMany(batch, insertOptions);
+                    count += batch.size();
+                    batch = new ArrayList<>();
+                    batchBytes = 0;
+                }
+                batch.add(doc);
+                batchBytes += size;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + p.entry().bsonFile() + " failed: " + e.getMessage(), e);
+        }
+        if (!batch.isEmpty()) {
+            coll.insertMany(batch, insertOptions);
+            count += batch.size();
+        }
+        return count;
+    }
+
+    private static int createIndexes(MongoDatabase db, Planned p) {
+        BsonArray specs = new BsonArray();
+        for (BsonDocument index : p.entry().indexes()) {
+            BsonValue name = index.get("name");
+            if (name != null && name.isString() && name.asString().getValue().equals("_id_")) {
+                continue;
+            }
+            BsonDocument spec = new BsonDocument();
+            for (Map.Entry<String, BsonValue> field : index.entrySet()) {
+                if (!DROPPED_INDEX_FIELDS.contains(field.getKey())) {
+                    spec.append(field.getKey(), field.getValue());
+                }
+            }
+            specs.add(spec);
+        }
+        if (!specs.isEmpty()) {
+            db.runCommand(new BsonDocument("createIndexes", new BsonString(p.entry().collection())).append("indexes", specs));
+        }
+        return specs.size();
+    }
+
+    private record Planned(DumpLayout.Entry entry, String targetDb) {
+        String targetNamespace() {
+            return targetDb + "." + entry.collection();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package org.ipfsbackup.restore;
+
+import java.util.List;
+
+/**
+ * How {@link DriverRestore} restores a dump.
+ *
+ * @param drop      drop each target collection (or view) before restoring it; without it a target collection
+ *                  that already holds documents stops the restore before anything is written
+ * @param nsInclude namespaces of the dump to restore, as {@code db.coll} patterns where {@code *} matches any
+ *                  run of characters (dots included): {@code "shop.*"}, {@code "shop.orders"}, {@code "*.users"};
+ *                  empty means all
+ * @param dbPrefix  prepended to every database name on the target ({@code ""} keeps the names)
+ */
+public record RestoreOptions(boolean drop, List<String> nsInclude, String dbPrefix) {
+
+    public RestoreOptions {
+        nsInclude = nsInclude == null ? List.of() : List.copyOf(nsInclude);
+        dbPrefix = dbPrefix == null ? "" : dbPrefix;
+    }
+
+    /** Everything, same names, no drop. */
+    public static RestoreOptions defaults() {
+        return new RestoreOptions(false, List.of(), "");
+    }
+}
