@@ -1,0 +1,307 @@
+package org.ipfsbackup.dump;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.bson.BsonArray;
+import org.bson.BsonBinary;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonTimestamp;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** The on-disk layout of {@code mongodump --out} (mongo-tools 100.x), shared by both engines. */
+final class DumpLayout {
+
+    static final String OPLOG_FILE = "oplog.bson";
+    static final String BSON = ".bson";
+    static final String METADATA = ".metadata.json";
+    /** Upper bound for one BSON document in a dump file (16 MiB documents, oplog entries slightly more). */
+    static final int MAX_DOCUMENT = 48 * 1024 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonWriterSettings CANONICAL = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
+    private static final Set<String> CONFIG_SKIPPED = Set.of("transactions", "system.sessions", "transaction_coordinators",
+            "system.indexBuilds", "image_collection", "mongos", "system.preimages");
+
+    private DumpLayout() {
+    }
+
+    /** mongodump's {@code shouldSkipSystemNamespace}: namespaces a dump never contains. */
+    static boolean skipSystemNamespace(String db, String coll) {
+        switch (db) {
+            case "admin":
+                if (coll.equals("system.keys")) {
+                    return true;
+                }
+                break;
+            case "config":
+                if (CONFIG_SKIPPED.contains(coll) || coll.startsWith("cache.")) {
+                    return true;
+                }
+                break;
+            default:
+                if (coll.equals("system.js")) {
+                    return false;
+                }
+                if (coll.startsWith("system.")) {
+                    return true;
+                }
+        }
+        return coll.contains("$") && !coll.contains(".oplog.$");
+    }
+
+    /**
+     * File name (without extension) mongodump uses for a collection: Go's {@code url.PathEscape} of the name, and for
+     * names longer than 238 bytes escaped, the first 208 bytes + {@code %24} + unpadded base64url of its SHA-1.
+     */
+    static String fileBase(String coll) {
+        byte[] utf8 = coll.getBytes(StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder(utf8.length + 8);
+        for (byte b : utf8) {
+            int c = b & 0xFF;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.~$&+:=@".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
+        if (sb.length() <= 238) {
+            return sb.toString();
+        }
+        try {
+            byte[] sha1 = MessageDigest.getInstance("SHA-1").digest(utf8);
+            return sb.substring(0, 208) + "%24" + Base64.getUrlEncoder().withoutPadding().encodeToString(sha1);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** 32 lower-case hex digits of a collection's {@code info.uuid}, or {@code null}. */
+    static String uuidHex(BsonDocument collectionInfo) {
+        BsonValue info = collectionInfo.get("info");
+        if (info == null || !info.isDocument()) {
+            return null;
+        }
+        BsonValue uuid = info.asDocument().get("uuid");
+        if (uuid == null || !uuid.isBinary()) {
+            return null;
+        }
+        BsonBinary bin = uuid.asBinary();
+        return HexFormat.of().formatHex(bin.getData());
+    }
+
+    /**
+     * mongodump's metadata document, as compact canonical Extended JSON v2, fields in its order:
+     * {@code options} (only if non-empty), {@code indexes}, {@code uuid} (if known), {@code collectionName},
+     * {@code type} (if known).
+     */
+    static String metadataJson(BsonDocument options, List<BsonDocument> indexes, String uuid, String collectionName,
+                               String type) {
+        BsonDocument meta = new BsonDocument();
+        if (options != null && !options.isEmpty()) {
+            meta.append("options", options);
+        }
+        meta.append("indexes", new BsonArray(indexes));
+        if (uuid != null && !uuid.isEmpty()) {
+            meta.append("uuid", new BsonString(uuid));
+        }
+        meta.append("collectionName", new BsonString(collectionName));
+        if (type != null && !type.isEmpty()) {
+            meta.append("type", new BsonString(type));
+        }
+        String spaced = meta.toJson(CANONICAL);
+        try {
+            // the driver's writer puts a space after ':' and ','; mongodump writes compact JSON
+            return JSON.writeValueAsString(JSON.readTree(spaced));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot re-encode metadata JSON", e);
+        }
+    }
+
+    static void writeMetadata(Path file, BsonDocument options, List<BsonDocument> indexes, String uuid,
+                              String collectionName, String type) throws IOException {
+        Files.writeString(file, metadataJson(options, indexes, uuid, collectionName, type), StandardCharsets.UTF_8);
+    }
+
+    /** Writes one document's bytes as they came from the server. */
+    static int write(OutputStream out, RawBsonDocument doc) throws IOException {
+        ByteBuffer nio = doc.getByteBuffer().asNIO();
+        int n = nio.remaining();
+        if (nio.hasArray()) {
+            out.write(nio.array(), nio.arrayOffset() + nio.position(), n);
+        } else {
+            byte[] copy = new byte[n];
+            nio.get(copy);
+            out.write(copy);
+        }
+        return n;
+    }
+
+    /** Number of documents in a {@code .bson} file, from the length prefixes alone (nothing else is read). */
+    static long countDocuments(Path file) throws IOException {
+        long count = 0;
+        ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            long pos = 0;
+            while (pos < size) {
+                len.clear();
+                while (len.hasRemaining()) {
+                    if (ch.read(len, pos + len.position()) < 0) {
+                        throw new EOFException(file + ": truncated BSON length at offset " + pos);
+                    }
+                }
+                int n = len.getInt(0);
+                if (n < 5 || n > MAX_DOCUMENT || pos + n > size) {
+                    throw new IOException(file + ": corrupt BSON document length " + n + " at offset " + pos);
+                }
+                pos += n;
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Streams the documents of a {@code .bson} file, one at a time; returns how many there were. */
+    static long forEachDocument(Path file, Consumer<RawBsonDocument> action) throws IOException {
+        long count = 0;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            byte[] lenBytes = new byte[4];
+            while (true) {
+                int first = in.readNBytes(lenBytes, 0, 4);
+                if (first == 0) {
+                    return count;
+                }
+                if (first < 4) {
+                    throw new EOFException(file + ": truncated BSON length after " + count + " documents");
+                }
+                int n = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getInt();
+                if (n < 5 || n > MAX_DOCUMENT) {
+                    throw new IOException(file + ": corrupt BSON document length " + n + " after " + count + " documents");
+                }
+                byte[] doc = new byte[n];
+                System.arraycopy(lenBytes, 0, doc, 0, 4);
+                if (in.readNBytes(doc, 4, n - 4) != n - 4) {
+                    throw new EOFException(file + ": truncated BSON document after " + count + " documents");
+                }
+                action.accept(new RawBsonDocument(doc));
+                count++;
+            }
+        }
+    }
+
+    /** {@code ts} of an oplog entry. */
+    static OplogPosition ts(BsonDocument entry) {
+        BsonValue ts = entry.get("ts");
+        if (ts == null || !ts.isTimestamp()) {
+            throw new IllegalStateException("oplog entry without a timestamp ts field");
+        }
+        return OplogPosition.of((BsonTimestamp) ts);
+    }
+
+    /**
+     * mongodump's {@code oplogDocumentValidator} for the oplog captured alongside a full dump: entries that make the
+     * captured window impossible to replay consistently. Returns the problem, or {@code null}.
+     */
+    static String oplogEntryProblem(BsonDocument entry) {
+        BsonValue ns = entry.get("ns");
+        String nsStr = ns != null && ns.isString() ? ns.asString().getValue() : null;
+        if ("admin.system.version".equals(nsStr)) {
+            return "cannot dump with oplog if admin.system.version is modified (at " + ts(entry) + ")";
+        }
+        BsonValue o = entry.get("o");
+        if (o != null && o.isDocument()) {
+            BsonDocument od = o.asDocument();
+            if (od.containsKey("renameCollection")) {
+                return "cannot dump with oplog while renames occur (renameCollection at " + ts(entry) + ")";
+            }
+            if (od.containsKey("importCollection")) {
+                return "cannot dump with oplog while importCollection occurs (at " + ts(entry) + ")";
+            }
+            if (nsStr != null && nsStr.startsWith("config.")) {
+                BsonValue create = od.get("create");
+                if (create != null && create.isString() && List.of("reshardingOperations",
+                        "localReshardingOperations.donor", "localReshardingOperations.recipient")
+                        .contains(create.asString().getValue())) {
+                    return "cannot dump with oplog while resharding";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Summary of a dump directory, read back from disk. */
+    record Stats(int collections, long documents, long bytes, long oplogOperations) {
+    }
+
+    /**
+     * Counts what a dump directory holds: one namespace per {@code <db>/*.metadata.json}, documents and bytes of
+     * {@code <db>/*.bson}, entries (and bytes) of {@code oplog.bson}.
+     */
+    static Stats stats(Path outDir) throws IOException {
+        int collections = 0;
+        long documents = 0;
+        long bytes = 0;
+        long oplog = 0;
+        Path oplogFile = outDir.resolve(OPLOG_FILE);
+        if (Files.isRegularFile(oplogFile)) {
+            oplog = countDocuments(oplogFile);
+            bytes += Files.size(oplogFile);
+        }
+        try (DirectoryStream<Path> dbs = Files.newDirectoryStream(outDir, Files::isDirectory)) {
+            for (Path db : dbs) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(db, Files::isRegularFile)) {
+                    for (Path f : files) {
+                        String name = f.getFileName().toString();
+                        if (name.endsWith(METADATA)) {
+                            collections++;
+                        } else if (name.endsWith(BSON)) {
+                            documents += countDocuments(f);
+                            bytes += Files.size(f);
+                        }
+                    }
+                }
+            }
+        }
+        return new Stats(collections, documents, bytes, oplog);
+    }
+
+    /** Creates {@code outDir} if needed and refuses one that already holds anything. */
+    static void prepareOutDir(String engine, Path outDir) throws DumpException {
+        try {
+            Files.createDirectories(outDir);
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(outDir)) {
+                if (s.iterator().hasNext()) {
+                    throw new DumpException(engine, "output directory is not empty: " + outDir);
+                }
+            }
+        } catch (IOException e) {
+            throw new DumpException(engine, "cannot create output directory " + outDir + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package org.ipfsbackup.dump;
+
+import java.util.List;
+
+/**
+ * What a dump wrote.
+ *
+ * @param engine          engine that wrote it
+ * @param databases       databases dumped (empty for an oplog dump)
+ * @param collections     namespaces dumped (one {@code .metadata.json} each; views included)
+ * @param documents       documents in the collections' {@code .bson} files (oplog entries not counted)
+ * @param bytes           total size of all {@code .bson} files written, {@code oplog.bson} included
+ * @param oplogStart      first entry in {@code oplog.bson}, or {@code null} if none / no oplog
+ * @param oplogEnd        last entry in {@code oplog.bson}; for a full dump the position it is consistent with, for an
+ *                        oplog dump {@code after} when nothing was newer; {@code null} without an oplog
+ * @param oplogOperations entries in {@code oplog.bson}
+ * @param mongodbVersion  server version from {@code buildInfo}
+ * @param replicaSet      replica set name from {@code hello}/{@code isMaster}, or {@code null}
+ */
+public record DumpResult(String engine, List<String> databases, int collections, long documents, long bytes,
+                         OplogPosition oplogStart, OplogPosition oplogEnd, long oplogOperations, String mongodbVersion,
+                         String replicaSet) {
+
+    public DumpResult {
+        databases = databases == null ? List.of() : List.copyOf(databases);
+    }
+}
