@@ -32,13 +32,15 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                     + Masking.maskUri(mongoUri) + "'");
         }
         String manifestDb = p.getOrDefault("manifest.database", "ipfs_backup");
+        List<String> include = list(p.getOrDefault("dump.include-databases", ""));
         List<String> exclude = new ArrayList<>(list(p.getOrDefault("dump.exclude-databases", "admin,local,config")));
         if (!exclude.contains(manifestDb)) {
             exclude.add(manifestDb); // the manifest describes backups; it is not backed up as data
         }
-        DumpSettings dump = new DumpSettings(mongoUri, p.getOrDefault("dump.engine", "auto"),
-                list(p.getOrDefault("dump.include-databases", "")), exclude,
-                p.getOrDefault("dump.read-preference", "secondary"),
+        exclude.removeAll(include); // naming a database in the include list wins over the default exclusions
+        // unset: the URI's readPreference if it has one, else secondary (decided by DumpSettings)
+        String readPreference = p.get("dump.read-preference").filter(s -> !s.isBlank()).orElse(null);
+        DumpSettings dump = new DumpSettings(mongoUri, p.getOrDefault("dump.engine", "auto"), include, exclude, readPreference,
                 Durations.parse("DUMP_TIMEOUT (dump.timeout)", p.getOrDefault("dump.timeout", "6h")),
                 p.getOrDefault("dump.mongodump-path", "mongodump"), p.getBoolean("dump.oplog", true));
 
