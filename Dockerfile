@@ -12,21 +12,17 @@ COPY routes ./routes
 COPY src/main ./src/main
 RUN mvn -B -q -DskipTests package
 
-# 2. mongodump/mongorestore from mongo-tools at a release tag, built the same way as the local stack
-#    (src/devstack/build-stack), so the image and the tests use the same tools
-FROM golang:1.24 AS mongotools
+# 2. runtime: JRE 17, with mongodump/mongorestore from MongoDB's own package repository (mongodb-database-tools)
+FROM eclipse-temurin:17-jre-jammy
 ARG MONGO_TOOLS_VERSION=100.10.0
-ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false
-RUN dir=$(go mod download -json github.com/mongodb/mongo-tools@${MONGO_TOOLS_VERSION} | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') \
- && cp -r "$dir" /build && chmod -R u+w /build && cd /build \
- && go build -trimpath -o /out/mongodump ./mongodump/main \
- && go build -trimpath -o /out/mongorestore ./mongorestore/main
-
-# 3. runtime
-FROM eclipse-temurin:17-jre
+RUN apt-get update && apt-get install -y --no-install-recommends curl gnupg ca-certificates \
+ && curl -fsSL https://pgp.mongodb.com/server-7.0.asc | gpg --dearmor -o /usr/share/keyrings/mongodb-7.0.gpg \
+ && echo "deb [signed-by=/usr/share/keyrings/mongodb-7.0.gpg] https://repo.mongodb.org/apt/ubuntu jammy/mongodb-org/7.0 multiverse" \
+      > /etc/apt/sources.list.d/mongodb-org-7.0.list \
+ && apt-get update && apt-get install -y --no-install-recommends "mongodb-database-tools=${MONGO_TOOLS_VERSION}" \
+ && apt-get purge -y curl gnupg && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin backup \
  && mkdir -p /app /var/lib/ipfs-backup/work && chown -R 10001 /var/lib/ipfs-backup
-COPY --from=mongotools /out/mongodump /out/mongorestore /usr/local/bin/
 COPY --from=app /src/target/ipfs-backup.jar /app/ipfs-backup.jar
 COPY --from=app /src/target/lib /app/lib
 COPY application.properties /app/application.properties

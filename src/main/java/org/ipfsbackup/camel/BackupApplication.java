@@ -68,9 +68,11 @@ public final class BackupApplication implements AutoCloseable {
             if (!Files.isRegularFile(o.configFile())) {
                 throw new org.ipfsbackup.config.ConfigException("configuration file " + o.configFile() + " does not exist");
             }
-            main.setDefaultPropertyPlaceholderLocation("file:" + o.configFile().toAbsolutePath());
+            // the operator's file wins (Camel takes the first location that has a key), the packaged defaults fill
+            // in the rest: an operator's file only needs the settings it changes
+            main.setPropertyPlaceholderLocations("file:" + o.configFile().toAbsolutePath() + ",classpath:application.properties");
         } else {
-            main.setDefaultPropertyPlaceholderLocation("classpath:application.properties");
+            main.setPropertyPlaceholderLocations("classpath:application.properties");
         }
         String routes = o.routesDir() != null ? "file:" + o.routesDir().toAbsolutePath() + "/*.camel.yaml" : "classpath:routes/*.camel.yaml";
         if (o.routesDir() != null && !Files.isDirectory(o.routesDir())) {

@@ -19,14 +19,14 @@ public class ConfigOptions {
     Path routes;
 
     Map<String, String> env() {
-        return System.getenv();
+        return Main.environment;
     }
 
     Path configFile() {
         if (config != null) {
             return config;
         }
-        String e = System.getenv("BACKUP_CONFIG");
+        String e = env().get("BACKUP_CONFIG");
         if (e != null && !e.isBlank()) {
             return Path.of(e);
         }
@@ -38,7 +38,7 @@ public class ConfigOptions {
         if (routes != null) {
             return routes;
         }
-        String e = System.getenv("BACKUP_ROUTES_DIR");
+        String e = env().get("BACKUP_ROUTES_DIR");
         if (e != null && !e.isBlank()) {
             return Path.of(e);
         }
@@ -54,7 +54,7 @@ public class ConfigOptions {
         }
         DefaultCamelContext ctx = new DefaultCamelContext(false);
         PropertiesComponent pc = ctx.getPropertiesComponent();
-        pc.setLocation(file != null ? "file:" + file.toAbsolutePath() : "classpath:application.properties");
+        pc.setLocation((file != null ? "file:" + file.toAbsolutePath() + "," : "") + "classpath:application.properties");
         return key -> {
             try {
                 return pc.resolveProperty(key);

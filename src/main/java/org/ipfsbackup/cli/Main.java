@@ -14,8 +14,18 @@ public final class Main {
         System.exit(execute(args));
     }
 
+    /** The environment secrets and {{env:...}} defaults are read from; tests pass their own. */
+    static volatile java.util.Map<String, String> environment = System.getenv();
+
     public static int execute(String... args) {
+        return execute(System.getenv(), new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    public static int execute(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        environment = env;
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + org.ipfsbackup.config.Masking.maskUri(messageOf(ex)));
             return ex instanceof org.ipfsbackup.config.ConfigException ? 3 : 1;

@@ -1,0 +1,122 @@
+package org.ipfsbackup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.bson.Document;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.crypto.EncryptionKey;
+import org.ipfsbackup.testing.FakeCluster;
+import org.ipfsbackup.testing.Project;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as an operator meets it: exit codes, messages on stderr, nothing half-written. */
+class CliTest {
+    @TempDir
+    Path dir;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    int run(Map<String, String> env, String... args) {
+        return Main.execute(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    Path config(String... lines) throws Exception {
+        Path f = dir.resolve("test.properties");
+        Files.write(f, List.of(lines));
+        return f;
+    }
+
+    @Test
+    void decryptWithTheWrongKeyFailsClearlyAndWritesNothing() throws Exception {
+        Path plain = Files.writeString(dir.resolve("p.txt"), "secret payload");
+        Path enc = dir.resolve("p.enc");
+        new BackupCipher(EncryptionKey.fromSecret(Project.TEST_KEY, "k1"), 10_000).encrypt(plain, enc);
+        Path cfg = config("crypto.kdf.iterations=10000");
+        int code = run(Map.of("BACKUP_ENCRYPTION_KEY", "another-key-that-is-long-enough-0123456789"),
+                "decrypt", "--config", cfg.toString(), enc.toString(), "-o", dir.resolve("out").toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("wrong key");
+        assertThat(dir.resolve("out")).doesNotExist();
+
+        assertThat(run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "decrypt", "--config", cfg.toString(), enc.toString(),
+                "-o", dir.resolve("out").toString())).isZero();
+        assertThat(dir.resolve("out")).hasContent("secret payload");
+    }
+
+    @Test
+    void missingKeyIsAConfigurationError() throws Exception {
+        int code = run(Map.of(), "decrypt", "--config", config().toString(), "x.enc", "-o", "y");
+        assertThat(code).isEqualTo(3);
+        assertThat(err.toString()).contains("BACKUP_ENCRYPTION_KEY");
+    }
+
+    @Test
+    void extractRefusesPathTraversalAndLeavesNoTarget() throws Exception {
+        Path tgz = dir.resolve("evil.tar.gz");
+        try (OutputStream o = Files.newOutputStream(tgz);
+             TarArchiveOutputStream t = new TarArchiveOutputStream(new GzipCompressorOutputStream(o))) {
+            byte[] b = "x".getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry e = new TarArchiveEntry("../escape.txt");
+            e.setSize(b.length);
+            t.putArchiveEntry(e);
+            t.write(b);
+            t.closeArchiveEntry();
+        }
+        Path target = dir.resolve("extracted");
+        assertThat(run(Map.of(), "extract", tgz.toString(), "-o", target.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("../escape.txt");
+        assertThat(target).doesNotExist();
+        assertThat(dir.resolveSibling("escape.txt")).doesNotExist();
+    }
+
+    @Test
+    void backupFullRunsTheRoutesAndPrintsTheEntryAsJson() throws Exception {
+        MongoServer mongo = new MongoServer(new MemoryBackend());
+        mongo.bind("127.0.0.1", 0);
+        String uri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        try (FakeCluster cluster = new FakeCluster(); MongoClient c = MongoClients.create(uri)) {
+            c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 7).append("total", 12.5));
+            Path cfg = config("mongodb.uri=" + uri, "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
+                    "ipfs.pin.timeout=5s", "backup.work-dir=" + dir.resolve("work"), "crypto.kdf.iterations=10000");
+            int code = run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full", "--json", "--config", cfg.toString(),
+                    "--routes", Project.routes().toString());
+            assertThat(code).as(err.toString()).isZero();
+            JsonNode j = new ObjectMapper().readTree(out.toString().strip());
+            assertThat(j.get("type").asText()).isEqualTo("full");
+            assertThat(cluster.content).containsKey(j.get("cid").asText());
+            assertThat(j.get("databases")).hasSize(1);
+            assertThat(j.get("manifestCid").asText()).isNotBlank();
+
+            cluster.mode.set(FakeCluster.Mode.EMPTY_BODY);
+            assertThat(run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full", "--config", cfg.toString(),
+                    "--routes", Project.routes().toString())).isEqualTo(1);
+            assertThat(err.toString()).contains("backup failed in step backup-upload").contains("empty body");
+        } finally {
+            mongo.shutdownNow();
+        }
+    }
+
+    @Test
+    void unknownBackupTypeIsAUsageError() {
+        assertThat(run(Map.of(), "backup", "weekly")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown backup type 'weekly'");
+    }
+}
