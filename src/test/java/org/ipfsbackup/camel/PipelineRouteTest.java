@@ -208,6 +208,44 @@ class PipelineRouteTest {
         assertThat(cluster.requests).isEmpty();
     }
 
+    @Test
+    void scheduleRunsOnlyInServiceModeAndUsesTheTranslatedCron() throws Exception {
+        Map<String, String> m = overrides(cluster.url(), cluster.url());
+        m.put("backup.full.schedule", "30 3 * * 6");
+        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), m,
+                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), true));
+        assertThat(app.context().getRouteController().getRouteStatus("backup-full-trigger").isStarted()).isTrue();
+        assertThat(app.context().getRoute("backup-full-trigger").getEndpoint().getEndpointUri()).contains("cron=0+30+3+?+*+SAT");
+        app.close();
+        app = null;
+        // a Quartz expression firing every second: the trigger really runs a backup through the routes
+        m.put("backup.full.schedule", "* * * * * ?");
+        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), m,
+                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), true));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> !cluster.names.isEmpty()
+                && cluster.names.values().stream().anyMatch(n -> n.startsWith("manifest_")));
+        app.close();
+        app = null;
+        start(overrides(cluster.url(), cluster.url()));
+        assertThat(app.context().getRouteController().getRouteStatus("backup-full-trigger").isStarted()).isFalse();
+    }
+
+    @Test
+    void leftoversOfACrashedRunAreRemovedAtStart() throws Exception {
+        Path left = Files.createDirectories(work.resolve("job-full_backup_2026-01-01_000000.tar.gz.enc/dump/shop"));
+        Files.writeString(left.resolve("customers.bson"), "half a dump");
+        start(overrides(cluster.url(), cluster.url()));
+        assertNoTempFiles();
+    }
+
+    @Test
+    void bearerTokenIsSentToTheClusterAndNothingElseLeaks() throws Exception {
+        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), overrides(cluster.url(), cluster.url()),
+                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY, "IPFS_CLUSTER_TOKEN", "tok-123"), false));
+        assertThat(app.runBackup("full").failure()).isNull();
+        assertThat(cluster.requestHeaders).isNotEmpty().allSatisfy(h -> assertThat(h.get("Authorization")).containsExactly("Bearer tok-123"));
+    }
+
     void assertNothingRecorded() {
         try (MongoClient c = MongoClients.create(mongoUri)) {
             assertThat(new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").all()).isEmpty();
