@@ -139,6 +139,13 @@ class PipelineRouteTest {
         }
         assertNoTempFiles();
 
+        // every step route is timed by camel-micrometer, tagged with its route id
+        var meters = app.context().getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+        for (String step : List.of("backup-dump", "backup-archive", "backup-encrypt", "backup-upload", "backup-pin-verify", "backup-record")) {
+            assertThat(meters.find("camel.route.policy").tag("routeId", step).timer()).as(step).isNotNull()
+                    .satisfies(t -> assertThat(t.count()).isEqualTo(1));
+        }
+
         // a second backup links its manifest to the first
         BackupApplication.Outcome o2 = app.runBackup("full");
         assertThat(o2.failure()).isNull();
