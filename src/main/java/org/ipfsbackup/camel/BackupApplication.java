@@ -23,6 +23,7 @@ import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.dump.DumpEngine;
 import org.ipfsbackup.dump.DumpEngines;
 import org.ipfsbackup.ipfs.ClusterClient;
+import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.slf4j.Logger;
@@ -47,9 +48,14 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     /** What one backup run produced: the recorded entry, or the failure in words. */
-    public record Outcome(ManifestEntry entry, String manifestCid, String failure, String failedStep) {
+    public record Outcome(ManifestEntry entry, String manifestCid, String failure, String failedStep, String skipped,
+                          String fallbackReason) {
         public boolean succeeded() {
             return failure == null && entry != null;
+        }
+
+        public boolean wasSkipped() {
+            return skipped != null;
         }
     }
 
@@ -140,9 +146,10 @@ public final class BackupApplication implements AutoCloseable {
         Registry r = ctx.getRegistry();
         r.bind("manifestMongo", manifestMongo);
         r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
-        JobBinding jobs = new JobBinding(workDirs, clock);
+        JobBinding jobs = new JobBinding(workDirs, clock, new BackupLock(), cfg.lockWait());
         r.bind("jobBinding", jobs);
-        r.bind("dumpBinding", new DumpBinding(engine));
+        r.bind("chainBinding", new ChainBinding(jobs));
+        r.bind("dumpBinding", new DumpBinding(engine, jobs, cfg.incrementalFallbackToFull()));
         r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(cfg.gzipLevel())));
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
@@ -159,9 +166,9 @@ public final class BackupApplication implements AutoCloseable {
         return config;
     }
 
-    /** Runs one backup through the same routes the schedule uses ({@code direct:backup-full}). */
+    /** Runs one backup through the same routes the schedules use ({@code direct:backup-full}, {@code direct:backup-incremental}). */
     public Outcome runBackup(String type) {
-        if (!"full".equals(type)) {
+        if (!"full".equals(type) && !"incremental".equals(type)) {
             throw new IllegalArgumentException("unknown backup type: " + type);
         }
         Exchange ex = context().createProducerTemplate().send("direct:backup-" + type, e -> e.setPattern(ExchangePattern.InOut));
@@ -171,7 +178,8 @@ public final class BackupApplication implements AutoCloseable {
             failure = JobBinding.describe(ex.getException());
         }
         return new Outcome(m.getHeader(BackupHeaders.ENTRY, ManifestEntry.class), m.getHeader(BackupHeaders.MANIFEST_CID, String.class),
-                failure, m.getHeader(BackupHeaders.FAILED_STEP, String.class));
+                failure, m.getHeader(BackupHeaders.FAILED_STEP, String.class), m.getHeader(BackupHeaders.SKIPPED, String.class),
+                m.getHeader(BackupHeaders.FALLBACK_REASON, String.class));
     }
 
     /** Blocks until the JVM is asked to stop (SIGTERM/SIGINT). */

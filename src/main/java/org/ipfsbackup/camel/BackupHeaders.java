@@ -26,6 +26,16 @@ public final class BackupHeaders {
     public static final String ENTRY = "IpfsBackupEntry";
     public static final String MANIFEST_CID = "IpfsBackupManifestCid";
     public static final String PREVIOUS_MANIFEST_CID = "IpfsBackupPreviousManifestCid";
+    /** The backup lock is held by this job (released by clean-up and by the dead-letter route). */
+    public static final String LOCK_HELD = "IpfsBackupLockHeld";
+    /** Why this job did not run (an incremental while a full runs). */
+    public static final String SKIPPED = "IpfsBackupSkipped";
+    /** Why an incremental became a full backup (no full to build on, or the oplog no longer reaches back). */
+    public static final String FALLBACK_REASON = "IpfsBackupFallbackReason";
+    /** Incremental: CID of its full, CID of the backup before it, and the oplog position it continues after. */
+    public static final String BASE_BACKUP = "IpfsBackupBase";
+    public static final String PREVIOUS_BACKUP = "IpfsBackupPrevious";
+    public static final String OPLOG_AFTER = "IpfsBackupOplogAfter";
     /** Set by the dead-letter route: what failed, in words fit for an operator (no secrets). */
     public static final String FAILURE = "IpfsBackupFailure";
     public static final String FAILED_STEP = "IpfsBackupFailedStep";

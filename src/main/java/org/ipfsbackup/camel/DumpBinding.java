@@ -6,16 +6,28 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.ipfsbackup.dump.DumpEngine;
 import org.ipfsbackup.dump.DumpResult;
+import org.ipfsbackup.dump.OplogGapException;
+import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.job.WorkDirectories;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Binds the dump step: runs the configured engine into {@code <work dir>/dump}. */
+/**
+ * Binds the dump step: a full dump, or for an incremental the oplog entries after the previous backup's
+ * {@code oplogEnd}, into {@code <work dir>/dump}. When the oplog no longer reaches back to that position the chain
+ * is broken: the incremental fails with that reason, or (backup.incremental.fallback-to-full, default) a full
+ * backup runs in its place.
+ */
 public class DumpBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.dump");
     private final DumpEngine engine;
+    private final JobBinding jobs;
+    private final boolean fallbackToFull;
 
-    public DumpBinding(DumpEngine engine) {
+    public DumpBinding(DumpEngine engine, JobBinding jobs, boolean fallbackToFull) {
         this.engine = engine;
+        this.jobs = jobs;
+        this.fallbackToFull = fallbackToFull;
     }
 
     public void dump(Exchange exchange) throws Exception {
@@ -23,15 +35,27 @@ public class DumpBinding {
         Path dir = Path.of(m.getHeader(BackupHeaders.WORK_DIR, String.class)).resolve("dump");
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
-        String type = m.getHeader(BackupHeaders.TYPE, String.class);
-        if (!"full".equals(type)) {
-            throw new IllegalStateException("unsupported backup type for the dump step: " + type);
+        DumpResult r;
+        if ("incremental".equals(m.getHeader(BackupHeaders.TYPE, String.class))) {
+            OplogPosition after = OplogPosition.parse(m.getHeader(BackupHeaders.OPLOG_AFTER, String.class));
+            try {
+                r = engine.dumpOplog(after, dir);
+            } catch (OplogGapException gap) {
+                if (!fallbackToFull) {
+                    throw gap;
+                }
+                jobs.switchToFull(exchange, "incremental chain broken: " + gap.getMessage());
+                WorkDirectories.deleteTree(dir);
+                Files.createDirectories(dir);
+                r = engine.dumpFull(dir);
+            }
+        } else {
+            r = engine.dumpFull(dir);
         }
-        DumpResult r = engine.dumpFull(dir);
         m.setHeader(BackupHeaders.DUMP_DIR, dir.toString());
         m.setHeader(BackupHeaders.DUMP_RESULT, r);
-        LOG.info("backup={} step=dump engine={} databases={} collections={} documents={} bytes={} oplogEnd={} durationMs={}",
-                m.getHeader(BackupHeaders.NAME), r.engine(), r.databases(), r.collections(), r.documents(), r.bytes(),
-                r.oplogEnd(), (System.nanoTime() - t0) / 1_000_000);
+        LOG.info("backup={} step=dump engine={} databases={} collections={} documents={} oplogOperations={} bytes={} oplogStart={} oplogEnd={} durationMs={}",
+                m.getHeader(BackupHeaders.NAME), r.engine(), r.databases(), r.collections(), r.documents(), r.oplogOperations(),
+                r.bytes(), r.oplogStart(), r.oplogEnd(), (System.nanoTime() - t0) / 1_000_000);
     }
 }

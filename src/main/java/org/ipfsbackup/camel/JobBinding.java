@@ -2,10 +2,12 @@ package org.ipfsbackup.camel;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.BackupNames;
 import org.ipfsbackup.job.WorkDirectories;
 import org.slf4j.Logger;
@@ -16,17 +18,54 @@ public class JobBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.job");
     private final WorkDirectories workDirs;
     private final Clock clock;
+    private final BackupLock lock;
+    private final Duration fullWaitsFor;
 
-    public JobBinding(WorkDirectories workDirs, Clock clock) {
+    public JobBinding(WorkDirectories workDirs, Clock clock, BackupLock lock, Duration fullWaitsFor) {
         this.workDirs = workDirs;
         this.clock = clock;
+        this.lock = lock;
+        this.fullWaitsFor = fullWaitsFor;
     }
 
-    public void startFull(Exchange exchange) {
+    /** A full backup waits (up to backup.lock-wait) for a running incremental to finish. */
+    public void startFull(Exchange exchange) throws InterruptedException {
+        if (!lock.acquire("full", fullWaitsFor)) {
+            throw new IllegalStateException("another backup (" + lock.holder() + ") is still running after "
+                    + fullWaitsFor.toMinutes() + " min (backup.lock-wait): this full backup did not run");
+        }
+        exchange.getMessage().setHeader(BackupHeaders.LOCK_HELD, true);
         start(exchange, "full");
     }
 
-    public void start(Exchange exchange, String type) {
+    /** An incremental is skipped when a full (or another incremental) is running: the full covers it. */
+    public void startIncremental(Exchange exchange) {
+        if (!lock.tryAcquire("incremental")) {
+            String reason = "a " + lock.holder() + " backup is running; it covers this incremental, which is skipped";
+            LOG.info("step=start type=incremental outcome=skipped reason=\"{}\"", reason);
+            exchange.getMessage().setHeader(BackupHeaders.SKIPPED, reason);
+            exchange.setRouteStop(true);
+            return;
+        }
+        exchange.getMessage().setHeader(BackupHeaders.LOCK_HELD, true);
+        start(exchange, "incremental");
+    }
+
+    /** Turns the job into a full backup (no chain to continue, or the chain is broken); keeps its work directory. */
+    public void switchToFull(Exchange exchange, String reason) {
+        Message m = exchange.getMessage();
+        Instant started = m.getHeader(BackupHeaders.STARTED, Instant.class);
+        String name = BackupNames.backupFile("full", started);
+        LOG.warn("backup={} step=start outcome=switched-to-full backup={} reason=\"{}\"", m.getHeader(BackupHeaders.NAME), name, reason);
+        m.setHeader(BackupHeaders.TYPE, "full");
+        m.setHeader(BackupHeaders.NAME, name);
+        m.setHeader(BackupHeaders.FALLBACK_REASON, reason);
+        m.removeHeader(BackupHeaders.BASE_BACKUP);
+        m.removeHeader(BackupHeaders.PREVIOUS_BACKUP);
+        m.removeHeader(BackupHeaders.OPLOG_AFTER);
+    }
+
+    void start(Exchange exchange, String type) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         String name = BackupNames.backupFile(type, now);
         Path dir = workDirs.create(name);
@@ -39,9 +78,16 @@ public class JobBinding {
     }
 
     public void cleanup(Exchange exchange) {
-        String dir = exchange.getMessage().getHeader(BackupHeaders.WORK_DIR, String.class);
-        if (dir != null) {
-            workDirs.delete(Path.of(dir));
+        Message m = exchange.getMessage();
+        try {
+            String dir = m.getHeader(BackupHeaders.WORK_DIR, String.class);
+            if (dir != null) {
+                workDirs.delete(Path.of(dir));
+            }
+        } finally {
+            if (Boolean.TRUE.equals(m.removeHeader(BackupHeaders.LOCK_HELD))) {
+                lock.release();
+            }
         }
     }
 

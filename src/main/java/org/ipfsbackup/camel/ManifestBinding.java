@@ -54,7 +54,8 @@ public class ManifestBinding {
                 archive == null ? null : archive.contentBytes(),
                 dump.oplogStart() == null ? null : dump.oplogStart().toString(),
                 dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
-                dump.oplogEnd() == null ? null : dump.oplogOperations(), null, null, null);
+                dump.oplogEnd() == null ? null : dump.oplogOperations(), m.getHeader(BackupHeaders.BASE_BACKUP, String.class),
+                m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class), null);
         m.setHeader(BackupHeaders.CID, e.cid());
         m.setHeader(BackupHeaders.PEERS, e.peers());
         m.setHeader(BackupHeaders.ENTRY, e);

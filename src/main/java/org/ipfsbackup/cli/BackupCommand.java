@@ -21,7 +21,7 @@ class BackupCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Parameters(index = "0", description = "backup type: full", paramLabel = "TYPE")
+    @Parameters(index = "0", description = "backup type: full or incremental", paramLabel = "TYPE")
     String type;
 
     @Option(names = "--json", description = "print the manifest entry as one line of JSON")
@@ -32,12 +32,19 @@ class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!"full".equals(type)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown backup type '" + type + "': use full");
+        if (!"full".equals(type) && !"incremental".equals(type)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown backup type '" + type + "': use full or incremental");
         }
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(options.configFile(),
                 options.routesDir(), Map.of(), options.env(), false))) {
             BackupApplication.Outcome o = app.runBackup(type);
+            if (o.wasSkipped()) {
+                spec.commandLine().getErr().println(type + " backup skipped: " + o.skipped());
+                return 0;
+            }
+            if (o.fallbackReason() != null) {
+                spec.commandLine().getErr().println("ran a full backup instead of an incremental: " + o.fallbackReason());
+            }
             if (!o.succeeded()) {
                 spec.commandLine().getErr().println("backup failed in step " + o.failedStep() + ": " + o.failure());
                 return 1;

@@ -17,7 +17,8 @@ import org.ipfsbackup.dump.DumpSettings;
  */
 public record AppConfig(Path workDir, String fullCron, String incrementalCron, String mongoUri, DumpSettings dump,
                         int gzipLevel, EncryptionKey key, int kdfIterations, IpfsSettings ipfs,
-                        String manifestDatabase, String manifestCollection, String manifestStateCollection) {
+                        String manifestDatabase, String manifestCollection, String manifestStateCollection,
+                        boolean incrementalFallbackToFull, Duration lockWait) {
 
     public static AppConfig load(PropertySource p, Secrets secrets) {
         Path workDir = Path.of(p.getOrDefault("backup.work-dir", System.getProperty("java.io.tmpdir") + "/ipfs-backup"));
@@ -66,7 +67,9 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                 Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s")));
 
         return new AppConfig(workDir, fullCron, incCron, mongoUri, dump, gzip, key, iterations, ipfs, manifestDb,
-                p.getOrDefault("manifest.collection", "backups"), p.getOrDefault("manifest.state-collection", "manifest_state"));
+                p.getOrDefault("manifest.collection", "backups"), p.getOrDefault("manifest.state-collection", "manifest_state"),
+                p.getBoolean("backup.incremental.fallback-to-full", true),
+                Durations.parse("backup.lock-wait", p.getOrDefault("backup.lock-wait", "6h")));
     }
 
     private static String authorization(PropertySource p, Secrets secrets) {

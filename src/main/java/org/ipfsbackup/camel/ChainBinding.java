@@ -1,0 +1,41 @@
+package org.ipfsbackup.camel;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.bson.Document;
+import org.ipfsbackup.manifest.BackupChains;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Binds the planning of an incremental: where it continues the chain (from the manifest documents in the body). */
+public class ChainBinding {
+    private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.job");
+    private final JobBinding jobs;
+
+    public ChainBinding(JobBinding jobs) {
+        this.jobs = jobs;
+    }
+
+    @SuppressWarnings("unchecked")
+    public void planIncremental(Exchange exchange) {
+        Message m = exchange.getMessage();
+        List<ManifestEntry> entries = new ArrayList<>();
+        for (Document d : (List<Document>) m.getBody(List.class)) {
+            entries.add(ManifestEntry.fromDocument(d));
+        }
+        m.setBody(null);
+        var plan = BackupChains.planIncremental(entries);
+        if (plan.isEmpty()) {
+            jobs.switchToFull(exchange, "no full backup with an oplog position to build on");
+            return;
+        }
+        m.setHeader(BackupHeaders.BASE_BACKUP, plan.get().baseBackup());
+        m.setHeader(BackupHeaders.PREVIOUS_BACKUP, plan.get().previous());
+        m.setHeader(BackupHeaders.OPLOG_AFTER, plan.get().after().toString());
+        LOG.info("backup={} step=plan base={} previous={} after={}", m.getHeader(BackupHeaders.NAME), plan.get().baseBackup(),
+                plan.get().previous(), plan.get().after());
+    }
+}

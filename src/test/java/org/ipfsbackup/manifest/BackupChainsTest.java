@@ -1,0 +1,71 @@
+package org.ipfsbackup.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BackupChainsTest {
+    static final long T0 = Instant.parse("2026-11-01T02:00:00Z").getEpochSecond();
+
+    static ManifestEntry full(String cid, long endSec) {
+        return entry("full", cid, endSec, null, null, null);
+    }
+
+    static ManifestEntry inc(String cid, long startSec, long endSec, String base, String previous) {
+        return entry("incremental", cid, endSec, startSec + ":1", base, previous);
+    }
+
+    static ManifestEntry entry(String type, String cid, long endSec, String start, String base, String previous) {
+        return new ManifestEntry(type, cid, Instant.ofEpochSecond(endSec + 1), 1, true, List.of("shop"), null, "rs0", "00", cid,
+                1, List.of(), ManifestEntry.COMPLETE, "driver", "gzip", "k1", null, null, null, start, endSec + ":5", 3L, base, previous, null);
+    }
+
+    final ManifestEntry f1 = full("F1", T0);
+    final ManifestEntry i1 = inc("I1", T0 + 10, T0 + 86400, "F1", "F1");
+    final ManifestEntry i2 = inc("I2", T0 + 86401, T0 + 2 * 86400, "F1", "I1");
+    final ManifestEntry f2 = full("F2", T0 + 7 * 86400);
+    final ManifestEntry i3 = inc("I3", T0 + 7 * 86400 + 5, T0 + 8 * 86400, "F2", "F2");
+
+    @Test
+    void nextIncrementalContinuesTheNewestChain() {
+        assertThat(BackupChains.planIncremental(List.of(f1, i1, i2)))
+                .contains(new BackupChains.IncrementalPlan("F1", "I2", org.ipfsbackup.dump.OplogPosition.parse((T0 + 2 * 86400) + ":5")));
+        assertThat(BackupChains.planIncremental(List.of(f1, i1, i2, f2)).orElseThrow().previous()).isEqualTo("F2");
+        assertThat(BackupChains.planIncremental(List.of())).isEmpty();
+        ManifestEntry deletedFull = new ManifestEntry("full", "F9", Instant.now(), 1, true, List.of(), null, null, "0", "x", 1, List.of(),
+                ManifestEntry.DELETED, null, null, null, null, null, null, null, "1:1", null, null, null, Instant.now());
+        assertThat(BackupChains.planIncremental(List.of(deletedFull))).isEmpty();
+    }
+
+    @Test
+    void restorePlanTakesTheFullBeforeTheTimeAndIncrementalsUpToIt() {
+        List<ManifestEntry> all = List.of(f1, i1, i2, f2, i3);
+        var latest = BackupChains.planRestore(all, null);
+        assertThat(latest.full().cid()).isEqualTo("F2");
+        assertThat(latest.incrementals()).extracting(ManifestEntry::cid).containsExactly("I3");
+        assertThat(latest.until()).isNull();
+
+        var mid = BackupChains.planRestore(all, Instant.ofEpochSecond(T0 + 86400 + 100));
+        assertThat(mid.full().cid()).isEqualTo("F1");
+        assertThat(mid.incrementals()).extracting(ManifestEntry::cid).containsExactly("I1", "I2");
+        assertThat(mid.until().seconds()).isEqualTo(T0 + 86400 + 100);
+
+        var exactlyAtFirstEnd = BackupChains.planRestore(all, Instant.ofEpochSecond(T0 + 86400));
+        assertThat(exactlyAtFirstEnd.incrementals()).extracting(ManifestEntry::cid).containsExactly("I1");
+
+        var justTheFull = BackupChains.planRestore(all, Instant.ofEpochSecond(T0));
+        assertThat(justTheFull.full().cid()).isEqualTo("F1");
+        assertThat(justTheFull.incrementals()).isEmpty();
+    }
+
+    @Test
+    void timesNoBackupCoversAreRefused() {
+        List<ManifestEntry> all = List.of(f1, i1, i2, f2, i3);
+        assertThatThrownBy(() -> BackupChains.planRestore(all, Instant.ofEpochSecond(T0 - 1))).hasMessageContaining("no full backup is consistent");
+        assertThatThrownBy(() -> BackupChains.planRestore(all, Instant.ofEpochSecond(T0 + 9 * 86400))).hasMessageContaining("no backup reaches");
+        assertThatThrownBy(() -> BackupChains.planRestore(List.of(), null)).hasMessageContaining("no complete full backup");
+    }
+}
