@@ -1,0 +1,63 @@
+package org.ipfsbackup.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ipfsbackup.manifest.ManifestEntry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "list", description = "List every backup in the manifest: type, time, CID, size, chain, state.")
+class ListCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = "--json", description = "one JSON array")
+    boolean json;
+
+    @Option(names = "--manifest-cid", paramLabel = "CID", description = "read the manifest from IPFS instead of MongoDB (needs only this CID and the key)")
+    String manifestCid;
+
+    @Option(names = "--node", paramLabel = "URL", description = "Kubo RPC URL(s) for --manifest-cid")
+    List<String> nodes = new ArrayList<>();
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        RecoveryContext ctx = new RecoveryContext(options, nodes);
+        List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, KeyOptions.cipher(options))
+                : ctx.manifestFromMongo(null);
+        var out = spec.commandLine().getOut();
+        if (json) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ManifestEntry e : entries) {
+                Map<String, Object> r = new LinkedHashMap<>(BackupCommand.JSON.convertValue(e, Map.class));
+                r.put("chain", chainOf(e));
+                rows.add(r);
+            }
+            out.println(BackupCommand.JSON.writeValueAsString(rows));
+        } else {
+            out.printf("%-11s  %-24s  %-62s  %12s  %-14s  %s%n", "TYPE", "TIME (UTC)", "CID", "BYTES", "CHAIN", "STATE");
+            for (ManifestEntry e : entries) {
+                out.printf("%-11s  %-24s  %-62s  %12d  %-14s  %s%n", e.type(), e.timestamp(), e.cid(), e.size(),
+                        abbreviate(chainOf(e)), e.status() + (e.deletedAt() != null ? " " + e.deletedAt() : "") + ", pinned on " + e.peers().size());
+            }
+        }
+        return 0;
+    }
+
+    /** The full backup a backup belongs to (itself for a full). */
+    static String chainOf(ManifestEntry e) {
+        return e.isFull() ? e.cid() : e.baseBackup();
+    }
+
+    private static String abbreviate(String cid) {
+        return cid == null ? "-" : cid.length() > 14 ? cid.substring(0, 6) + ".." + cid.substring(cid.length() - 6) : cid;
+    }
+}

@@ -1,0 +1,69 @@
+package org.ipfsbackup.cli;
+
+import com.mongodb.client.MongoClients;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.ipfsbackup.config.Durations;
+import org.ipfsbackup.config.IpfsSettings;
+import org.ipfsbackup.config.PropertySource;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.ipfs.KuboClient;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestFile;
+import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.restore.BackupFetcher;
+
+/** What the recovery commands share: settings, the IPFS nodes to read from, the key, and the manifest. */
+final class RecoveryContext {
+    final PropertySource props;
+    final List<URI> nodes;
+    final Duration timeout;
+
+    RecoveryContext(ConfigOptions options, List<String> nodeOverrides) {
+        this.props = options.properties();
+        this.nodes = nodeOverrides == null || nodeOverrides.isEmpty()
+                ? IpfsSettings.urls("IPFS_NODES (ipfs.nodes)", props.getOrDefault("ipfs.nodes", ""))
+                : IpfsSettings.urls("--node", String.join(",", nodeOverrides));
+        this.timeout = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", props.getOrDefault("ipfs.http.timeout", "60s"));
+    }
+
+    BackupFetcher fetcher() {
+        return new BackupFetcher(new KuboClient(timeout), nodes);
+    }
+
+    Path workDir() {
+        return Path.of(props.getOrDefault("backup.work-dir", System.getProperty("java.io.tmpdir") + "/ipfs-backup"));
+    }
+
+    /** The manifest from MongoDB ({@code mongodb.uri}, or {@code --manifest-uri}). */
+    List<ManifestEntry> manifestFromMongo(String uriOverride) {
+        String uri = uriOverride != null ? uriOverride : props.require("mongodb.uri");
+        try (var client = MongoClients.create(uri)) {
+            return repository(client).all();
+        }
+    }
+
+    ManifestRepository repository(com.mongodb.client.MongoClient client) {
+        return new ManifestRepository(client, props.getOrDefault("manifest.database", "ipfs_backup"),
+                props.getOrDefault("manifest.collection", "backups"), props.getOrDefault("manifest.state-collection", "manifest_state"));
+    }
+
+    /** The manifest read back from IPFS with only its CID and the key (when the MongoDB holding it is gone). */
+    List<ManifestEntry> manifestFromIpfs(String manifestCid, BackupCipher cipher) throws IOException {
+        Path dir = Files.createTempDirectory("ipfs-backup-manifest");
+        try {
+            Path enc = dir.resolve("manifest.enc");
+            fetcher().download(manifestCid, null, enc);
+            try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
+                return ManifestFile.read(in).backups();
+            }
+        } finally {
+            org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package org.ipfsbackup.cli;
+
+import com.mongodb.client.MongoClients;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.manifest.BackupChains;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.restore.PointInTimeRestore;
+import org.ipfsbackup.restore.RestoreOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "restore", description = "Restore the newest state, or the state at a point in time: picks the full backup and the incrementals needed, "
+        + "downloads and checks all of them, then restores and replays the oplog up to --at.")
+class RestoreCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "latest", description = "restore the newest state (the default)")
+    String latest;
+
+    @Option(names = "--at", paramLabel = "TIME", description = "point in time, second precision: 2026-11-27T10:15:30Z or with an offset (+01:00)")
+    String at;
+
+    @Option(names = "--target-uri", required = true, paramLabel = "URI")
+    String targetUri;
+
+    @Option(names = "--drop", description = "replace collections that already hold documents")
+    boolean drop;
+
+    @Option(names = "--ns-include", paramLabel = "PATTERN", description = "db.collection pattern(s) (* wildcard); default: the databases of the backup")
+    List<String> nsInclude = new ArrayList<>();
+
+    @Option(names = "--manifest-cid", paramLabel = "CID", description = "read the manifest from IPFS (when the MongoDB holding it is gone)")
+    String manifestCid;
+
+    @Option(names = "--node", paramLabel = "URL", description = "Kubo RPC URL(s) to download from (default ipfs.nodes)")
+    List<String> nodes = new ArrayList<>();
+
+    @Option(names = "--json")
+    boolean json;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (latest != null && !latest.equals("latest")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unexpected '" + latest + "': use 'latest' or --at TIME");
+        }
+        if (latest != null && at != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either 'latest' or --at, not both");
+        }
+        Instant when = at == null ? null : parseTime(at);
+        RecoveryContext ctx = new RecoveryContext(options, nodes);
+        BackupCipher cipher = KeyOptions.cipher(options);
+        List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, cipher) : ctx.manifestFromMongo(null);
+        BackupChains.RestorePlan plan = BackupChains.planRestore(entries, when);
+        var err = spec.commandLine().getErr();
+        err.println("restore plan: full " + plan.full().fileName() + " (" + plan.full().cid() + ")"
+                + (plan.incrementals().isEmpty() ? "" : " + " + plan.incrementals().size() + " incremental(s)")
+                + (when == null ? ", to the newest state" : ", oplog replay up to " + when));
+        try (var target = MongoClients.create(targetUri)) {
+            PointInTimeRestore.Result r = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(),
+                    java.util.Set.of(ctx.props.getOrDefault("manifest.database", "ipfs_backup")), err::println)
+                    .restore(plan, target, new RestoreOptions(drop, nsInclude, ""));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("full", plan.full().cid());
+            out.put("incrementals", plan.incrementals().stream().map(ManifestEntry::cid).toList());
+            out.put("at", when == null ? "latest" : when.toString());
+            out.put("collections", r.restored().collections());
+            out.put("documents", r.restored().documents());
+            out.put("indexes", r.restored().indexes());
+            out.put("oplogApplied", r.oplogApplied());
+            out.put("lastApplied", r.lastApplied() == null ? null : r.lastApplied().toString());
+            if (json) {
+                spec.commandLine().getOut().println(BackupCommand.JSON.writeValueAsString(out));
+            } else {
+                spec.commandLine().getOut().printf("restored %d collections, %d documents, %d indexes; replayed %d oplog entries (last %s)%n",
+                        r.restored().collections(), r.restored().documents(), r.restored().indexes(), r.oplogApplied(), out.get("lastApplied"));
+            }
+        }
+        return 0;
+    }
+
+    static Instant parseTime(String s) {
+        try {
+            return OffsetDateTime.parse(s).toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        } catch (DateTimeParseException e) {
+            try {
+                return Instant.parse(s).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            } catch (DateTimeParseException e2) {
+                throw new IllegalArgumentException("--at '" + s + "' is not a time like 2026-11-27T10:15:30Z or 2026-11-27T11:15:30+01:00");
+            }
+        }
+    }
+}

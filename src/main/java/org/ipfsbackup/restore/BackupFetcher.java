@@ -1,0 +1,89 @@
+package org.ipfsbackup.restore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.ipfsbackup.archive.ExtractLimits;
+import org.ipfsbackup.archive.ExtractResult;
+import org.ipfsbackup.archive.TarGzExtractor;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.ipfs.KuboClient;
+
+/**
+ * Gets a backup back from IPFS: {@code cat} from the first node that delivers it, sha256 checked against the
+ * manifest, then decrypted (every segment authenticated) and extracted, streaming. Nothing is left at the target
+ * path unless every check passed.
+ */
+public final class BackupFetcher {
+    private final KuboClient kubo;
+    private final List<URI> nodes;
+
+    public BackupFetcher(KuboClient kubo, List<URI> nodes) {
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("no IPFS node to download from: set IPFS_NODES (ipfs.nodes) or pass --node");
+        }
+        this.kubo = kubo;
+        this.nodes = List.copyOf(nodes);
+    }
+
+    /** The node that delivered it and the sha256 of what was written. */
+    public record Download(URI node, String sha256, long bytes) {
+    }
+
+    /**
+     * Downloads {@code cid} to {@code target}. When {@code expectedSha256} is given and differs, nothing is written
+     * and the error says so.
+     */
+    public Download download(String cid, String expectedSha256, Path target) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".part");
+        MessageDigest[] md = new MessageDigest[1];
+        try {
+            URI used = kubo.catFirst(nodes, cid, () -> {
+                try {
+                    md[0] = MessageDigest.getInstance("SHA-256");
+                    return new DigestOutputStream(Files.newOutputStream(tmp), md[0]);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String actual = HexFormat.of().formatHex(md[0].digest());
+            if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(actual)) {
+                throw new IOException("sha256 of the downloaded " + cid + " is " + actual + " but the manifest says " + expectedSha256
+                        + ": the download is corrupt or not the recorded backup; nothing was written to " + target);
+            }
+            long n = Files.size(tmp);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            return new Download(used, actual, n);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet). */
+    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, Path dir) throws IOException {
+        try (InputStream in = cipher.decryptingStream(Files.newInputStream(encrypted))) {
+            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults()).extract(in, dir);
+            // read to the end: the final segment's tag is checked only there
+            if (in.read() != -1) {
+                throw new IOException(encrypted + ": data after the end of the archive");
+            }
+            return r;
+        } catch (IOException e) {
+            org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
+            throw e;
+        }
+    }
+
+}

@@ -1,0 +1,225 @@
+package org.ipfsbackup.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.bson.Document;
+import org.ipfsbackup.camel.BackupApplication;
+import org.ipfsbackup.cli.Main;
+import org.ipfsbackup.devstack.LocalStack;
+import org.ipfsbackup.devstack.StackExtension;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.restore.CompareResult;
+import org.ipfsbackup.restore.DatabaseComparator;
+import org.ipfsbackup.testing.Project;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Incrementals and point-in-time restore on the real local stack, driven through the command line an operator uses:
+ * write A, full backup, write B, note t, write C, incremental; {@code restore --at t} gives exactly A+B,
+ * {@code restore latest} gives A+B+C, including updates and deletes. Also a chain of a full and three incrementals,
+ * restore from the manifest CID alone, and refusals that leave the target untouched.
+ */
+@Tag("stack")
+@ExtendWith(StackExtension.class)
+class PointInTimeStackTest {
+    @TempDir
+    Path tmp;
+
+    Map<String, String> env;
+    Path config;
+
+    void setUp(LocalStack stack) throws Exception {
+        env = stack.env();
+        config = tmp.resolve("stack.properties");
+        Files.write(config, List.of(
+                "mongodb.uri=" + env.get("MONGODB_URI"),
+                "ipfs.cluster.node1=" + env.get("IPFS_CLUSTER_NODE_1"),
+                "ipfs.cluster.node2=" + env.get("IPFS_CLUSTER_NODE_2"),
+                "ipfs.nodes=" + env.get("IPFS_NODE_1") + "," + env.get("IPFS_NODE_2"),
+                "ipfs.pin.timeout=60s",
+                "dump.engine=driver",
+                "backup.work-dir=" + tmp.resolve("work")));
+    }
+
+    BackupApplication.Outcome backup(String type) throws Exception {
+        try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(config, Project.routes(), Map.of(),
+                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
+            BackupApplication.Outcome o = app.runBackup(type);
+            assertThat(o.failure()).as(type + " backup").isNull();
+            assertThat(o.fallbackReason()).as("no fallback to full").isNull();
+            return o;
+        }
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    Run cli(Map<String, String> extraEnv, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Map<String, String> e = new HashMap<>(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY));
+        e.putAll(extraEnv);
+        List<String> a = new ArrayList<>(List.of(args));
+        a.add("--config");
+        a.add(config.toString());
+        int code = Main.execute(e, new PrintWriter(out, true), new PrintWriter(err, true), a.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static List<Document> docs(MongoCollection<Document> c) {
+        return c.find().sort(Sorts.ascending("_id")).into(new ArrayList<>());
+    }
+
+    /** Waits (without sleeping blindly) until the wall clock is in a later second than {@code t}. */
+    static Instant nextSecondAfter(Instant t) {
+        Awaitility.await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(5))
+                .until(() -> Instant.now().getEpochSecond() > t.getEpochSecond());
+        return Instant.now();
+    }
+
+    @Test
+    void pointInTimeAndLatestRestoreExactly(LocalStack stack) throws Exception {
+        setUp(stack);
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"));
+             MongoClient target = MongoClients.create(env.get("RESTORE_MONGODB_URI"))) {
+            MongoCollection<Document> items = source.getDatabase("pitr").getCollection("items");
+            items.drop();
+            // A
+            items.insertMany(List.of(new Document("_id", 1).append("v", "a1"), new Document("_id", 2).append("v", "a2"),
+                    new Document("_id", 3).append("v", "a3").append("nested", new Document("k", List.of(1, 2, 3)))));
+            BackupApplication.Outcome full = backup("full");
+            // B
+            items.insertOne(new Document("_id", 4).append("v", "b4"));
+            items.updateOne(Filters.eq("_id", 1), Updates.set("v", "b1"));
+            items.deleteOne(Filters.eq("_id", 2));
+            List<Document> stateB = docs(items);
+            Instant t = nextSecondAfter(Instant.now());
+            nextSecondAfter(t);
+            // C
+            items.insertOne(new Document("_id", 5).append("v", "c5"));
+            items.updateOne(Filters.eq("_id", 3), Updates.set("nested.k", List.of(9)));
+            items.deleteOne(Filters.eq("_id", 4));
+            List<Document> stateC = docs(items);
+            BackupApplication.Outcome inc = backup("incremental");
+            assertThat(inc.entry().baseBackup()).isEqualTo(full.entry().cid());
+            assertThat(inc.entry().previous()).isEqualTo(full.entry().cid());
+
+            Run atT = cli(Map.of(), "restore", "--at", t.toString(), "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop", "--json");
+            assertThat(atT.code()).as(atT.err()).isZero();
+            assertThat(docs(target.getDatabase("pitr").getCollection("items"))).isEqualTo(stateB);
+            JsonNode j = new ObjectMapper().readTree(atT.out());
+            assertThat(j.get("full").asText()).isEqualTo(full.entry().cid());
+            assertThat(j.get("incrementals")).hasSize(1);
+
+            Run latest = cli(Map.of(), "restore", "latest", "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop");
+            assertThat(latest.code()).as(latest.err()).isZero();
+            assertThat(docs(target.getDatabase("pitr").getCollection("items"))).isEqualTo(stateC);
+            CompareResult c = DatabaseComparator.compare(source, target, full.entry().databases());
+            assertThat(c.differences()).isEmpty();
+
+            // list shows the chain
+            Run list = cli(Map.of(), "list", "--json");
+            assertThat(list.code()).isZero();
+            JsonNode rows = new ObjectMapper().readTree(list.out());
+            assertThat(rows.findValuesAsText("cid")).contains(full.entry().cid(), inc.entry().cid());
+        }
+    }
+
+    @Test
+    void aFullAndThreeIncrementalsRestoreTheSourceFromTheManifestCidAlone(LocalStack stack) throws Exception {
+        setUp(stack);
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"));
+             MongoClient target = MongoClients.create(env.get("RESTORE_MONGODB_URI"))) {
+            MongoCollection<Document> chain = source.getDatabase("pitr").getCollection("chain");
+            chain.drop();
+            chain.insertOne(new Document("_id", 0).append("n", 0));
+            BackupApplication.Outcome full = backup("full");
+            String previous = full.entry().cid();
+            String manifestCid = null;
+            for (int i = 1; i <= 3; i++) {
+                chain.insertOne(new Document("_id", i).append("n", i));
+                chain.updateOne(Filters.eq("_id", i - 1), Updates.inc("n", 100));
+                if (i == 2) {
+                    chain.deleteOne(Filters.eq("_id", 0));
+                }
+                BackupApplication.Outcome inc = backup("incremental");
+                ManifestEntry e = inc.entry();
+                assertThat(e.previous()).isEqualTo(previous);
+                assertThat(e.baseBackup()).isEqualTo(full.entry().cid());
+                previous = e.cid();
+                manifestCid = inc.manifestCid();
+            }
+            Run r = cli(Map.of(), "restore", "latest", "--manifest-cid", manifestCid, "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop",
+                    "--json");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(new ObjectMapper().readTree(r.out()).get("incrementals")).hasSize(3);
+            assertThat(docs(target.getDatabase("pitr").getCollection("chain"))).isEqualTo(docs(chain));
+            assertThat(DatabaseComparator.compare(source, target, full.entry().databases()).differences()).isEmpty();
+
+            Run verify = cli(Map.of(), "verify", previous);
+            assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
+            assertThat(verify.out()).startsWith("OK");
+        }
+    }
+
+    @Test
+    void badInputsAreRefusedAndTheTargetIsUntouched(LocalStack stack) throws Exception {
+        setUp(stack);
+        backup("full");
+        try (MongoClient target = MongoClients.create(env.get("RESTORE_MONGODB_URI"))) {
+            MongoCollection<Document> marker = target.getDatabase("operator").getCollection("keep");
+            marker.drop();
+            marker.insertOne(new Document("_id", "untouched"));
+            List<String> before = target.listDatabaseNames().into(new ArrayList<>());
+
+            Run wrongKey = cli(Map.of("BACKUP_ENCRYPTION_KEY", "a-different-key-0123456789-abcdefghijklmn"), "restore", "latest",
+                    "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop");
+            assertThat(wrongKey.code()).isEqualTo(1);
+            assertThat(wrongKey.err()).contains("wrong key");
+
+            Run unknown = cli(Map.of(), "download", "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", "-o", tmp.resolve("x").toString());
+            assertThat(unknown.code()).isEqualTo(1);
+            assertThat(unknown.err()).contains("is not in the manifest");
+
+            Run corrupt = cli(Map.of(), "download", backupCid(), "-o", tmp.resolve("y").toString(), "--sha256", "00".repeat(32));
+            assertThat(corrupt.code()).isEqualTo(1);
+            assertThat(corrupt.err()).contains("sha256").contains("nothing was written");
+            assertThat(tmp.resolve("y")).doesNotExist();
+
+            Run badTime = cli(Map.of(), "restore", "--at", "2001-01-01T00:00:00Z", "--target-uri", env.get("RESTORE_MONGODB_URI"));
+            assertThat(badTime.code()).isEqualTo(1);
+            assertThat(badTime.err()).contains("no full backup is consistent");
+
+            assertThat(docs(marker)).containsExactly(new Document("_id", "untouched"));
+            assertThat(target.listDatabaseNames().into(new ArrayList<>())).containsExactlyInAnyOrderElementsOf(before);
+        }
+    }
+
+    String backupCid() {
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+            return source.getDatabase("ipfs_backup").getCollection("backups").find().sort(Sorts.descending("timestamp")).first().getString("cid");
+        }
+    }
+}
