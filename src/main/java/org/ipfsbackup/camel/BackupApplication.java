@@ -132,6 +132,8 @@ public final class BackupApplication implements AutoCloseable {
         // values the routes use that are derived from the settings (checked cron, the /add URL of each node)
         pc.addOverrideProperty("backup.full.cron", cfg.fullCron().replace(' ', '+'));
         pc.addOverrideProperty("backup.incremental.cron", cfg.incrementalCron().replace(' ', '+'));
+        pc.addOverrideProperty("retention.cron", cfg.retention().cron().replace(' ', '+'));
+        pc.addOverrideProperty("retention.after-backup", Boolean.toString(cfg.retention().afterBackup()));
         pc.addOverrideProperty("ipfs.cluster.add-url-1", cfg.ipfs().clusterNodes().get(0) + "/add");
         pc.addOverrideProperty("ipfs.cluster.add-url-2",
                 cfg.ipfs().clusterNodes().get(cfg.ipfs().clusterNodes().size() > 1 ? 1 : 0) + "/add");
@@ -146,7 +148,10 @@ public final class BackupApplication implements AutoCloseable {
         Registry r = ctx.getRegistry();
         r.bind("manifestMongo", manifestMongo);
         r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
-        JobBinding jobs = new JobBinding(workDirs, clock, new BackupLock(), cfg.lockWait());
+        BackupLock lock = new BackupLock();
+        JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait());
+        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), cluster, workDirs, lock, clock,
+                cfg.retention().batchSize(), cfg.retention().manifestVersions()));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
         r.bind("dumpBinding", new DumpBinding(engine, jobs, cfg.incrementalFallbackToFull()));
@@ -180,6 +185,31 @@ public final class BackupApplication implements AutoCloseable {
         return new Outcome(m.getHeader(BackupHeaders.ENTRY, ManifestEntry.class), m.getHeader(BackupHeaders.MANIFEST_CID, String.class),
                 failure, m.getHeader(BackupHeaders.FAILED_STEP, String.class), m.getHeader(BackupHeaders.SKIPPED, String.class),
                 m.getHeader(BackupHeaders.FALLBACK_REASON, String.class));
+    }
+
+    /** What a retention run did: the decisions, what was unpinned, what failed (or why it did not run). */
+    public record RetentionOutcome(java.util.List<org.ipfsbackup.retention.RetentionDecision> decisions, java.util.List<String> unpinned,
+                                   java.util.Map<String, String> failedUnpins, String failure, String skipped, String manifestCid) {
+    }
+
+    /** Runs retention now through the routes ({@code direct:retention}), as if the time were {@code now}. */
+    @SuppressWarnings("unchecked")
+    public RetentionOutcome runRetention(java.time.Instant now) {
+        Exchange ex = context().createProducerTemplate().send("direct:retention", e -> {
+            e.setPattern(ExchangePattern.InOut);
+            if (now != null) {
+                e.getMessage().setHeader(RetentionBinding.NOW, now);
+            }
+        });
+        var m = ex.getMessage();
+        String failure = m.getHeader(RetentionBinding.FAILURE, String.class);
+        if (failure == null && ex.getException() != null) {
+            failure = JobBinding.describe(ex.getException());
+        }
+        return new RetentionOutcome(m.getHeader(RetentionBinding.DECISIONS, java.util.List.class),
+                m.getHeader(RetentionBinding.UNPINNED, java.util.List.class), m.getHeader(RetentionBinding.FAILED, java.util.Map.class),
+                failure, m.getHeader(BackupHeaders.SKIPPED, String.class),
+                Boolean.TRUE.equals(m.getHeader(RetentionBinding.CHANGED)) ? m.getHeader(BackupHeaders.MANIFEST_CID, String.class) : null);
     }
 
     /** Blocks until the JVM is asked to stop (SIGTERM/SIGINT). */

@@ -97,6 +97,14 @@ public class ManifestBinding {
                 file.previousManifest());
     }
 
+    /** Body becomes the history document of the manifest just published (retention prunes old versions). */
+    public void historyDocument(Exchange exchange) {
+        Message m = exchange.getMessage();
+        m.setBody(new Document("_id", m.getHeader(BackupHeaders.MANIFEST_CID, String.class))
+                .append("previous", m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class))
+                .append("createdAt", Date.from(clock.instant())));
+    }
+
     /** Body becomes the head document pointing at the manifest just uploaded. */
     public void headDocument(Exchange exchange) {
         Message m = exchange.getMessage();

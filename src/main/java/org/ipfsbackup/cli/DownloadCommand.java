@@ -39,8 +39,8 @@ class DownloadCommand implements Callable<Integer> {
                         "CID " + cid + " is not in the manifest: pass --sha256 to download it anyway"));
         long t0 = System.nanoTime();
         var d = ctx.fetcher().download(cid, expected, output);
-        spec.commandLine().getErr().printf("downloaded %s from %s: %d bytes in %d ms, sha256 matches the manifest%n", cid, d.node(), d.bytes(),
-                (System.nanoTime() - t0) / 1_000_000);
+        spec.commandLine().getErr().printf("downloaded %s from %s: %d bytes in %d ms, sha256 matches the manifest, CID %s%n", cid, d.node(),
+                d.bytes(), (System.nanoTime() - t0) / 1_000_000, d.cidRecomputed() ? "recomputed and matching" : "not recomputable (other add parameters)");
         spec.commandLine().getOut().println(d.sha256());
         return 0;
     }

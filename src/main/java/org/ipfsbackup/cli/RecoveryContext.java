@@ -33,7 +33,7 @@ final class RecoveryContext {
     }
 
     BackupFetcher fetcher() {
-        return new BackupFetcher(new KuboClient(timeout), nodes);
+        return new BackupFetcher(new KuboClient(timeout), nodes, msg -> System.err.println(msg));
     }
 
     Path workDir() {

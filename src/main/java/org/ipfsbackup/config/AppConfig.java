@@ -10,6 +10,7 @@ import java.util.List;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.dump.DumpSettings;
+import org.ipfsbackup.retention.RetentionSettings;
 
 /**
  * Every setting of the application, read and validated in one place at start-up. Each failure names the
@@ -18,7 +19,11 @@ import org.ipfsbackup.dump.DumpSettings;
 public record AppConfig(Path workDir, String fullCron, String incrementalCron, String mongoUri, DumpSettings dump,
                         int gzipLevel, EncryptionKey key, int kdfIterations, IpfsSettings ipfs,
                         String manifestDatabase, String manifestCollection, String manifestStateCollection,
-                        boolean incrementalFallbackToFull, Duration lockWait) {
+                        boolean incrementalFallbackToFull, Duration lockWait, Retention retention) {
+
+    /** Retention settings: the policy's own, its schedule, and how it runs. */
+    public record Retention(RetentionSettings policy, String cron, boolean afterBackup, int batchSize, int manifestVersions) {
+    }
 
     public static AppConfig load(PropertySource p, Secrets secrets) {
         Path workDir = Path.of(p.getOrDefault("backup.work-dir", System.getProperty("java.io.tmpdir") + "/ipfs-backup"));
@@ -69,7 +74,12 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
         return new AppConfig(workDir, fullCron, incCron, mongoUri, dump, gzip, key, iterations, ipfs, manifestDb,
                 p.getOrDefault("manifest.collection", "backups"), p.getOrDefault("manifest.state-collection", "manifest_state"),
                 p.getBoolean("backup.incremental.fallback-to-full", true),
-                Durations.parse("backup.lock-wait", p.getOrDefault("backup.lock-wait", "6h")));
+                Durations.parse("backup.lock-wait", p.getOrDefault("backup.lock-wait", "6h")),
+                new Retention(new RetentionSettings(p.getInt("retention.days", 90, 1, 36_500), p.getInt("retention.keep-daily", 0, 0, 10_000),
+                        p.getInt("retention.keep-weekly", 0, 0, 10_000), p.getInt("retention.keep-monthly", 0, 0, 10_000)),
+                        CronTranslator.toQuartz("RETENTION_SCHEDULE (retention.schedule)", p.getOrDefault("retention.schedule", "0 4 * * *")),
+                        p.getBoolean("retention.after-backup", true), p.getInt("retention.batch-size", 20, 1, 10_000),
+                        p.getInt("retention.manifest-versions", 10, 1, 10_000)));
     }
 
     private static String authorization(PropertySource p, Secrets secrets) {

@@ -18,6 +18,7 @@ import org.ipfsbackup.archive.ExtractResult;
 import org.ipfsbackup.archive.TarGzExtractor;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.ipfs.KuboClient;
+import org.ipfsbackup.ipfs.UnixfsCid;
 
 /**
  * Gets a backup back from IPFS: {@code cat} from the first node that delivers it, sha256 checked against the
@@ -25,19 +26,27 @@ import org.ipfsbackup.ipfs.KuboClient;
  * path unless every check passed.
  */
 public final class BackupFetcher {
+    private static final long PROGRESS_EVERY = 64L << 20;
     private final KuboClient kubo;
     private final List<URI> nodes;
+    private final java.util.function.Consumer<String> progress;
 
     public BackupFetcher(KuboClient kubo, List<URI> nodes) {
+        this(kubo, nodes, msg -> { });
+    }
+
+    /** @param progress told every 64 MiB how far a download is (the CLI prints it on stderr) */
+    public BackupFetcher(KuboClient kubo, List<URI> nodes, java.util.function.Consumer<String> progress) {
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("no IPFS node to download from: set IPFS_NODES (ipfs.nodes) or pass --node");
         }
         this.kubo = kubo;
         this.nodes = List.copyOf(nodes);
+        this.progress = progress;
     }
 
     /** The node that delivered it and the sha256 of what was written. */
-    public record Download(URI node, String sha256, long bytes) {
+    public record Download(URI node, String sha256, long bytes, boolean cidRecomputed) {
     }
 
     /**
@@ -51,7 +60,7 @@ public final class BackupFetcher {
             URI used = kubo.catFirst(nodes, cid, () -> {
                 try {
                     md[0] = MessageDigest.getInstance("SHA-256");
-                    return new DigestOutputStream(Files.newOutputStream(tmp), md[0]);
+                    return new Progress(new DigestOutputStream(Files.newOutputStream(tmp), md[0]), cid, progress);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (NoSuchAlgorithmException e) {
@@ -63,11 +72,46 @@ public final class BackupFetcher {
                 throw new IOException("sha256 of the downloaded " + cid + " is " + actual + " but the manifest says " + expectedSha256
                         + ": the download is corrupt or not the recorded backup; nothing was written to " + target);
             }
+            // the CID itself is a hash of the content: recompute it where the upload parameters allow
+            // (cid-version=1, raw leaves, default chunker, sha2-256), so a node cannot serve other bytes under it
+            boolean cidChecked = false;
+            if (UnixfsCid.recomputable(cid)) {
+                String computed = UnixfsCid.cidV1RawLeaves(tmp);
+                if (!computed.equals(cid)) {
+                    throw new IOException("the bytes " + used + " returned for " + cid + " hash to " + computed
+                            + ": not the requested content; nothing was written to " + target);
+                }
+                cidChecked = true;
+            }
             long n = Files.size(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            return new Download(used, actual, n);
+            return new Download(used, actual, n, cidChecked);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Counts what passes and reports every 64 MiB. */
+    private static final class Progress extends java.io.FilterOutputStream {
+        private final String cid;
+        private final java.util.function.Consumer<String> sink;
+        private long bytes;
+        private long next = PROGRESS_EVERY;
+
+        Progress(OutputStream out, String cid, java.util.function.Consumer<String> sink) {
+            super(out);
+            this.cid = cid;
+            this.sink = sink;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            bytes += len;
+            if (bytes >= next) {
+                sink.accept("downloading " + cid + ": " + (bytes >> 20) + " MiB");
+                next += PROGRESS_EVERY;
+            }
         }
     }
 

@@ -31,6 +31,8 @@ public final class FakeCluster implements AutoCloseable {
     public final List<String> requests = new CopyOnWriteArrayList<>();
     public final List<Map<String, List<String>>> requestHeaders = new CopyOnWriteArrayList<>();
     public final AtomicReference<Mode> mode = new AtomicReference<>(Mode.OK);
+    /** CIDs whose DELETE /pins answers 500 (an unpin that fails). */
+    public final java.util.Set<String> failUnpin = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public FakeCluster() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -71,7 +73,9 @@ public final class FakeCluster implements AutoCloseable {
                         + "\"12D3KooWB\":{\"peername\":\"p1\",\"status\":\"" + st + "\",\"error\":\"\"}}}\n");
             } else if (ex.getRequestMethod().equals("DELETE") && path.startsWith("/pins/")) {
                 String cid = path.substring(6);
-                if (content.remove(cid) == null) {
+                if (failUnpin.contains(cid)) {
+                    send(ex, 500, "{\"code\":500,\"message\":\"rpc error: peer unreachable\"}\n");
+                } else if (content.remove(cid) == null) {
                     send(ex, 404, "{\"code\":404,\"message\":\"pin is not part of the pinset\"}\n");
                 } else {
                     send(ex, 200, "{\"cid\":\"" + cid + "\"}\n");

@@ -1,0 +1,208 @@
+package org.ipfsbackup.camel;
+
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.bson.Document;
+import org.ipfsbackup.ipfs.ClusterClient;
+import org.ipfsbackup.job.BackupLock;
+import org.ipfsbackup.job.BackupNames;
+import org.ipfsbackup.job.WorkDirectories;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.retention.RetentionDecision;
+import org.ipfsbackup.retention.RetentionPolicy;
+import org.ipfsbackup.retention.RetentionSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the retention routes: the policy ({@link RetentionPolicy}) decides from the manifest and a clock; this
+ * class unpins in batches, builds the manifest updates and prunes superseded manifest versions.
+ */
+public class RetentionBinding {
+    private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.retention");
+    /** Optional input: the time retention runs as (default now), e.g. for `retention --now`. */
+    public static final String NOW = "IpfsRetentionNow";
+    public static final String DECISIONS = "IpfsRetentionDecisions";
+    public static final String UNPINNED = "IpfsRetentionUnpinned";
+    public static final String FAILED = "IpfsRetentionFailed";
+    public static final String CHANGED = "IpfsRetentionChanged";
+    public static final String FAILURE = "IpfsRetentionFailure";
+
+    private final RetentionSettings settings;
+    private final ClusterClient cluster;
+    private final WorkDirectories workDirs;
+    private final BackupLock lock;
+    private final Clock clock;
+    private final int batchSize;
+    private final int manifestVersions;
+
+    public RetentionBinding(RetentionSettings settings, ClusterClient cluster, WorkDirectories workDirs, BackupLock lock, Clock clock,
+                            int batchSize, int manifestVersions) {
+        this.settings = settings;
+        this.cluster = cluster;
+        this.workDirs = workDirs;
+        this.lock = lock;
+        this.clock = clock;
+        this.batchSize = batchSize;
+        this.manifestVersions = manifestVersions;
+    }
+
+    /** Never at the same time as a backup: skipped (and said so) when a backup holds the lock. */
+    public void start(Exchange exchange) {
+        Message m = exchange.getMessage();
+        m.removeHeaders("IpfsRetention*", NOW);
+        if (!lock.tryAcquire("retention")) {
+            String reason = "a " + lock.holder() + " backup is running; retention is skipped this time";
+            LOG.info("step=retention outcome=skipped reason=\"{}\"", reason);
+            m.setHeader(BackupHeaders.SKIPPED, reason);
+            exchange.setRouteStop(true);
+            return;
+        }
+        m.setHeader(BackupHeaders.LOCK_HELD, true);
+        Instant now = now(m);
+        String name = "retention_" + BackupNames.manifestFile(now).replace("manifest_", "").replace(".json.enc", "");
+        Path dir = workDirs.create(name);
+        m.setHeader(BackupHeaders.NAME, name);
+        m.setHeader(BackupHeaders.WORK_DIR, dir.toString());
+        m.setBody(null);
+    }
+
+    /** Body: every manifest document. Header {@link #DECISIONS}: one decision per complete backup, with its reason. */
+    @SuppressWarnings("unchecked")
+    public void decide(Exchange exchange) {
+        Message m = exchange.getMessage();
+        List<ManifestEntry> entries = new ArrayList<>();
+        for (Document d : (List<Document>) m.getBody(List.class)) {
+            entries.add(ManifestEntry.fromDocument(d));
+        }
+        Instant now = now(m);
+        List<RetentionDecision> decisions = new RetentionPolicy(settings, Clock.fixed(now, ZoneOffset.UTC)).decide(entries);
+        for (RetentionDecision d : decisions) {
+            LOG.info("step=retention decision={} type={} cid={} time={} reason=\"{}\"", d.expire() ? "expire" : "keep", d.entry().type(),
+                    d.entry().cid(), d.entry().timestamp(), d.reason());
+        }
+        m.setHeader(DECISIONS, decisions);
+        m.setBody(null);
+    }
+
+    /**
+     * Unpins the expired backups from the cluster in batches. A 404 means already gone, which is fine. Failures are
+     * kept per CID: those entries stay as they are and are tried again next run; the rest complete.
+     */
+    @SuppressWarnings("unchecked")
+    public void unpinExpired(Exchange exchange) {
+        Message m = exchange.getMessage();
+        List<RetentionDecision> decisions = m.getHeader(DECISIONS, List.class);
+        List<String> expired = decisions.stream().filter(RetentionDecision::expire).map(d -> d.entry().cid()).toList();
+        List<String> unpinned = new ArrayList<>();
+        Map<String, String> failed = new LinkedHashMap<>();
+        for (int i = 0; i < expired.size(); i += batchSize) {
+            List<String> batch = expired.subList(i, Math.min(expired.size(), i + batchSize));
+            for (String cid : batch) {
+                try {
+                    boolean removed = cluster.unpin(cid);
+                    unpinned.add(cid);
+                    LOG.info("step=retention unpinned cid={}{}", cid, removed ? "" : " (was not pinned any more)");
+                } catch (RuntimeException e) {
+                    failed.put(cid, e.getMessage());
+                    LOG.warn("step=retention unpin failed cid={} error=\"{}\" (kept in the manifest, tried again next run)", cid, e.getMessage());
+                }
+            }
+            LOG.info("step=retention batch {} of {}: {} unpinned, {} failed so far", i / batchSize + 1,
+                    (expired.size() + batchSize - 1) / batchSize, unpinned.size(), failed.size());
+        }
+        m.setHeader(UNPINNED, unpinned);
+        m.setHeader(FAILED, failed);
+        m.setHeader(CHANGED, !unpinned.isEmpty());
+    }
+
+    /** Body becomes the camel-mongodb multi-update marking the unpinned entries deleted, with the time. */
+    @SuppressWarnings("unchecked")
+    public void deletedUpdate(Exchange exchange) {
+        Message m = exchange.getMessage();
+        List<String> unpinned = m.getHeader(UNPINNED, List.class);
+        m.setHeader("CamelMongoDbMultiUpdate", true);
+        m.setBody(List.of(Filters.in("_id", unpinned),
+                Updates.combine(Updates.set("status", ManifestEntry.DELETED), Updates.set("deletedAt", Date.from(now(m))))));
+    }
+
+    /**
+     * Body: the manifest history documents. Unpins the versions beyond the newest {@code retention.manifest-versions};
+     * the body becomes the camel-mongodb filter removing their history documents (or matches nothing).
+     */
+    @SuppressWarnings("unchecked")
+    public void pruneManifestVersions(Exchange exchange) {
+        Message m = exchange.getMessage();
+        List<Document> history = new ArrayList<>((List<Document>) m.getBody(List.class));
+        history.sort(Comparator.comparing((Document d) -> d.getDate("createdAt")).reversed());
+        List<String> removed = new ArrayList<>();
+        for (Document d : history.subList(Math.min(manifestVersions, history.size()), history.size())) {
+            String cid = d.getString("_id");
+            try {
+                cluster.unpin(cid);
+                removed.add(cid);
+            } catch (RuntimeException e) {
+                LOG.warn("step=retention could not unpin superseded manifest {}: {} (tried again next run)", cid, e.getMessage());
+            }
+        }
+        if (!removed.isEmpty()) {
+            LOG.info("step=retention unpinned {} superseded manifest version(s), keeping the newest {}", removed.size(), manifestVersions);
+        }
+        m.setBody(Filters.in("_id", removed));
+    }
+
+    /** Ends the run: temp files and lock released; when some unpins failed, the failure goes to the dead-letter route. */
+    @SuppressWarnings("unchecked")
+    public void finish(Exchange exchange) {
+        Message m = exchange.getMessage();
+        List<RetentionDecision> decisions = m.getHeader(DECISIONS, List.class);
+        Map<String, String> failed = m.getHeader(FAILED, Map.class);
+        List<String> unpinned = m.getHeader(UNPINNED, List.class);
+        release(exchange);
+        LOG.info("step=retention outcome={} unpinned={} kept={} failed={}", failed.isEmpty() ? "success" : "partial", unpinned.size(),
+                decisions.stream().filter(d -> !d.expire()).count(), failed.size());
+        if (!failed.isEmpty()) {
+            throw new IllegalStateException(failed.size() + " unpin(s) failed, those backups stay in the manifest and are retried next run: " + failed);
+        }
+    }
+
+    /** Dead-letter handling of retention: releases the lock and temp files and records the failure. */
+    public void failed(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String reason = org.ipfsbackup.config.Masking.maskUri(JobBinding.describe(cause));
+        exchange.getMessage().setHeader(FAILURE, reason);
+        LOG.error("step=retention outcome=failed route={} error={}", exchange.getProperty(Exchange.FAILURE_ROUTE_ID), reason);
+        release(exchange);
+    }
+
+    private void release(Exchange exchange) {
+        Message m = exchange.getMessage();
+        try {
+            String dir = m.getHeader(BackupHeaders.WORK_DIR, String.class);
+            if (dir != null) {
+                workDirs.delete(Path.of(dir));
+            }
+        } finally {
+            if (Boolean.TRUE.equals(m.removeHeader(BackupHeaders.LOCK_HELD))) {
+                lock.release();
+            }
+        }
+    }
+
+    private Instant now(Message m) {
+        Instant now = m.getHeader(NOW, Instant.class);
+        return now != null ? now : clock.instant();
+    }
+}

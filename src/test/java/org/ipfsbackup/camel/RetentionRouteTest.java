@@ -1,0 +1,212 @@
+package org.ipfsbackup.camel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.bson.Document;
+import org.ipfsbackup.cli.Main;
+import org.ipfsbackup.crypto.BackupCipher;
+import org.ipfsbackup.crypto.EncryptionKey;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestFile;
+import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.testing.FakeCluster;
+import org.ipfsbackup.testing.Project;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Retention through the real routes (mongo-java-server with oplog, cluster double), the clock moved forward. */
+class RetentionRouteTest {
+    MongoServer mongo;
+    String uri;
+    FakeCluster cluster;
+    BackupApplication app;
+    @TempDir
+    Path work;
+    Map<String, String> overrides;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        MemoryBackend backend = new MemoryBackend();
+        backend.enableOplog();
+        mongo = new MongoServer(backend);
+        mongo.bind("127.0.0.1", 0);
+        uri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        cluster = new FakeCluster();
+        overrides = new HashMap<>();
+        overrides.put("mongodb.uri", uri);
+        overrides.put("dump.engine", "driver");
+        overrides.put("ipfs.cluster.node1", cluster.url());
+        overrides.put("ipfs.pin.timeout", "2s");
+        overrides.put("ipfs.pin.poll-interval", "50ms");
+        overrides.put("backup.work-dir", work.resolve("work").toString());
+        overrides.put("crypto.kdf.iterations", "10000");
+        overrides.put("retention.after-backup", "false");
+        overrides.put("retention.batch-size", "1");
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (app != null) {
+            app.close();
+        }
+        cluster.close();
+        mongo.shutdownNow();
+    }
+
+    void start(Path routes) throws Exception {
+        app = BackupApplication.start(new BackupApplication.Options(Project.config(), routes, overrides,
+                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+    }
+
+    /** Two chains: F1 <- I1 and F2 <- I2 (the newest). */
+    List<ManifestEntry> twoChains() throws Exception {
+        try (MongoClient c = MongoClients.create(uri)) {
+            var orders = c.getDatabase("shop").getCollection("orders");
+            orders.insertOne(new Document("_id", 1));
+            ManifestEntry f1 = app.runBackup("full").entry();
+            orders.insertOne(new Document("_id", 2));
+            ManifestEntry i1 = app.runBackup("incremental").entry();
+            ManifestEntry f2 = app.runBackup("full").entry();
+            orders.insertOne(new Document("_id", 3));
+            ManifestEntry i2 = app.runBackup("incremental").entry();
+            assertThat(i1.baseBackup()).isEqualTo(f1.cid());
+            assertThat(i2.baseBackup()).isEqualTo(f2.cid());
+            return List.of(f1, i1, f2, i2);
+        }
+    }
+
+    ManifestRepository repo(MongoClient c) {
+        return new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state");
+    }
+
+    @Test
+    void oldChainsAreUnpinnedAndMarkedDeletedTheNewestChainStays() throws Exception {
+        start(Project.routes());
+        List<ManifestEntry> b = twoChains();
+        Instant later = Instant.now().plus(Duration.ofDays(91));
+
+        // nothing is old yet
+        BackupApplication.RetentionOutcome now = app.runRetention(null);
+        assertThat(now.failure()).isNull();
+        assertThat(now.unpinned()).isEmpty();
+        assertThat(now.manifestCid()).as("no change, no new manifest version").isNull();
+
+        BackupApplication.RetentionOutcome o = app.runRetention(later);
+        assertThat(o.failure()).isNull();
+        assertThat(o.unpinned()).containsExactlyInAnyOrder(b.get(0).cid(), b.get(1).cid());
+        assertThat(cluster.content).doesNotContainKeys(b.get(0).cid(), b.get(1).cid()).containsKeys(b.get(2).cid(), b.get(3).cid());
+        try (MongoClient c = MongoClients.create(uri)) {
+            var entries = repo(c).all();
+            assertThat(entries).filteredOn(e -> e.status().equals(ManifestEntry.DELETED)).extracting(ManifestEntry::cid)
+                    .containsExactlyInAnyOrder(b.get(0).cid(), b.get(1).cid());
+            assertThat(entries).filteredOn(e -> e.status().equals(ManifestEntry.DELETED)).allSatisfy(e -> assertThat(e.deletedAt()).isEqualTo(later.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+            // the manifest in MongoDB and the new manifest CID agree
+            assertThat(repo(c).headManifestCid()).contains(o.manifestCid());
+            BackupCipher cipher = new BackupCipher(EncryptionKey.fromSecret(Project.TEST_KEY, "k1"), 10_000);
+            try (InputStream in = cipher.decryptingStream(new ByteArrayInputStream(cluster.content.get(o.manifestCid())))) {
+                ManifestFile mf = ManifestFile.read(in);
+                assertThat(mf.backups()).containsExactlyInAnyOrderElementsOf(entries);
+                assertThat(mf.statistics().deletedBackups()).isEqualTo(2);
+            }
+        }
+        try (var s = Files.list(work.resolve("work"))) {
+            assertThat(s.toList()).isEmpty();
+        }
+        // running again changes nothing
+        assertThat(app.runRetention(later).unpinned()).isEmpty();
+    }
+
+    @Test
+    void aFailingUnpinLeavesThatEntryIntactTheRestCompleteAndItIsRetriedNextRun() throws Exception {
+        start(Project.routes());
+        List<ManifestEntry> b = twoChains();
+        cluster.failUnpin.add(b.get(1).cid());
+        Instant later = Instant.now().plus(Duration.ofDays(91));
+        BackupApplication.RetentionOutcome o = app.runRetention(later);
+        assertThat(o.failure()).contains("1 unpin(s) failed").contains(b.get(1).cid());
+        assertThat(o.unpinned()).containsExactly(b.get(0).cid());
+        try (MongoClient c = MongoClients.create(uri)) {
+            assertThat(repo(c).find(b.get(1).cid()).orElseThrow().status()).isEqualTo(ManifestEntry.COMPLETE);
+            assertThat(repo(c).find(b.get(0).cid()).orElseThrow().status()).isEqualTo(ManifestEntry.DELETED);
+        }
+        cluster.failUnpin.clear();
+        BackupApplication.RetentionOutcome retry = app.runRetention(later);
+        assertThat(retry.failure()).isNull();
+        assertThat(retry.unpinned()).containsExactly(b.get(1).cid());
+    }
+
+    @Test
+    void dryRunPrintsWhatWouldGoAndChangesNothing() throws Exception {
+        start(Project.routes());
+        List<ManifestEntry> b = twoChains();
+        Path cfg = work.resolve("cli.properties");
+        Files.write(cfg, List.of("mongodb.uri=" + uri));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(Map.of(), new PrintWriter(out, true), new PrintWriter(err, true), "retention", "--dry-run", "--now",
+                Instant.now().plus(Duration.ofDays(91)).toString(), "--config", cfg.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("WOULD EXPIRE").contains(b.get(0).cid()).contains(b.get(1).cid())
+                .contains("dry run, nothing changed: 2 to expire, 2 kept");
+        assertThat(cluster.content).containsKeys(b.get(0).cid(), b.get(1).cid());
+        try (MongoClient c = MongoClients.create(uri)) {
+            assertThat(repo(c).all()).allSatisfy(e -> assertThat(e.status()).isEqualTo(ManifestEntry.COMPLETE));
+        }
+    }
+
+    @Test
+    void supersededManifestVersionsBeyondTheLimitAreUnpinned() throws Exception {
+        overrides.put("retention.manifest-versions", "2");
+        start(Project.routes());
+        twoChains(); // four backups -> four manifest versions
+        long manifestsBefore = cluster.names.values().stream().filter(n -> n.startsWith("manifest_")).count();
+        assertThat(manifestsBefore).isEqualTo(4);
+        app.runRetention(null);
+        try (MongoClient c = MongoClients.create(uri)) {
+            List<Document> history = c.getDatabase("ipfs_backup").getCollection("manifest_history").find().into(new java.util.ArrayList<>());
+            assertThat(history).hasSize(2);
+            assertThat(history).allSatisfy(h -> assertThat(cluster.content).containsKey(h.getString("_id")));
+        }
+        assertThat(cluster.content.keySet().stream().filter(cid -> cluster.names.get(cid).startsWith("manifest_")).count()).isEqualTo(2);
+    }
+
+    @Test
+    void editedRoutesTakeEffectOnRestartWithoutARebuild() throws Exception {
+        Path routes = work.resolve("routes");
+        Files.createDirectories(routes);
+        try (var s = Files.list(Project.routes())) {
+            for (Path p : s.toList()) {
+                Files.copy(p, routes.resolve(p.getFileName()));
+            }
+        }
+        // an operator adds a step to the retention route
+        Path yaml = routes.resolve("retention.camel.yaml");
+        String text = Files.readString(yaml);
+        String anchor = "        - to:\n            uri: direct:retention-unpin\n";
+        assertThat(text).contains(anchor);
+        Files.writeString(yaml, text.replace(anchor, "        - to:\n            uri: mock:operator-added\n" + anchor));
+        start(routes);
+        MockEndpoint mock = app.context().getEndpoint("mock:operator-added", MockEndpoint.class);
+        mock.expectedMessageCount(1);
+        app.runRetention(null);
+        mock.assertIsSatisfied();
+    }
+}
