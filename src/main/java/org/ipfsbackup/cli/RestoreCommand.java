@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.manifest.BackupChains;
 import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.restore.MongorestoreEngine;
 import org.ipfsbackup.restore.PointInTimeRestore;
 import org.ipfsbackup.restore.RestoreOptions;
 import picocli.CommandLine.Command;
@@ -47,6 +48,10 @@ class RestoreCommand implements Callable<Integer> {
     @Option(names = "--node", paramLabel = "URL", description = "Kubo RPC URL(s) to download from (default ipfs.nodes)")
     List<String> nodes = new ArrayList<>();
 
+    @Option(names = "--engine", paramLabel = "ENGINE", description = "driver, mongorestore, or auto (default): mongorestore when it is "
+            + "found (restore.mongorestore-path) and the target has applyOps, else driver")
+    String engine = "auto";
+
     @Option(names = "--json")
     boolean json;
 
@@ -71,26 +76,52 @@ class RestoreCommand implements Callable<Integer> {
                 + (plan.incrementals().isEmpty() ? "" : " + " + plan.incrementals().size() + " incremental(s)")
                 + (when == null ? ", to the newest state" : ", oplog replay up to " + when));
         try (var target = MongoClients.create(targetUri)) {
+            MongorestoreEngine mongorestore = chooseEngine(ctx, target, err);
             PointInTimeRestore.Result r = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(),
                     java.util.Set.of(ctx.props.getOrDefault("manifest.database", "ipfs_backup")), err::println)
-                    .restore(plan, target, new RestoreOptions(drop, nsInclude, ""));
+                    .restore(plan, target, targetUri, new RestoreOptions(drop, nsInclude, ""), mongorestore);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("full", plan.full().cid());
             out.put("incrementals", plan.incrementals().stream().map(ManifestEntry::cid).toList());
             out.put("at", when == null ? "latest" : when.toString());
-            out.put("collections", r.restored().collections());
-            out.put("documents", r.restored().documents());
-            out.put("indexes", r.restored().indexes());
+            out.put("engine", r.engine());
+            out.put("collections", r.collections());
+            out.put("documents", r.documents());
+            out.put("indexes", r.indexes());
             out.put("oplogApplied", r.oplogApplied());
             out.put("lastApplied", r.lastApplied() == null ? null : r.lastApplied().toString());
             if (json) {
                 spec.commandLine().getOut().println(BackupCommand.JSON.writeValueAsString(out));
             } else {
-                spec.commandLine().getOut().printf("restored %d collections, %d documents, %d indexes; replayed %d oplog entries (last %s)%n",
-                        r.restored().collections(), r.restored().documents(), r.restored().indexes(), r.oplogApplied(), out.get("lastApplied"));
+                spec.commandLine().getOut().printf("restored (%s) %d collections, %d documents; replayed %d oplog entries (last %s)%n",
+                        r.engine(), r.collections(), r.documents(), r.oplogApplied(), out.get("lastApplied"));
             }
         }
         return 0;
+    }
+
+    /** Null for the driver engine. */
+    private MongorestoreEngine chooseEngine(RecoveryContext ctx, com.mongodb.client.MongoClient target, java.io.PrintWriter err) {
+        if (!java.util.Set.of("auto", "driver", "mongorestore").contains(engine)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--engine must be auto, driver or mongorestore, got '" + engine + "'");
+        }
+        if (engine.equals("driver")) {
+            return null;
+        }
+        String path = ctx.props.getOrDefault("restore.mongorestore-path", "mongorestore");
+        var exe = org.ipfsbackup.dump.DumpEngines.findExecutable(path);
+        var missing = MongorestoreEngine.applyOpsMissing(target);
+        if (engine.equals("mongorestore")) {
+            if (exe.isEmpty()) {
+                throw new IllegalArgumentException("--engine mongorestore: '" + path + "' not found (restore.mongorestore-path / MONGORESTORE_PATH)");
+            }
+        } else if (exe.isEmpty() || missing.isPresent()) {
+            err.println("restore engine: driver (" + (exe.isEmpty() ? "no mongorestore found" : "the target has no applyOps: " + missing.get()) + ")");
+            return null;
+        }
+        err.println("restore engine: mongorestore (" + exe.get() + ")");
+        return new MongorestoreEngine(exe.get().toString(), ctx.workDir(),
+                org.ipfsbackup.config.Durations.parse("restore.timeout", ctx.props.getOrDefault("restore.timeout", "12h")));
     }
 
     static Instant parseTime(String s) {

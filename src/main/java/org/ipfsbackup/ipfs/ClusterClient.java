@@ -75,7 +75,7 @@ public class ClusterClient {
         String state = last == null ? "no answer" : last.describe();
         throw new IpfsException("CID " + cid + " was not pinned on " + Math.max(minPeers, last == null ? 0 : last.requiredPeers().size())
                 + " peers within " + timeout.toSeconds() + "s (ipfs.pin.timeout): " + state
-                + (lastError == null ? "" : "; last error: " + lastError.getMessage()), true);
+                + (lastError == null ? "" : "; last error: " + lastError.getMessage()), false); // it already waited the full timeout
     }
 
     /** {@code DELETE /pins/{cid}}. @return false when the cluster did not have it (404: already gone). */

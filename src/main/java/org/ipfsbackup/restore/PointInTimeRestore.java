@@ -31,8 +31,9 @@ import org.ipfsbackup.manifest.ManifestEntry;
  */
 public final class PointInTimeRestore {
 
-    public record Result(ManifestEntry full, List<ManifestEntry> incrementals, RestoreResult restored, long oplogApplied,
-                         OplogPosition lastApplied, List<String> namespaces) {
+    /** What was restored, by which engine ({@code driver} or {@code mongorestore}); indexes is -1 when not reported. */
+    public record Result(ManifestEntry full, List<ManifestEntry> incrementals, String engine, int collections, long documents,
+                         int indexes, long oplogApplied, OplogPosition lastApplied, List<String> namespaces) {
     }
 
     private final BackupFetcher fetcher;
@@ -55,6 +56,15 @@ public final class PointInTimeRestore {
     }
 
     public Result restore(RestorePlan plan, MongoClient target, RestoreOptions options) throws IOException {
+        return restore(plan, target, null, options, null);
+    }
+
+    /**
+     * @param targetUri the target's URI, for the mongorestore engine
+     * @param mongorestore the mongorestore engine, or null for the driver engine
+     */
+    public Result restore(RestorePlan plan, MongoClient target, String targetUri, RestoreOptions options, MongorestoreEngine mongorestore)
+            throws IOException {
         Files.createDirectories(workDir);
         Path scratch = Files.createTempDirectory(workDir, "restore-");
         try {
@@ -82,6 +92,9 @@ public final class PointInTimeRestore {
                 dbs.removeAll(Set.of("admin", "local", "config"));
                 effective = new RestoreOptions(options.drop(), dbs.stream().map(db -> db + ".*").toList(), options.dbPrefix());
             }
+            if (mongorestore != null) {
+                return withMongorestore(plan, dirs, target, targetUri, effective, mongorestore);
+            }
             RestoreResult restored = new DriverRestore(target).restoreDump(dirs.get(plan.full()), effective);
             progress.accept("restored the full backup: " + restored.collections() + " collections, " + restored.documents() + " documents");
             long applied = 0;
@@ -108,10 +121,32 @@ public final class PointInTimeRestore {
                 throw new IllegalStateException("oplog replay failed after the full backup was restored into " + restored.namespaces()
                         + " (" + ex.getMessage() + "): the target holds the full backup plus part of the oplog; restore again with --drop", ex);
             }
-            return new Result(plan.full(), plan.incrementals(), restored, applied, last, restored.namespaces());
+            return new Result(plan.full(), plan.incrementals(), "driver", restored.collections(), restored.documents(), restored.indexes(),
+                    applied, last, restored.namespaces());
         } finally {
             WorkDirectories.deleteTree(scratch);
         }
+    }
+
+    private Result withMongorestore(RestorePlan plan, Map<ManifestEntry, Path> dirs, MongoClient target, String targetUri,
+                                    RestoreOptions options, MongorestoreEngine engine) throws IOException {
+        Path fullDir = dirs.get(plan.full());
+        if (!options.drop()) {
+            // the driver engine refuses non-empty targets before writing; do the same before mongorestore runs
+            Namespaces.Filter include = new Namespaces.Filter(options.nsInclude());
+            for (DumpLayout.Entry e : DumpLayout.scan(fullDir).entries()) {
+                String ns = e.database() + "." + e.collection();
+                if (include.includes(ns) && target.getDatabase(e.database()).getCollection(e.collection()).estimatedDocumentCount() > 0) {
+                    throw new RestoreException("target collection " + ns + " is not empty; use --drop");
+                }
+            }
+        }
+        List<Path> oplogs = plan.incrementals().stream().map(e -> dirs.get(e).resolve("oplog.bson")).filter(Files::exists).toList();
+        MongorestoreResult r = engine.restore(targetUri, fullDir, oplogs, plan.until(), options);
+        progress.accept("mongorestore restored " + r.namespaces().size() + " collections, " + r.documentsRestored()
+                + " documents, replayed " + r.oplogEntriesToApply() + " oplog entries (--oplogLimit " + r.oplogLimit() + ")");
+        return new Result(plan.full(), plan.incrementals(), "mongorestore", r.namespaces().size(), r.documentsRestored(), -1,
+                r.oplogEntriesToApply(), r.lastToApply(), r.namespaces());
     }
 
     /** Databases an oplog file writes to (top-level entries and the ops inside applyOps). */

@@ -66,6 +66,7 @@ class IncrementalRouteTest {
         o.put("ipfs.cluster.node1", cluster.url());
         o.put("ipfs.pin.timeout", "2s");
         o.put("ipfs.pin.poll-interval", "50ms");
+        o.put("ipfs.retry.delay", "50");
         o.put("backup.work-dir", work.toString());
         o.put("crypto.kdf.iterations", "10000");
         o.put("backup.incremental.fallback-to-full", Boolean.toString(fallback));

@@ -82,6 +82,7 @@ class PipelineRouteTest {
         m.put("ipfs.cluster.node2", node2);
         m.put("ipfs.pin.timeout", "2s");
         m.put("ipfs.pin.poll-interval", "50ms");
+        m.put("ipfs.retry.delay", "50");
         m.put("backup.work-dir", work.toString());
         m.put("crypto.kdf.iterations", Integer.toString(ITERATIONS));
         return m;
@@ -177,12 +178,22 @@ class PipelineRouteTest {
     }
 
     @Test
+    void clusterAnswering500TwiceThenRecoveringIsRetriedAndSucceeds() throws Exception {
+        cluster.failAdds.set(2);
+        start(overrides(cluster.url(), cluster.url()));
+        BackupApplication.Outcome o = app.runBackup("full");
+        assertThat(o.failure()).isNull();
+        assertThat(cluster.requests.stream().filter(r -> r.startsWith("POST /add")).count()).isEqualTo(4); // 3 for the backup, 1 manifest
+    }
+
+    @Test
     void clusterErrorIsReportedWithItsMessage() throws Exception {
         cluster.mode.set(FakeCluster.Mode.ERROR_500);
         start(overrides(cluster.url(), cluster.url()));
         BackupApplication.Outcome o = app.runBackup("full");
         assertThat(o.succeeded()).isFalse();
         assertThat(o.failure()).contains("HTTP 500").contains("not enough peers");
+        assertThat(cluster.requests.stream().filter(r -> r.startsWith("POST /add")).count()).as("1 try + 3 retries").isEqualTo(4);
         assertNothingRecorded();
         assertNoTempFiles();
     }

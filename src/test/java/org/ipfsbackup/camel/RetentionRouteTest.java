@@ -56,6 +56,7 @@ class RetentionRouteTest {
         overrides.put("ipfs.cluster.node1", cluster.url());
         overrides.put("ipfs.pin.timeout", "2s");
         overrides.put("ipfs.pin.poll-interval", "50ms");
+        overrides.put("ipfs.retry.delay", "50");
         overrides.put("backup.work-dir", work.resolve("work").toString());
         overrides.put("crypto.kdf.iterations", "10000");
         overrides.put("retention.after-backup", "false");

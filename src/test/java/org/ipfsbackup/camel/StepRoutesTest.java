@@ -58,6 +58,7 @@ class StepRoutesTest {
         o.put("ipfs.cluster.node1", cluster.url());
         o.put("ipfs.pin.timeout", "2s");
         o.put("ipfs.pin.poll-interval", "50ms");
+        o.put("ipfs.retry.delay", "50");
         o.put("backup.work-dir", work.toString());
         o.put("crypto.kdf.iterations", "10000");
         app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,

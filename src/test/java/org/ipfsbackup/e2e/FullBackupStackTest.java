@@ -132,6 +132,7 @@ class FullBackupStackTest {
             return out.toByteArray();
         } finally {
             stack.startProcess(stop);
+            stack.awaitClusterPeers(Duration.ofSeconds(60));
         }
     }
 

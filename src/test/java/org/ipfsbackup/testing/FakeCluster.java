@@ -31,6 +31,8 @@ public final class FakeCluster implements AutoCloseable {
     public final List<String> requests = new CopyOnWriteArrayList<>();
     public final List<Map<String, List<String>>> requestHeaders = new CopyOnWriteArrayList<>();
     public final AtomicReference<Mode> mode = new AtomicReference<>(Mode.OK);
+    /** The next N /add requests answer 500 (a cluster that recovers). */
+    public final java.util.concurrent.atomic.AtomicInteger failAdds = new java.util.concurrent.atomic.AtomicInteger();
     /** CIDs whose DELETE /pins answers 500 (an unpin that fails). */
     public final java.util.Set<String> failUnpin = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -51,6 +53,10 @@ public final class FakeCluster implements AutoCloseable {
         try (ex) {
             if (ex.getRequestMethod().equals("POST") && path.equals("/add")) {
                 byte[] body = ex.getRequestBody().readAllBytes();
+                if (failAdds.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    send(ex, 500, "{\"code\":500,\"message\":\"not enough peers to allocate CID. Needed at least: 2. Wanted at most: 2. Available candidates: 1. See logs for more info.\"}\n");
+                    return;
+                }
                 switch (mode.get()) {
                     case EMPTY_BODY -> send(ex, 200, "");
                     case ERROR_500 -> send(ex, 500, "{\"code\":500,\"message\":\"not enough peers to allocate CID. Needed at least: 2. Wanted at most: 2. Available candidates: 1. See logs for more info.\"}\n");

@@ -1,0 +1,719 @@
+package org.ipfsbackup.restore;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.component.exec.ExecCommand;
+import org.apache.camel.component.exec.ExecException;
+import org.apache.camel.component.exec.ExecResult;
+import org.apache.camel.component.exec.impl.DefaultExecCommandExecutor;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteWatchdog;
+import org.bson.BsonArray;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.EncoderContext;
+import org.bson.io.BasicOutputBuffer;
+import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.dump.OplogPosition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCommandException;
+import com.mongodb.MongoCredential;
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+
+/**
+ * Restores a full backup and the oplogs of its incrementals with the {@code mongorestore} program (mongo-tools
+ * 100.x), run through camel-exec's executor, as the {@code mongodump} engine runs mongodump.
+ *
+ * <h2>What mongorestore is given</h2>
+ * One directory, built in a private temporary directory under {@code tempDir}:
+ * <ul>
+ *   <li>the full backup's {@code <db>/<coll>.bson} and {@code .metadata.json} files as hard links (copies only
+ *       where a link is impossible, e.g. across file systems), except the {@code local} database;</li>
+ *   <li>ONE top-level {@code oplog.bson} (the only place mongorestore looks for it): the full backup's
+ *       {@code oplog.bson} (the writes during its dump) followed by each incremental's, streamed entry by entry.
+ *       Every {@code ts} must be strictly greater than the one before, across files too, else the restore fails
+ *       before mongorestore runs ("overlap or out of order").</li>
+ * </ul>
+ * Then: {@code mongorestore --config=<yaml> --dir=<dir> [--oplogReplay [--oplogLimit=<s>:<i>]] [--drop] --stopOnError}.
+ * Without any oplog entry there is no {@code oplog.bson} and no {@code --oplogReplay}.
+ *
+ * <ul>
+ *   <li>The connection string is only in the {@code --config} YAML file (mongo-tools' {@code uri:} key), readable
+ *       by its owner only and deleted when mongorestore ends; its database path, which mongo-tools would take for
+ *       {@code --db} (refused with {@code --oplogReplay}), is moved to {@code authSource}.</li>
+ *   <li>{@code --oplogLimit}: mongorestore applies the entries with {@code ts < limit}
+ *       ({@code TimestampBeforeLimit} in mongorestore/oplog.go), so for "every entry {@code <= until}" the limit is
+ *       the next timestamp after {@code until}: {@code s:(i+1)}, or {@code (s+1):0} when {@code i} is
+ *       {@code 0xFFFFFFFF} (a second-precision {@code until}); none for the largest timestamp.</li>
+ *   <li>{@code nsInclude}: mongorestore refuses {@code --nsInclude} (and {@code --db}, {@code --nsExclude},
+ *       {@code --nsFrom}) with {@code --oplogReplay} ("cannot use --oplogReplay with includes specified"), so the
+ *       engine never passes it: it links only the selected collections' files and selects the oplog entries itself
+ *       ({@link OplogSelection}). {@link RestoreOptions#dbPrefix()} cannot be done with {@code --oplogReplay} at all
+ *       and is refused.</li>
+ *   <li>{@code --stopOnError}: without it mongorestore continues past duplicate keys and validation errors and
+ *       exits 0. A summary line reporting failed documents is a failure too.</li>
+ *   <li>Oplog replay goes through the server's {@code applyOps} command, which FerretDB does not have. Before a
+ *       replay the engine asks the target ({@code {applyOps: []}} through the Java driver) and refuses, before
+ *       anything is written, when the server does not know the command.</li>
+ * </ul>
+ * The exit code is checked, mongorestore is killed at the timeout, and the last lines of its stderr (its log),
+ * credentials masked, are carried into the {@link MongorestoreException}. The temporary directory is removed in
+ * every case.
+ */
+public final class MongorestoreEngine {
+
+    public static final String NAME = "mongorestore";
+    static final String OPLOG_FILE = "oplog.bson";
+    private static final Logger LOG = LoggerFactory.getLogger(MongorestoreEngine.class);
+    private static final int STDERR_TAIL_LINES = 15;
+    private static final int STDERR_TAIL_CHARS = 4000;
+    private static final int COMMAND_NOT_FOUND = 59;
+    private static final long MAX_TIMESTAMP_PART = 0xFFFF_FFFFL;
+    private static final Pattern SUMMARY = Pattern.compile(
+            "(\\d+) document\\(s\\) restored successfully\\. (\\d+) document\\(s\\) failed to restore\\.");
+    private static final Pattern USER_INFO = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://([^/@]*)@");
+
+    private final String executable;
+    private final Path tempDir;
+    private final Duration timeout;
+    private final boolean checkApplyOps;
+
+    /**
+     * @param executable mongorestore to run (a path, or a name looked up on PATH by the operating system)
+     * @param tempDir    where the private work directory and the {@code --config} file go; the full backup's
+     *                   files are hard-linked there, so the same file system as the extracted backup is best
+     * @param timeout    mongorestore is killed when it runs longer
+     */
+    public MongorestoreEngine(String executable, Path tempDir, Duration timeout) {
+        this(executable, tempDir, timeout, true);
+    }
+
+    /** As above; {@code checkApplyOps=false} skips asking the target for {@code applyOps} before a replay. */
+    MongorestoreEngine(String executable, Path tempDir, Duration timeout, boolean checkApplyOps) {
+        this.executable = Objects.requireNonNull(executable, "executable");
+        this.tempDir = Objects.requireNonNull(tempDir, "tempDir");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        this.checkApplyOps = checkApplyOps;
+    }
+
+    /**
+     * @param targetUri         the MongoDB to restore into
+     * @param fullDumpDir       the extracted full backup (mongodump layout, may hold {@code oplog.bson}: the writes
+     *                          during its dump)
+     * @param incrementalOplogs the {@code oplog.bson} of each incremental, in chain order
+     * @param until             last oplog position to apply (inclusive), {@code null} for all
+     * @throws MongorestoreException when mongorestore fails, reports failed documents, cannot be run, or is killed
+     *                               at the timeout
+     * @throws RestoreException      when refused before mongorestore runs: oplogs that overlap or are out of order,
+     *                               a {@code dbPrefix}, oplog entries that {@code nsInclude} cannot be applied to,
+     *                               a target without {@code applyOps}, unreadable input
+     */
+    public MongorestoreResult restore(String targetUri, Path fullDumpDir, List<Path> incrementalOplogs, OplogPosition until,
+                                      RestoreOptions options) throws RestoreException {
+        Objects.requireNonNull(targetUri, "targetUri");
+        Objects.requireNonNull(fullDumpDir, "fullDumpDir");
+        Objects.requireNonNull(incrementalOplogs, "incrementalOplogs");
+        Objects.requireNonNull(options, "options");
+        if (!options.dbPrefix().isEmpty()) {
+            throw new RestoreException("mongorestore engine: a database prefix (" + options.dbPrefix() + ") needs"
+                    + " --nsFrom/--nsTo, which mongorestore refuses with --oplogReplay; use the driver engine");
+        }
+        if (!Files.isDirectory(fullDumpDir)) {
+            throw new RestoreException("mongorestore engine: the full backup directory " + fullDumpDir + " does not exist");
+        }
+        for (Path oplog : incrementalOplogs) {
+            if (!Files.isRegularFile(oplog)) {
+                throw new RestoreException("mongorestore engine: the incremental oplog " + oplog + " does not exist");
+            }
+        }
+        OplogSelection selection = options.nsInclude().isEmpty() ? null : new OplogSelection(options.nsInclude());
+
+        Path work;
+        try {
+            work = privateDirectory();
+        } catch (IOException e) {
+            throw new RestoreException("mongorestore engine: cannot create a work directory in " + tempDir + ": " + e, e);
+        }
+        try {
+            Path dir = Files.createDirectory(work.resolve("dump"));
+            Staged staged = stage(fullDumpDir, dir, selection);
+            Path merged = dir.resolve(OPLOG_FILE);
+            Merge merge = merge(fullDumpDir.resolve(OPLOG_FILE), incrementalOplogs, merged, until, selection);
+            boolean replay = merge.written > 0;
+            if (!replay) {
+                Files.delete(merged);
+            }
+            String limit = replay && until != null ? oplogLimit(until) : null;
+            List<String> args = arguments(dir, replay, limit, options.drop());
+            LOG.info("mongorestore engine: {} namespace(s) ({} file(s) linked, {} copied), {} oplog entries ({} up to {}), "
+                    + "{} left out by nsInclude", staged.namespaces.size(), staged.linked, staged.copied, merge.written,
+                    merge.toApply, until == null ? "the end" : until, merge.leftOut);
+            if (replay && checkApplyOps) {
+                requireApplyOps(targetUri);
+            }
+            String stderr = run(targetUri, args);
+            long restored = -1;
+            long failed = -1;
+            Matcher summary = SUMMARY.matcher(stderr);
+            while (summary.find()) {
+                restored = Long.parseLong(summary.group(1));
+                failed = Long.parseLong(summary.group(2));
+            }
+            if (failed > 0) {
+                String tail = tail(stderr);
+                throw new MongorestoreException("mongorestore engine: mongorestore exited 0 but " + failed
+                        + " document(s) failed to restore (" + restored + " restored); stderr:\n" + tail, 0, false, tail, null);
+            }
+            return new MongorestoreResult(List.copyOf(staged.namespaces), staged.linked, staged.copied, merge.written,
+                    merge.toApply, merge.lastToApply, merge.leftOut, merge.rewritten, limit, args, restored, failed);
+        } catch (IOException | UncheckedIOException e) {
+            throw new RestoreException("mongorestore engine: preparing the restore directory failed: " + e.getMessage(), e);
+        } finally {
+            try {
+                deleteTree(work);
+            } catch (IOException e) {
+                LOG.warn("could not delete the mongorestore work directory {}: {}", work, e.toString());
+            }
+        }
+    }
+
+    // ---- arguments ----
+
+    /** mongorestore's arguments after {@code --config=...}. */
+    static List<String> arguments(Path dir, boolean replay, String oplogLimit, boolean drop) {
+        List<String> args = new ArrayList<>();
+        args.add("--dir=" + dir);
+        if (replay) {
+            args.add("--oplogReplay");
+            if (oplogLimit != null) {
+                args.add("--oplogLimit=" + oplogLimit);
+            }
+        }
+        if (drop) {
+            args.add("--drop");
+        }
+        args.add("--stopOnError");
+        return args;
+    }
+
+    /**
+     * The {@code --oplogLimit} value under which every entry {@code <= until} is applied: mongorestore applies
+     * {@code ts < limit}, so the smallest timestamp after {@code until}. {@code null} when {@code until} is the
+     * largest timestamp (every entry is {@code <= until}; no limit needed).
+     */
+    static String oplogLimit(OplogPosition until) {
+        long increment = Integer.toUnsignedLong(until.increment());
+        if (increment < MAX_TIMESTAMP_PART) {
+            return until.seconds() + ":" + (increment + 1);
+        }
+        if (until.seconds() < MAX_TIMESTAMP_PART) {
+            return (until.seconds() + 1) + ":0";
+        }
+        return null;
+    }
+
+    /**
+     * The URI as mongo-tools must get it: without a database path, which mongo-tools takes for {@code --db}
+     * (refused together with {@code --oplogReplay}). Where that path also named the authentication database it
+     * becomes {@code authSource}.
+     */
+    static String uriForTools(String uri) {
+        ConnectionString cs = new ConnectionString(uri);
+        String db = cs.getDatabase();
+        if (db == null || db.isEmpty()) {
+            return uri;
+        }
+        int hostsStart = uri.indexOf("://") + 3;
+        int slash = uri.indexOf('/', hostsStart);
+        int query = uri.indexOf('?', slash);
+        String options = query < 0 ? "" : uri.substring(query + 1);
+        boolean explicitAuthSource = Arrays.stream(options.split("&"))
+                .anyMatch(o -> o.toLowerCase(Locale.ROOT).startsWith("authsource="));
+        MongoCredential credential = cs.getCredential();
+        if (credential != null && !explicitAuthSource && db.equals(credential.getSource())) {
+            options = "authSource=" + URLEncoder.encode(db, StandardCharsets.UTF_8) + (options.isEmpty() ? "" : "&" + options);
+        }
+        return uri.substring(0, slash) + "/" + (options.isEmpty() ? "" : "?" + options);
+    }
+
+    /** The mongo-tools {@code --config} file: just the URI, as a double-quoted YAML scalar. */
+    static String configYaml(String uri) {
+        StringBuilder sb = new StringBuilder("uri: \"");
+        for (char c : uri.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7F) {
+                        sb.append(String.format("\\x%02X", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append("\"\n").toString();
+    }
+
+    // ---- the directory ----
+
+    private static final class Staged {
+        final Set<String> namespaces = new TreeSet<>();
+        int linked;
+        int copied;
+    }
+
+    /** Links the full backup's database directories into {@code dir}, only the selected collections' files. */
+    private static Staged stage(Path fullDumpDir, Path dir, OplogSelection selection) throws IOException {
+        Staged staged = new Staged();
+        for (Path child : sorted(fullDumpDir)) {
+            String db = child.getFileName().toString();
+            if (!Files.isDirectory(child)) {
+                if (!db.equals(OPLOG_FILE)) {
+                    LOG.debug("mongorestore engine: ignoring {} (not a database directory)", child);
+                }
+                continue;
+            }
+            if (db.startsWith(".") || db.equals("local")) {
+                LOG.debug("mongorestore engine: not restoring {}", child);
+                continue;
+            }
+            // stem -> files (.bson and/or .metadata.json)
+            Map<String, List<Path>> byStem = new TreeMap<>();
+            Map<String, Path> metadataByStem = new TreeMap<>();
+            List<Path> others = new ArrayList<>();
+            for (Path file : sorted(child)) {
+                String name = file.getFileName().toString();
+                String stem = null;
+                if (Files.isDirectory(file)) {
+                    continue;
+                } else if (name.endsWith(".metadata.json")) {
+                    stem = name.substring(0, name.length() - ".metadata.json".length());
+                    metadataByStem.put(stem, file);
+                } else if (name.endsWith(".bson")) {
+                    stem = name.substring(0, name.length() - ".bson".length());
+                }
+                if (stem == null) {
+                    others.add(file);
+                } else {
+                    byStem.computeIfAbsent(stem, k -> new ArrayList<>()).add(file);
+                }
+            }
+            Path target = null;
+            for (Map.Entry<String, List<Path>> e : byStem.entrySet()) {
+                String ns = db + "." + collectionName(e.getKey(), metadataByStem.get(e.getKey()));
+                if (selection != null && !selection.includesCollection(ns)) {
+                    continue;
+                }
+                if (target == null) {
+                    target = Files.createDirectory(dir.resolve(db));
+                }
+                for (Path file : e.getValue()) {
+                    link(file, target.resolve(file.getFileName().toString()), staged);
+                }
+                staged.namespaces.add(ns);
+            }
+            if (selection == null) {
+                for (Path file : others) {
+                    if (target == null) {
+                        target = Files.createDirectory(dir.resolve(db));
+                    }
+                    link(file, target.resolve(file.getFileName().toString()), staged);
+                }
+            }
+        }
+        return staged;
+    }
+
+    /** {@code collectionName} from the metadata when there is one, else the file name with mongodump's escapes decoded. */
+    private static String collectionName(String stem, Path metadata) throws IOException {
+        if (metadata != null) {
+            try {
+                BsonDocument parsed = BsonDocument.parse(Files.readString(metadata, StandardCharsets.UTF_8));
+                if (parsed.isString("collectionName")) {
+                    return parsed.getString("collectionName").getValue();
+                }
+            } catch (RuntimeException e) {
+                throw new IOException("cannot parse " + metadata + ": " + e.getMessage(), e);
+            }
+        }
+        return DumpLayout.unescape(stem);
+    }
+
+    private static void link(Path source, Path target, Staged staged) throws IOException {
+        try {
+            Files.createLink(target, source);
+            staged.linked++;
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("mongorestore engine: cannot hard-link {} ({}), copying it", source, e.toString());
+            Files.copy(source, target);
+            staged.copied++;
+        }
+    }
+
+    // ---- the oplog ----
+
+    private static final class Merge {
+        long written;
+        long toApply;
+        OplogPosition lastToApply;
+        long leftOut;
+        long rewritten;
+    }
+
+    /**
+     * Streams the full backup's oplog (when present) and each incremental's into {@code out}, checking that every
+     * {@code ts} is strictly greater than the one before, selecting the entries when {@code selection} is given.
+     */
+    private static Merge merge(Path fullOplog, List<Path> incrementals, Path out, OplogPosition until,
+                               OplogSelection selection) throws IOException {
+        List<Path> sources = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        if (Files.isRegularFile(fullOplog)) {
+            sources.add(fullOplog);
+            labels.add("the full backup's oplog " + fullOplog);
+        }
+        for (int i = 0; i < incrementals.size(); i++) {
+            sources.add(incrementals.get(i));
+            labels.add("incremental " + (i + 1) + " (" + incrementals.get(i) + ")");
+        }
+        Merge merge = new Merge();
+        OplogPosition previous = null;
+        String previousLabel = null;
+        BsonDocumentCodec codec = new BsonDocumentCodec();
+        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), 256 * 1024)) {
+            for (int s = 0; s < sources.size(); s++) {
+                String label = labels.get(s);
+                boolean firstOfFile = true;
+                try (BsonFileReader reader = new BsonFileReader(sources.get(s))) {
+                    RawBsonDocument entry;
+                    while ((entry = reader.read()) != null) {
+                        long offset = reader.bytesRead() - entry.getByteBuffer().remaining();
+                        BsonValue tsValue = entry.get("ts");
+                        if (tsValue == null || !tsValue.isTimestamp()) {
+                            throw new RestoreException("mongorestore engine: " + label + ": the entry at byte offset "
+                                    + offset + " has no timestamp ts");
+                        }
+                        OplogPosition ts = OplogPosition.of(tsValue.asTimestamp());
+                        if (previous != null && ts.compareTo(previous) <= 0) {
+                            throw new RestoreException(firstOfFile
+                                    ? "mongorestore engine: " + label + " starts at " + ts + ", not after the end of "
+                                            + previousLabel + " (" + previous + "): the oplogs overlap or are out of order"
+                                    : "mongorestore engine: " + label + ": the entry at byte offset " + offset + " has ts "
+                                            + ts + ", not after the entry before it (" + previous + "): the oplog is out of order");
+                        }
+                        previous = ts;
+                        previousLabel = label;
+                        firstOfFile = false;
+
+                        BsonDocument selected = selection == null ? entry
+                                : selection.select(entry, "mongorestore engine: " + label + ", entry ts " + ts);
+                        if (selected == null) {
+                            merge.leftOut++;
+                            continue;
+                        }
+                        if (selected == entry) {
+                            write(os, entry.getByteBuffer().asNIO());
+                        } else {
+                            BasicOutputBuffer buffer = new BasicOutputBuffer();
+                            codec.encode(new BsonBinaryWriter(buffer), selected, EncoderContext.builder().build());
+                            os.write(buffer.getInternalBuffer(), 0, buffer.getPosition());
+                            merge.rewritten++;
+                        }
+                        merge.written++;
+                        if (until == null || ts.compareTo(until) <= 0) {
+                            merge.toApply++;
+                            merge.lastToApply = ts;
+                        }
+                    }
+                }
+            }
+        }
+        return merge;
+    }
+
+    private static void write(OutputStream os, ByteBuffer bytes) throws IOException {
+        if (bytes.hasArray()) {
+            os.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+        } else {
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            os.write(copy);
+        }
+    }
+
+    // ---- the target ----
+
+    /**
+     * Asks the target whether it has the {@code applyOps} command, which mongorestore's oplog replay sends for every
+     * entry: runs {@code {applyOps: []}} on {@code admin}. Empty when it does (or answered anything but "no such
+     * command"), else the server's answer. FerretDB (1.x) answers "no such command".
+     */
+    public static Optional<String> applyOpsMissing(MongoClient target) {
+        try {
+            target.getDatabase("admin").runCommand(new BsonDocument("applyOps", new BsonArray()));
+            return Optional.empty();
+        } catch (MongoCommandException e) {
+            String message = e.getErrorMessage() == null ? "" : e.getErrorMessage();
+            if (e.getErrorCode() == COMMAND_NOT_FOUND || message.toLowerCase(Locale.ROOT).contains("no such command")) {
+                return Optional.of("(" + e.getErrorCode() + (e.getErrorCodeName().isEmpty() ? "" : " " + e.getErrorCodeName())
+                        + ") " + message);
+            }
+            return Optional.empty();
+        }
+    }
+
+    private void requireApplyOps(String targetUri) {
+        long selectMillis = Math.min(timeout.toMillis(), 30_000);
+        Optional<String> missing;
+        try (MongoClient client = MongoClients.create(MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString(targetUri))
+                .applyToClusterSettings(b -> b.serverSelectionTimeout(selectMillis, TimeUnit.MILLISECONDS))
+                .build())) {
+            missing = applyOpsMissing(client);
+        } catch (MongoException | IllegalArgumentException e) {
+            throw new RestoreException("mongorestore engine: cannot ask the target " + Masking.maskUri(targetUri)
+                    + " whether it has applyOps: " + mask(String.valueOf(e.getMessage()), targetUri), e);
+        }
+        if (missing.isPresent()) {
+            throw new RestoreException("mongorestore engine: the target " + Masking.maskUri(targetUri) + " has no applyOps"
+                    + " command (" + mask(missing.get(), targetUri) + "), which mongorestore --oplogReplay needs for every"
+                    + " oplog entry; nothing was restored. Use the driver engine for this target (FerretDB has no applyOps)");
+        }
+    }
+
+    // ---- running mongorestore ----
+
+    /** Runs mongorestore; returns its (masked) stderr when it exited 0. */
+    private String run(String targetUri, List<String> args) throws IOException {
+        String yaml;
+        try {
+            yaml = configYaml(uriForTools(targetUri));
+        } catch (IllegalArgumentException e) {
+            throw new RestoreException("mongorestore engine: invalid target URI " + Masking.maskUri(targetUri) + ": "
+                    + mask(e.getMessage(), targetUri), e);
+        }
+        Path config = privateFile("mongorestore-", ".yaml", yaml);
+        List<String> full = new ArrayList<>(args.size() + 1);
+        full.add("--config=" + config);
+        full.addAll(args);
+        LOG.debug("running {} {}", executable, full);
+
+        WatchedExecutor executor = new WatchedExecutor();
+        int exit;
+        String stderr;
+        Throwable cause = null;
+        try {
+            ExecCommand command = new ExecCommand(executable, full, tempDir.toString(), timeout.toMillis(), Set.of(),
+                    null, null, false, LoggingLevel.DEBUG);
+            ExecResult result = executor.execute(command);
+            exit = result.getExitValue();
+            stderr = text(result.getStderr());
+        } catch (ExecException e) {
+            exit = e.getExitValue();
+            stderr = text(e.getStderr());
+            cause = e;
+        } finally {
+            try {
+                Files.deleteIfExists(config);
+            } catch (IOException e) {
+                LOG.warn("could not delete the mongorestore config file {}: {}", config, e.toString());
+            }
+        }
+        String masked = mask(stderr, targetUri);
+        String tail = tail(masked);
+        if (executor.timedOut()) {
+            throw new MongorestoreException("mongorestore engine: mongorestore did not finish within " + timeout
+                    + " and was killed (exit code " + exit + ")" + (tail.isEmpty() ? "" : "; stderr:\n" + tail),
+                    exit, true, tail, null);
+        }
+        if (cause != null && exit == 0) {
+            throw new MongorestoreException("mongorestore engine: could not run " + executable + ": "
+                    + mask(String.valueOf(cause.getCause() != null ? cause.getCause() : cause), targetUri)
+                    + (tail.isEmpty() ? "" : "; stderr:\n" + tail), null, false, tail, cause);
+        }
+        if (exit != 0) {
+            throw new MongorestoreException("mongorestore engine: mongorestore failed with exit code " + exit
+                    + (tail.isEmpty() ? " and no stderr output" : "; stderr:\n" + tail), exit, false, tail, null);
+        }
+        if (!tail.isEmpty()) {
+            LOG.debug("mongorestore stderr:\n{}", tail);
+        }
+        return masked;
+    }
+
+    private Path privateDirectory() throws IOException {
+        Files.createDirectories(tempDir);
+        if (posix()) {
+            return Files.createTempDirectory(tempDir, "mongorestore-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return Files.createTempDirectory(tempDir, "mongorestore-");
+    }
+
+    private Path privateFile(String prefix, String suffix, String content) throws IOException {
+        Files.createDirectories(tempDir);
+        Path file = posix()
+                ? Files.createTempFile(tempDir, prefix, suffix,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                : Files.createTempFile(tempDir, prefix, suffix);
+        try {
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        return file;
+    }
+
+    private static boolean posix() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    }
+
+    /** {@code text} with URI credentials masked, and the password of {@code uri} (raw and decoded) wherever it appears. */
+    static String mask(String text, String uri) {
+        if (text == null) {
+            return null;
+        }
+        String out = Masking.maskUri(text);
+        for (String secret : passwords(uri)) {
+            out = out.replace(secret, "***");
+        }
+        return out;
+    }
+
+    private static Set<String> passwords(String uri) {
+        Set<String> out = new LinkedHashSet<>();
+        Matcher m = uri == null ? null : USER_INFO.matcher(uri.strip());
+        if (m == null || !m.find()) {
+            return out;
+        }
+        String userInfo = m.group(1);
+        int colon = userInfo.indexOf(':');
+        if (colon < 0) {
+            return out;
+        }
+        String raw = userInfo.substring(colon + 1);
+        // very short passwords would mask unrelated text; inside URIs they are masked anyway
+        if (raw.length() >= 3) {
+            out.add(raw);
+        }
+        try {
+            String decoded = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            if (decoded.length() >= 3) {
+                out.add(decoded);
+            }
+        } catch (IllegalArgumentException ignored) {
+            // not valid percent-encoding: the raw form is all there is
+        }
+        return out;
+    }
+
+    private static String text(InputStream in) {
+        if (in == null) {
+            return "";
+        }
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The last lines of {@code text}, at most {@value #STDERR_TAIL_CHARS} characters. */
+    static String tail(String text) {
+        if (text == null || text.isBlank()) {
+            return "";
+        }
+        String[] lines = text.strip().split("\\R");
+        StringBuilder sb = new StringBuilder();
+        for (int i = Math.max(0, lines.length - STDERR_TAIL_LINES); i < lines.length; i++) {
+            if (sb.length() > 0) {
+                sb.append('\n');
+            }
+            sb.append(lines[i]);
+        }
+        return sb.length() > STDERR_TAIL_CHARS ? "..." + sb.substring(sb.length() - STDERR_TAIL_CHARS) : sb.toString();
+    }
+
+    private static List<Path> sorted(Path dir) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            stream.forEach(children::add);
+        }
+        children.sort(Comparator.comparing((Path p) -> p.getFileName().toString()));
+        return children;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** camel-exec's executor, remembering its watchdog so a kill at the timeout can be told from a plain failure. */
+    private static final class WatchedExecutor extends DefaultExecCommandExecutor {
+        private ExecuteWatchdog watchdog;
+
+        @Override
+        protected DefaultExecutor prepareDefaultExecutor(ExecCommand command) {
+            DefaultExecutor executor = super.prepareDefaultExecutor(command);
+            watchdog = executor.getWatchdog();
+            return executor;
+        }
+
+        boolean timedOut() {
+            return watchdog != null && watchdog.killedProcess();
+        }
+    }
+}
