@@ -150,7 +150,7 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
         BackupLock lock = new BackupLock();
         JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait());
-        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), cluster, workDirs, lock, clock,
+        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, workDirs, lock, clock,
                 cfg.retention().batchSize(), cfg.retention().manifestVersions()));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));

@@ -41,6 +41,7 @@ public class RetentionBinding {
     public static final String FAILURE = "IpfsRetentionFailure";
 
     private final RetentionSettings settings;
+    private final JobBinding jobs;
     private final ClusterClient cluster;
     private final WorkDirectories workDirs;
     private final BackupLock lock;
@@ -48,9 +49,10 @@ public class RetentionBinding {
     private final int batchSize;
     private final int manifestVersions;
 
-    public RetentionBinding(RetentionSettings settings, ClusterClient cluster, WorkDirectories workDirs, BackupLock lock, Clock clock,
-                            int batchSize, int manifestVersions) {
+    public RetentionBinding(RetentionSettings settings, JobBinding jobs, ClusterClient cluster, WorkDirectories workDirs, BackupLock lock,
+                            Clock clock, int batchSize, int manifestVersions) {
         this.settings = settings;
+        this.jobs = jobs;
         this.cluster = cluster;
         this.workDirs = workDirs;
         this.lock = lock;
@@ -188,17 +190,7 @@ public class RetentionBinding {
     }
 
     private void release(Exchange exchange) {
-        Message m = exchange.getMessage();
-        try {
-            String dir = m.getHeader(BackupHeaders.WORK_DIR, String.class);
-            if (dir != null) {
-                workDirs.delete(Path.of(dir));
-            }
-        } finally {
-            if (Boolean.TRUE.equals(m.removeHeader(BackupHeaders.LOCK_HELD))) {
-                lock.release();
-            }
-        }
+        jobs.cleanup(exchange); // the same as a backup job: its work directory, then the lock
     }
 
     private Instant now(Message m) {

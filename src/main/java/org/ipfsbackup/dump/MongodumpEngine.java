@@ -1,41 +1,23 @@
 package org.ipfsbackup.dump;
 
-import com.mongodb.ConnectionString;
-import com.mongodb.MongoCredential;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
-import org.apache.camel.LoggingLevel;
 import org.bson.BSONException;
-import org.apache.camel.component.exec.ExecCommand;
-import org.apache.camel.component.exec.ExecException;
-import org.apache.camel.component.exec.ExecResult;
-import org.apache.camel.component.exec.impl.DefaultExecCommandExecutor;
-import org.apache.commons.exec.DefaultExecutor;
-import org.apache.commons.exec.ExecuteWatchdog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /**
- * The dump written by the {@code mongodump} program (mongo-tools 100.x), run through camel-exec's executor.
+ * The dump written by the {@code mongodump} program (mongo-tools 100.x), run through camel-exec's executor by
+ * {@link MongoToolRunner}.
  *
  * <p>Every argument comes from {@link DumpSettings}. The connection string is never on the command line (where
  * {@code ps} would show its password): it goes into a temporary {@code --config} YAML file, readable by the owner only
@@ -55,8 +37,6 @@ public final class MongodumpEngine implements DumpEngine {
 
     public static final String NAME = "mongodump";
     private static final Logger LOG = LoggerFactory.getLogger(MongodumpEngine.class);
-    private static final int STDERR_TAIL_LINES = 15;
-    private static final int STDERR_TAIL_CHARS = 4000;
 
     private final DumpSettings settings;
     private final Path executable;
@@ -200,54 +180,11 @@ public final class MongodumpEngine implements DumpEngine {
         return "{\"$timestamp\":{\"t\":" + p.seconds() + ",\"i\":" + Integer.toUnsignedString(p.increment()) + "}}";
     }
 
-    /**
-     * The URI as mongodump must get it: without a database path. mongo-tools treats the URI's database as {@code --db}
-     * (a path database turns a whole-instance dump into a one-database dump, and conflicts with {@code --db} for any
-     * other database). Where that path also named the authentication database it becomes {@code authSource}.
-     */
-    static String uriForMongodump(String uri) {
-        ConnectionString cs = new ConnectionString(uri);
-        String db = cs.getDatabase();
-        if (db == null || db.isEmpty()) {
-            return uri;
-        }
-        int hostsStart = uri.indexOf("://") + 3;
-        int slash = uri.indexOf('/', hostsStart);
-        int query = uri.indexOf('?', slash);
-        String options = query < 0 ? "" : uri.substring(query + 1);
-        boolean explicitAuthSource = Arrays.stream(options.split("&"))
-                .anyMatch(o -> o.toLowerCase(Locale.ROOT).startsWith("authsource="));
-        MongoCredential credential = cs.getCredential();
-        if (credential != null && !explicitAuthSource && db.equals(credential.getSource())) {
-            options = "authSource=" + URLEncoder.encode(db, StandardCharsets.UTF_8) + (options.isEmpty() ? "" : "&" + options);
-        }
-        return uri.substring(0, slash) + "/" + (options.isEmpty() ? "" : "?" + options);
-    }
-
-    /** The mongodump {@code --config} file: just the URI, as a double-quoted YAML scalar. */
-    static String configYaml(String uri) {
-        StringBuilder sb = new StringBuilder("uri: \"");
-        for (char c : uri.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7F) {
-                        sb.append(String.format("\\x%02X", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append("\"\n").toString();
-    }
-
     // ---- running mongodump ----
 
     private void captureOplog(String query, Path outDir, Path oplogFile, Deadline deadline) throws DumpException, IOException {
         Path capture = Files.createTempDirectory(outDir, ".oplog-capture-");
-        Path queryFile = privateFile("mongodump-query-", ".json", query);
+        Path queryFile = MongoToolRunner.privateFile(tempDir, "mongodump-query-", ".json", query);
         try {
             run(oplogArgs(queryFile, capture), deadline, "oplog copy");
             Path written = capture.resolve(MongoAccess.OPLOG_DB).resolve(DumpLayout.fileBase(MongoAccess.OPLOG_COLLECTION) + DumpLayout.BSON);
@@ -257,7 +194,7 @@ public final class MongodumpEngine implements DumpEngine {
             Files.move(written, oplogFile, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(queryFile);
-            deleteTree(capture);
+            MongoToolRunner.deleteTree(capture);
         }
     }
 
@@ -267,111 +204,32 @@ public final class MongodumpEngine implements DumpEngine {
             throw new DumpException(NAME, "did not finish within " + settings.timeout() + " (dump.timeout) before the "
                     + what, null, null, true, null);
         }
+        MongoToolRunner runner = new MongoToolRunner(NAME, executable.toString(), tempDir,
+                text -> Secrets.mask(text, settings.mongoUri()));
         Path config;
         try {
-            config = privateFile("mongodump-", ".yaml", configYaml(uriForMongodump(settings.mongoUri())));
+            config = runner.writeConfig(settings.mongoUri());
         } catch (IOException e) {
             throw new DumpException(NAME, "cannot write the mongodump config file in " + tempDir + ": " + e, e);
         }
-        List<String> full = new ArrayList<>(args.size() + 1);
-        full.add("--config=" + config);
-        full.addAll(args);
-        LOG.debug("running {} {}", executable, full);
-
-        WatchedExecutor executor = new WatchedExecutor();
-        int exit;
-        String stderr;
-        Throwable cause = null;
-        try {
-            ExecCommand command = new ExecCommand(executable.toString(), full, tempDir.toString(), timeoutMs, Set.of(),
-                    null, null, false, LoggingLevel.DEBUG);
-            ExecResult result = executor.execute(command);
-            exit = result.getExitValue();
-            stderr = text(result.getStderr());
-        } catch (ExecException e) {
-            exit = e.getExitValue();
-            stderr = text(e.getStderr());
-            cause = e;
-        } finally {
-            try {
-                Files.deleteIfExists(config);
-            } catch (IOException e) {
-                LOG.warn("could not delete the mongodump config file {}: {}", config, e.toString());
-            }
-        }
-        String tail = tail(Secrets.mask(stderr, settings.mongoUri()));
-        if (executor.timedOut()) {
+        MongoToolRunner.Outcome outcome = runner.run(config, args, timeoutMs);
+        int exit = outcome.exitCode();
+        String tail = outcome.tail();
+        if (outcome.timedOut()) {
             throw new DumpException(NAME, "mongodump (" + what + ") did not finish within " + settings.timeout()
-                    + " (dump.timeout) and was killed (exit code " + exit + ")" + (tail.isEmpty() ? "" : "; stderr:\n" + tail),
+                    + " (dump.timeout) and was killed (exit code " + exit + ")" + outcome.stderrSuffix(""),
                     exit, tail, true, null);
         }
-        if (cause != null && exit == 0) {
-            throw new DumpException(NAME, "could not run " + executable + " (" + what + "): "
-                    + Secrets.mask(String.valueOf(cause.getCause() != null ? cause.getCause() : cause), settings.mongoUri())
-                    + (tail.isEmpty() ? "" : "; stderr:\n" + tail), null, tail, false, null);
+        if (outcome.notStarted()) {
+            throw new DumpException(NAME, "could not run " + executable + " (" + what + "): " + outcome.failureText()
+                    + outcome.stderrSuffix(""), null, tail, false, null);
         }
         if (exit != 0) {
             throw new DumpException(NAME, "mongodump (" + what + ") failed with exit code " + exit
-                    + (tail.isEmpty() ? " and no stderr output" : "; stderr:\n" + tail), exit, tail, false, null);
+                    + outcome.stderrSuffix(" and no stderr output"), exit, tail, false, null);
         }
         if (!tail.isEmpty()) {
             LOG.debug("mongodump ({}) stderr:\n{}", what, tail);
-        }
-    }
-
-    private Path privateFile(String prefix, String suffix, String content) throws IOException {
-        Files.createDirectories(tempDir);
-        Path file;
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            file = Files.createTempFile(tempDir, prefix, suffix,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } else {
-            file = Files.createTempFile(tempDir, prefix, suffix);
-        }
-        try {
-            Files.writeString(file, content, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            Files.deleteIfExists(file);
-            throw e;
-        }
-        return file;
-    }
-
-    private static String text(InputStream in) {
-        if (in == null) {
-            return "";
-        }
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** The last lines of {@code text}, at most {@value #STDERR_TAIL_CHARS} characters. */
-    static String tail(String text) {
-        if (text == null || text.isBlank()) {
-            return "";
-        }
-        String[] lines = text.strip().split("\\R");
-        StringBuilder sb = new StringBuilder();
-        for (int i = Math.max(0, lines.length - STDERR_TAIL_LINES); i < lines.length; i++) {
-            if (sb.length() > 0) {
-                sb.append('\n');
-            }
-            sb.append(lines[i]);
-        }
-        return sb.length() > STDERR_TAIL_CHARS ? "..." + sb.substring(sb.length() - STDERR_TAIL_CHARS) : sb.toString();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
@@ -399,22 +257,6 @@ public final class MongodumpEngine implements DumpEngine {
                 throw new DumpException(NAME, problem[0]);
             }
             return s;
-        }
-    }
-
-    /** camel-exec's executor, remembering its watchdog so a kill at the timeout can be told from a plain failure. */
-    private static final class WatchedExecutor extends DefaultExecCommandExecutor {
-        private ExecuteWatchdog watchdog;
-
-        @Override
-        protected DefaultExecutor prepareDefaultExecutor(ExecCommand command) {
-            DefaultExecutor executor = super.prepareDefaultExecutor(command);
-            watchdog = executor.getWatchdog();
-            return executor;
-        }
-
-        boolean timedOut() {
-            return watchdog != null && watchdog.killedProcess();
         }
     }
 }

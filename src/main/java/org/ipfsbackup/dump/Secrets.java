@@ -7,8 +7,11 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Keeps credentials out of messages: masks the password part of any URI and the configured password itself. */
-final class Secrets {
+/**
+ * Keeps credentials out of messages: masks the password part of any URI and the configured password itself.
+ * {@link #maskPasswords} is the part other packages share (the mongorestore engine masks URIs its own way).
+ */
+public final class Secrets {
 
     static final String MASK = "****";
     private static final Pattern URI_CREDENTIALS = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^:/@\\s\"']*:)[^@\\s\"']*@");
@@ -27,12 +30,20 @@ final class Secrets {
      * percent-decoded) too, wherever it appears.
      */
     static String mask(String text, String uri) {
+        return maskPasswords(maskUri(text), uri, MASK);
+    }
+
+    /**
+     * {@code text} with every occurrence of the password of {@code uri} (raw and percent-decoded, each when at least
+     * 3 characters long) replaced by {@code replacement}; {@code null} for {@code null}.
+     */
+    public static String maskPasswords(String text, String uri, String replacement) {
         if (text == null) {
             return null;
         }
-        String out = maskUri(text);
+        String out = text;
         for (String secret : passwords(uri)) {
-            out = out.replace(secret, MASK);
+            out = out.replace(secret, replacement);
         }
         return out;
     }

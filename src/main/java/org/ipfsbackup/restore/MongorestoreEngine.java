@@ -2,11 +2,8 @@ package org.ipfsbackup.restore;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -17,9 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,15 +26,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
-import org.apache.camel.LoggingLevel;
-import org.apache.camel.component.exec.ExecCommand;
-import org.apache.camel.component.exec.ExecException;
-import org.apache.camel.component.exec.ExecResult;
-import org.apache.camel.component.exec.impl.DefaultExecCommandExecutor;
-import org.apache.commons.exec.DefaultExecutor;
-import org.apache.commons.exec.ExecuteWatchdog;
 import org.bson.BsonArray;
 import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
@@ -49,14 +36,15 @@ import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.EncoderContext;
 import org.bson.io.BasicOutputBuffer;
 import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.dump.MongoToolRunner;
 import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.dump.Secrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoCommandException;
-import com.mongodb.MongoCredential;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -106,13 +94,10 @@ public final class MongorestoreEngine {
     public static final String NAME = "mongorestore";
     static final String OPLOG_FILE = "oplog.bson";
     private static final Logger LOG = LoggerFactory.getLogger(MongorestoreEngine.class);
-    private static final int STDERR_TAIL_LINES = 15;
-    private static final int STDERR_TAIL_CHARS = 4000;
     private static final int COMMAND_NOT_FOUND = 59;
     private static final long MAX_TIMESTAMP_PART = 0xFFFF_FFFFL;
     private static final Pattern SUMMARY = Pattern.compile(
             "(\\d+) document\\(s\\) restored successfully\\. (\\d+) document\\(s\\) failed to restore\\.");
-    private static final Pattern USER_INFO = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://([^/@]*)@");
 
     private final String executable;
     private final Path tempDir;
@@ -204,7 +189,7 @@ public final class MongorestoreEngine {
                 failed = Long.parseLong(summary.group(2));
             }
             if (failed > 0) {
-                String tail = tail(stderr);
+                String tail = MongoToolRunner.tail(stderr);
                 throw new MongorestoreException("mongorestore engine: mongorestore exited 0 but " + failed
                         + " document(s) failed to restore (" + restored + " restored); stderr:\n" + tail, 0, false, tail, null);
             }
@@ -214,7 +199,7 @@ public final class MongorestoreEngine {
             throw new RestoreException("mongorestore engine: preparing the restore directory failed: " + e.getMessage(), e);
         } finally {
             try {
-                deleteTree(work);
+                MongoToolRunner.deleteTree(work);
             } catch (IOException e) {
                 LOG.warn("could not delete the mongorestore work directory {}: {}", work, e.toString());
             }
@@ -254,49 +239,6 @@ public final class MongorestoreEngine {
             return (until.seconds() + 1) + ":0";
         }
         return null;
-    }
-
-    /**
-     * The URI as mongo-tools must get it: without a database path, which mongo-tools takes for {@code --db}
-     * (refused together with {@code --oplogReplay}). Where that path also named the authentication database it
-     * becomes {@code authSource}.
-     */
-    static String uriForTools(String uri) {
-        ConnectionString cs = new ConnectionString(uri);
-        String db = cs.getDatabase();
-        if (db == null || db.isEmpty()) {
-            return uri;
-        }
-        int hostsStart = uri.indexOf("://") + 3;
-        int slash = uri.indexOf('/', hostsStart);
-        int query = uri.indexOf('?', slash);
-        String options = query < 0 ? "" : uri.substring(query + 1);
-        boolean explicitAuthSource = Arrays.stream(options.split("&"))
-                .anyMatch(o -> o.toLowerCase(Locale.ROOT).startsWith("authsource="));
-        MongoCredential credential = cs.getCredential();
-        if (credential != null && !explicitAuthSource && db.equals(credential.getSource())) {
-            options = "authSource=" + URLEncoder.encode(db, StandardCharsets.UTF_8) + (options.isEmpty() ? "" : "&" + options);
-        }
-        return uri.substring(0, slash) + "/" + (options.isEmpty() ? "" : "?" + options);
-    }
-
-    /** The mongo-tools {@code --config} file: just the URI, as a double-quoted YAML scalar. */
-    static String configYaml(String uri) {
-        StringBuilder sb = new StringBuilder("uri: \"");
-        for (char c : uri.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7F) {
-                        sb.append(String.format("\\x%02X", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append("\"\n").toString();
     }
 
     // ---- the directory ----
@@ -531,60 +473,33 @@ public final class MongorestoreEngine {
 
     /** Runs mongorestore; returns its (masked) stderr when it exited 0. */
     private String run(String targetUri, List<String> args) throws IOException {
-        String yaml;
+        MongoToolRunner runner = new MongoToolRunner(NAME, executable, tempDir, text -> mask(text, targetUri));
+        Path config;
         try {
-            yaml = configYaml(uriForTools(targetUri));
+            config = runner.writeConfig(targetUri);
         } catch (IllegalArgumentException e) {
             throw new RestoreException("mongorestore engine: invalid target URI " + Masking.maskUri(targetUri) + ": "
                     + mask(e.getMessage(), targetUri), e);
         }
-        Path config = privateFile("mongorestore-", ".yaml", yaml);
-        List<String> full = new ArrayList<>(args.size() + 1);
-        full.add("--config=" + config);
-        full.addAll(args);
-        LOG.debug("running {} {}", executable, full);
-
-        WatchedExecutor executor = new WatchedExecutor();
-        int exit;
-        String stderr;
-        Throwable cause = null;
-        try {
-            ExecCommand command = new ExecCommand(executable, full, tempDir.toString(), timeout.toMillis(), Set.of(),
-                    null, null, false, LoggingLevel.DEBUG);
-            ExecResult result = executor.execute(command);
-            exit = result.getExitValue();
-            stderr = text(result.getStderr());
-        } catch (ExecException e) {
-            exit = e.getExitValue();
-            stderr = text(e.getStderr());
-            cause = e;
-        } finally {
-            try {
-                Files.deleteIfExists(config);
-            } catch (IOException e) {
-                LOG.warn("could not delete the mongorestore config file {}: {}", config, e.toString());
-            }
-        }
-        String masked = mask(stderr, targetUri);
-        String tail = tail(masked);
-        if (executor.timedOut()) {
+        MongoToolRunner.Outcome outcome = runner.run(config, args, timeout.toMillis());
+        int exit = outcome.exitCode();
+        String tail = outcome.tail();
+        if (outcome.timedOut()) {
             throw new MongorestoreException("mongorestore engine: mongorestore did not finish within " + timeout
-                    + " and was killed (exit code " + exit + ")" + (tail.isEmpty() ? "" : "; stderr:\n" + tail),
-                    exit, true, tail, null);
+                    + " and was killed (exit code " + exit + ")" + outcome.stderrSuffix(""), exit, true, tail, null);
         }
-        if (cause != null && exit == 0) {
+        if (outcome.notStarted()) {
             throw new MongorestoreException("mongorestore engine: could not run " + executable + ": "
-                    + mask(String.valueOf(cause.getCause() != null ? cause.getCause() : cause), targetUri)
-                    + (tail.isEmpty() ? "" : "; stderr:\n" + tail), null, false, tail, cause);
+                    + outcome.failureText() + outcome.stderrSuffix(""), null, false, tail, outcome.failure());
         }
         if (exit != 0) {
             throw new MongorestoreException("mongorestore engine: mongorestore failed with exit code " + exit
-                    + (tail.isEmpty() ? " and no stderr output" : "; stderr:\n" + tail), exit, false, tail, null);
+                    + outcome.stderrSuffix(" and no stderr output"), exit, false, tail, null);
         }
         if (!tail.isEmpty()) {
             LOG.debug("mongorestore stderr:\n{}", tail);
         }
-        return masked;
+        return outcome.stderr();
     }
 
     private Path privateDirectory() throws IOException {
@@ -596,89 +511,13 @@ public final class MongorestoreEngine {
         return Files.createTempDirectory(tempDir, "mongorestore-");
     }
 
-    private Path privateFile(String prefix, String suffix, String content) throws IOException {
-        Files.createDirectories(tempDir);
-        Path file = posix()
-                ? Files.createTempFile(tempDir, prefix, suffix,
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-                : Files.createTempFile(tempDir, prefix, suffix);
-        try {
-            Files.writeString(file, content, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            Files.deleteIfExists(file);
-            throw e;
-        }
-        return file;
-    }
-
     private static boolean posix() {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
     /** {@code text} with URI credentials masked, and the password of {@code uri} (raw and decoded) wherever it appears. */
     static String mask(String text, String uri) {
-        if (text == null) {
-            return null;
-        }
-        String out = Masking.maskUri(text);
-        for (String secret : passwords(uri)) {
-            out = out.replace(secret, "***");
-        }
-        return out;
-    }
-
-    private static Set<String> passwords(String uri) {
-        Set<String> out = new LinkedHashSet<>();
-        Matcher m = uri == null ? null : USER_INFO.matcher(uri.strip());
-        if (m == null || !m.find()) {
-            return out;
-        }
-        String userInfo = m.group(1);
-        int colon = userInfo.indexOf(':');
-        if (colon < 0) {
-            return out;
-        }
-        String raw = userInfo.substring(colon + 1);
-        // very short passwords would mask unrelated text; inside URIs they are masked anyway
-        if (raw.length() >= 3) {
-            out.add(raw);
-        }
-        try {
-            String decoded = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
-            if (decoded.length() >= 3) {
-                out.add(decoded);
-            }
-        } catch (IllegalArgumentException ignored) {
-            // not valid percent-encoding: the raw form is all there is
-        }
-        return out;
-    }
-
-    private static String text(InputStream in) {
-        if (in == null) {
-            return "";
-        }
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** The last lines of {@code text}, at most {@value #STDERR_TAIL_CHARS} characters. */
-    static String tail(String text) {
-        if (text == null || text.isBlank()) {
-            return "";
-        }
-        String[] lines = text.strip().split("\\R");
-        StringBuilder sb = new StringBuilder();
-        for (int i = Math.max(0, lines.length - STDERR_TAIL_LINES); i < lines.length; i++) {
-            if (sb.length() > 0) {
-                sb.append('\n');
-            }
-            sb.append(lines[i]);
-        }
-        return sb.length() > STDERR_TAIL_CHARS ? "..." + sb.substring(sb.length() - STDERR_TAIL_CHARS) : sb.toString();
+        return Secrets.maskPasswords(Masking.maskUri(text), uri, "***");
     }
 
     private static List<Path> sorted(Path dir) throws IOException {
@@ -688,32 +527,5 @@ public final class MongorestoreEngine {
         }
         children.sort(Comparator.comparing((Path p) -> p.getFileName().toString()));
         return children;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** camel-exec's executor, remembering its watchdog so a kill at the timeout can be told from a plain failure. */
-    private static final class WatchedExecutor extends DefaultExecCommandExecutor {
-        private ExecuteWatchdog watchdog;
-
-        @Override
-        protected DefaultExecutor prepareDefaultExecutor(ExecCommand command) {
-            DefaultExecutor executor = super.prepareDefaultExecutor(command);
-            watchdog = executor.getWatchdog();
-            return executor;
-        }
-
-        boolean timedOut() {
-            return watchdog != null && watchdog.killedProcess();
-        }
     }
 }

@@ -177,23 +177,12 @@ class MongodumpEngineTest {
     }
 
     @Test
-    void oplogQueryAndConfigFileText() {
+    void oplogQueryText() {
         assertThat(MongodumpEngine.oplogQuery(new OplogPosition(1700000000L, 5), false, new OplogPosition(4294967295L, -1)))
                 .isEqualTo("{\"ts\":{\"$gt\":{\"$timestamp\":{\"t\":1700000000,\"i\":5}},"
                         + "\"$lte\":{\"$timestamp\":{\"t\":4294967295,\"i\":4294967295}}}}");
         assertThat(MongodumpEngine.oplogQuery(new OplogPosition(1, 2), true, new OplogPosition(3, 4)))
                 .startsWith("{\"ts\":{\"$gte\":");
-        assertThat(MongodumpEngine.configYaml("mongodb://u:p\"q\\r@h/"))
-                .isEqualTo("uri: \"mongodb://u:p\\\"q\\\\r@h/\"\n");
-        // mongo-tools would take a database in the URI's path for --db: it moves to authSource
-        assertThat(MongodumpEngine.uriForMongodump("mongodb://u:pw@h1,h2/appdb?replicaSet=rs0"))
-                .isEqualTo("mongodb://u:pw@h1,h2/?authSource=appdb&replicaSet=rs0");
-        assertThat(MongodumpEngine.uriForMongodump("mongodb://u:pw@h1/appdb?authSource=admin&tls=true"))
-                .isEqualTo("mongodb://u:pw@h1/?authSource=admin&tls=true");
-        assertThat(MongodumpEngine.uriForMongodump("mongodb://h1/appdb")).isEqualTo("mongodb://h1/");
-        assertThat(MongodumpEngine.uriForMongodump("mongodb://u:pw@h1/?w=1")).isEqualTo("mongodb://u:pw@h1/?w=1");
-        assertThat(MongodumpEngine.uriForMongodump("mongodb://h1")).isEqualTo("mongodb://h1");
-        assertThat(MongodumpEngine.tail("a\nb\n" + "x\n".repeat(30) + "last\n")).endsWith("x\nlast").doesNotContain("a\nb");
     }
 
     @Test

@@ -214,6 +214,18 @@ class PointInTimeStackTest {
 
             assertThat(docs(marker)).containsExactly(new Document("_id", "untouched"));
             assertThat(target.listDatabaseNames().into(new ArrayList<>())).containsExactlyInAnyOrderElementsOf(before);
+
+            // a non-empty target is refused without --drop, and left as it was
+            Run first = cli(Map.of(), "restore", "latest", "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop");
+            assertThat(first.code()).as(first.err()).isZero();
+            MongoCollection<Document> customers = target.getDatabase("shop").getCollection("customers");
+            customers.insertOne(new Document("_id", "operator-added"));
+            long count = customers.countDocuments();
+            Run again = cli(Map.of(), "restore", "latest", "--target-uri", env.get("RESTORE_MONGODB_URI"));
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.err()).contains("is not empty; use --drop");
+            assertThat(customers.countDocuments()).isEqualTo(count);
+            assertThat(customers.find(Filters.eq("_id", "operator-added")).first()).isNotNull();
         }
     }
 

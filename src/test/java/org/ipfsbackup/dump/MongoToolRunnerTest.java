@@ -1,0 +1,107 @@
+package org.ipfsbackup.dump;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/** What both mongo-tools engines share: the config file and its URI, the run, the stderr tail. */
+class MongoToolRunnerTest {
+
+    private static final String URI = "mongodb://u:Secret-Pw@h1/appdb";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void configFileText() {
+        assertThat(MongoToolRunner.configYaml("mongodb://u:p\"q\\r@h/"))
+                .isEqualTo("uri: \"mongodb://u:p\\\"q\\\\r@h/\"\n");
+        assertThat(MongoToolRunner.configYaml("a\tb\u007f")).isEqualTo("uri: \"a\\x09b\\x7F\"\n");
+    }
+
+    @Test
+    void databasePathMovesToAuthSource() {
+        // mongo-tools would take a database in the URI's path for --db (refused with --oplogReplay): it moves to authSource
+        assertThat(MongoToolRunner.uriForTools("mongodb://u:pw@h1,h2/appdb?replicaSet=rs0"))
+                .isEqualTo("mongodb://u:pw@h1,h2/?authSource=appdb&replicaSet=rs0");
+        assertThat(MongoToolRunner.uriForTools("mongodb://u:pw@h1/appdb?authSource=admin&tls=true"))
+                .isEqualTo("mongodb://u:pw@h1/?authSource=admin&tls=true");
+        assertThat(MongoToolRunner.uriForTools("mongodb://h1/appdb")).isEqualTo("mongodb://h1/");
+        assertThat(MongoToolRunner.uriForTools("mongodb://u:pw@h1/?w=1")).isEqualTo("mongodb://u:pw@h1/?w=1");
+        assertThat(MongoToolRunner.uriForTools("mongodb://h1")).isEqualTo("mongodb://h1");
+        assertThatThrownBy(() -> MongoToolRunner.uriForTools("http://h1")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void tailKeepsTheLastLines() {
+        assertThat(MongoToolRunner.tail("a\nb\n" + "x\n".repeat(30) + "last\n")).endsWith("x\nlast").doesNotContain("a\nb");
+        assertThat(MongoToolRunner.tail("x\n".repeat(14) + "last").split("\n")).hasSize(MongoToolRunner.STDERR_TAIL_LINES);
+        assertThat(MongoToolRunner.tail("y".repeat(5000))).startsWith("...").hasSize(MongoToolRunner.STDERR_TAIL_CHARS + 3);
+        assertThat(MongoToolRunner.tail(null)).isEmpty();
+        assertThat(MongoToolRunner.tail(" \n ")).isEmpty();
+    }
+
+    @Test
+    void configFileIsPrivateAndWrittenBeforeTheRun() throws IOException {
+        MongoToolRunner runner = new MongoToolRunner("mongotool", "unused", tmp.resolve("work"), t -> t);
+        Path config = runner.writeConfig(URI);
+        assertThat(config.getParent()).isEqualTo(tmp.resolve("work"));
+        assertThat(config.getFileName().toString()).startsWith("mongotool-").endsWith(".yaml");
+        assertThat(Files.readString(config)).isEqualTo("uri: \"mongodb://u:Secret-Pw@h1/?authSource=appdb\"\n");
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
+        }
+        assertThatThrownBy(() -> runner.writeConfig("not a uri")).isInstanceOf(IllegalArgumentException.class);
+        try (Stream<Path> files = Files.list(tmp.resolve("work"))) {
+            assertThat(files).containsExactly(config);
+        }
+    }
+
+    @Test
+    void runReportsExitCodeMaskedStderrAndDeletesTheConfigFile() throws IOException {
+        assumeThat(FileSystems.getDefault().supportedFileAttributeViews()).contains("posix");
+        Path script = tmp.resolve("tool.sh");
+        Files.writeString(script, "#!/bin/sh\necho \"args: $*\" >&2\necho \"login with Secret-Pw failed\" >&2\nexit 7\n");
+        assertThat(script.toFile().setExecutable(true, true)).isTrue();
+        MongoToolRunner runner = new MongoToolRunner("mongotool", script.toString(), tmp,
+                text -> Secrets.mask(text, URI));
+
+        Path config = runner.writeConfig(URI);
+        MongoToolRunner.Outcome outcome = runner.run(config, List.of("--dir=x"), 60_000);
+
+        assertThat(outcome.exitCode()).isEqualTo(7);
+        assertThat(outcome.timedOut()).isFalse();
+        assertThat(outcome.notStarted()).isFalse();
+        assertThat(outcome.stderr()).contains("args: --config=" + config + " --dir=x")
+                .contains("login with **** failed").doesNotContain("Secret-Pw");
+        assertThat(outcome.tail()).isEqualTo(outcome.stderr().strip());
+        assertThat(outcome.stderrSuffix("none")).isEqualTo("; stderr:\n" + outcome.tail());
+        assertThat(config).doesNotExist();
+    }
+
+    @Test
+    void aProgramThatCannotStartIsNotStartedAndTheConfigFileIsDeleted() throws IOException {
+        Path missing = tmp.resolve("no-such-tool");
+        MongoToolRunner runner = new MongoToolRunner("mongotool", missing.toString(), tmp, text -> Secrets.mask(text, URI));
+
+        Path config = runner.writeConfig(URI);
+        MongoToolRunner.Outcome outcome = runner.run(config, List.of(), 60_000);
+
+        assertThat(outcome.notStarted()).isTrue();
+        assertThat(outcome.failure()).isNotNull();
+        assertThat(outcome.failureText()).isNotBlank().doesNotContain("Secret-Pw");
+        assertThat(outcome.stderrSuffix("none")).isEqualTo("none");
+        assertThat(config).doesNotExist();
+    }
+}
