@@ -13,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bson.Document;
@@ -26,6 +25,7 @@ import org.ipfsbackup.dump.OplogPosition;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,15 +60,7 @@ class IncrementalRouteTest {
     }
 
     void start(boolean fallback) throws Exception {
-        Map<String, String> o = new HashMap<>();
-        o.put("mongodb.uri", uri);
-        o.put("dump.engine", "driver");
-        o.put("ipfs.cluster.node1", cluster.url());
-        o.put("ipfs.pin.timeout", "2s");
-        o.put("ipfs.pin.poll-interval", "50ms");
-        o.put("ipfs.retry.delay", "50");
-        o.put("backup.work-dir", work.toString());
-        o.put("crypto.kdf.iterations", "10000");
+        Map<String, String> o = TestSettings.routeTest(uri, cluster.url(), work);
         o.put("backup.incremental.fallback-to-full", Boolean.toString(fallback));
         app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
                 Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,7 @@ import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,17 +74,9 @@ class PipelineRouteTest {
     }
 
     Map<String, String> overrides(String node1, String node2) {
-        Map<String, String> m = new HashMap<>();
-        m.put("mongodb.uri", mongoUri);
-        m.put("dump.engine", "driver");
+        Map<String, String> m = TestSettings.routeTest(mongoUri, node1, work);
         m.put("dump.oplog", "false");
-        m.put("ipfs.cluster.node1", node1);
         m.put("ipfs.cluster.node2", node2);
-        m.put("ipfs.pin.timeout", "2s");
-        m.put("ipfs.pin.poll-interval", "50ms");
-        m.put("ipfs.retry.delay", "50");
-        m.put("backup.work-dir", work.toString());
-        m.put("crypto.kdf.iterations", Integer.toString(ITERATIONS));
         return m;
     }
 

@@ -25,6 +25,7 @@ import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,16 +52,8 @@ class StepRoutesTest {
             c.getDatabase("shop").getCollection("customers").insertOne(new Document("_id", 1).append("name", "Ada"));
         }
         cluster = new FakeCluster();
-        Map<String, String> o = new HashMap<>();
-        o.put("mongodb.uri", mongoUri);
-        o.put("dump.engine", "driver");
+        Map<String, String> o = TestSettings.routeTest(mongoUri, cluster.url(), work);
         o.put("dump.oplog", "false");
-        o.put("ipfs.cluster.node1", cluster.url());
-        o.put("ipfs.pin.timeout", "2s");
-        o.put("ipfs.pin.poll-interval", "50ms");
-        o.put("ipfs.retry.delay", "50");
-        o.put("backup.work-dir", work.toString());
-        o.put("crypto.kdf.iterations", "10000");
         app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
                 Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
     }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -34,6 +33,7 @@ import org.ipfsbackup.restore.DriverRestore;
 import org.ipfsbackup.restore.RestoreOptions;
 import org.ipfsbackup.restore.RestoreResult;
 import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -54,14 +54,7 @@ class FullBackupStackTest {
     @Test
     void fullBackupIsPinnedOnBothNodesAndRestoresExactly(LocalStack stack) throws Exception {
         Map<String, String> env = stack.env();
-        Map<String, String> overrides = new HashMap<>();
-        overrides.put("mongodb.uri", env.get("MONGODB_URI"));
-        overrides.put("ipfs.cluster.node1", env.get("IPFS_CLUSTER_NODE_1"));
-        overrides.put("ipfs.cluster.node2", env.get("IPFS_CLUSTER_NODE_2"));
-        overrides.put("ipfs.nodes", env.get("IPFS_NODE_1") + "," + env.get("IPFS_NODE_2"));
-        overrides.put("ipfs.pin.timeout", "60s");
-        overrides.put("backup.work-dir", tmp.resolve("work").toString());
-        overrides.put("dump.engine", "driver");
+        Map<String, String> overrides = TestSettings.stack(env, tmp.resolve("work"));
 
         ManifestEntry entry;
         String manifestCid;

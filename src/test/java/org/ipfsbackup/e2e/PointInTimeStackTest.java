@@ -30,6 +30,7 @@ import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.restore.CompareResult;
 import org.ipfsbackup.restore.DatabaseComparator;
 import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -53,14 +54,7 @@ class PointInTimeStackTest {
     void setUp(LocalStack stack) throws Exception {
         env = stack.env();
         config = tmp.resolve("stack.properties");
-        Files.write(config, List.of(
-                "mongodb.uri=" + env.get("MONGODB_URI"),
-                "ipfs.cluster.node1=" + env.get("IPFS_CLUSTER_NODE_1"),
-                "ipfs.cluster.node2=" + env.get("IPFS_CLUSTER_NODE_2"),
-                "ipfs.nodes=" + env.get("IPFS_NODE_1") + "," + env.get("IPFS_NODE_2"),
-                "ipfs.pin.timeout=60s",
-                "dump.engine=driver",
-                "backup.work-dir=" + tmp.resolve("work")));
+        Files.write(config, TestSettings.stack(env, tmp.resolve("work")).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
     }
 
     BackupApplication.Outcome backup(String type) throws Exception {

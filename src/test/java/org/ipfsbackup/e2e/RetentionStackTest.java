@@ -8,7 +8,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -21,6 +20,7 @@ import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.retention.RetentionDecision;
 import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,13 +36,7 @@ class RetentionStackTest {
     @Test
     void oldChainIsUnpinnedFromBothNodesAndTheNewestChainStays(LocalStack stack) throws Exception {
         Map<String, String> env = stack.env();
-        Map<String, String> o = new HashMap<>();
-        o.put("mongodb.uri", env.get("MONGODB_URI"));
-        o.put("ipfs.cluster.node1", env.get("IPFS_CLUSTER_NODE_1"));
-        o.put("ipfs.cluster.node2", env.get("IPFS_CLUSTER_NODE_2"));
-        o.put("ipfs.pin.timeout", "60s");
-        o.put("dump.engine", "driver");
-        o.put("backup.work-dir", tmp.resolve("work").toString());
+        Map<String, String> o = TestSettings.stack(env, tmp.resolve("work"));
         o.put("retention.after-backup", "false");
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
                 Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));

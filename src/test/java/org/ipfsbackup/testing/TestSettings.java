@@ -1,0 +1,38 @@
+package org.ipfsbackup.testing;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The property overrides the tests start the application with. */
+public final class TestSettings {
+    private TestSettings() {
+    }
+
+    /** In-JVM route tests: mongo-java-server, the cluster double, fast KDF, short pin timeout and retry delay. */
+    public static Map<String, String> routeTest(String mongoUri, String clusterUrl, Path workDir) {
+        Map<String, String> m = new HashMap<>();
+        m.put("mongodb.uri", mongoUri);
+        m.put("dump.engine", "driver");
+        m.put("ipfs.cluster.node1", clusterUrl);
+        m.put("ipfs.pin.timeout", "2s");
+        m.put("ipfs.pin.poll-interval", "50ms");
+        m.put("ipfs.retry.delay", "50");
+        m.put("backup.work-dir", workDir.toString());
+        m.put("crypto.kdf.iterations", "10000");
+        return m;
+    }
+
+    /** Tests on the local stack: its MongoDB, both cluster peers, both Kubo nodes; the default KDF. */
+    public static Map<String, String> stack(Map<String, String> env, Path workDir) {
+        Map<String, String> m = new HashMap<>();
+        m.put("mongodb.uri", env.get("MONGODB_URI"));
+        m.put("ipfs.cluster.node1", env.get("IPFS_CLUSTER_NODE_1"));
+        m.put("ipfs.cluster.node2", env.get("IPFS_CLUSTER_NODE_2"));
+        m.put("ipfs.nodes", env.get("IPFS_NODE_1") + "," + env.get("IPFS_NODE_2"));
+        m.put("ipfs.pin.timeout", "60s");
+        m.put("dump.engine", "driver");
+        m.put("backup.work-dir", workDir.toString());
+        return m;
+    }
+}
