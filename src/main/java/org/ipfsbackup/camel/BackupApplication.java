@@ -15,6 +15,15 @@ import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.component.mail.MailComponent;
+import org.apache.camel.component.mail.MailConfiguration;
+import org.ipfsbackup.alert.AlertComposer;
+import org.ipfsbackup.alert.AlertDispatcher;
+import org.ipfsbackup.alert.AlertSettings;
+import org.ipfsbackup.alert.AlertSpool;
+import org.ipfsbackup.alert.AlertThrottle;
+import org.ipfsbackup.alert.DirectorySpool;
+import org.ipfsbackup.alert.SmtpSecurity;
 import org.ipfsbackup.archive.TarGzArchiver;
 import org.ipfsbackup.config.AppConfig;
 import org.ipfsbackup.config.PropertySource;
@@ -159,8 +168,56 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
         r.bind("manifestBinding", new ManifestBinding(cipher, cfg.key(), clock));
+        r.bind("alertBinding", alerts(ctx, props, secrets, clock));
         jobs.removeLeftovers();
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
+    }
+
+    /** Alert settings checked, camel-mail configured (credentials on the component, never in a URI), spool ready. */
+    private static AlertBinding alerts(CamelContext ctx, PropertySource props, Secrets secrets, Clock clock) {
+        AlertSettings settings = AlertSettings.load(props, secrets);
+        PropertiesComponent pc = ctx.getPropertiesComponent();
+        if (!settings.enabled() || !settings.email()) {
+            pc.addOverrideProperty("alert.mail.uri", "log:ipfs-backup.alert-mail?level=WARN");
+            return new AlertBinding(settings, null, clock);
+        }
+        String scheme = settings.security() == SmtpSecurity.SSL ? "smtps" : "smtp";
+        MailConfiguration mc = ctx.getComponent(scheme, MailComponent.class).getConfiguration();
+        if (settings.username() != null) {
+            mc.setUsername(settings.username());
+            mc.setPassword(secrets.require(AlertSettings.PASSWORD_SECRET, "ALERT_SMTP_USER is set"));
+        }
+        mc.setConnectionTimeout(10_000);
+        if (settings.security() == SmtpSecurity.STARTTLS) {
+            java.util.Properties tls = new java.util.Properties();
+            tls.put("mail.smtp.starttls.enable", "true");
+            tls.put("mail.smtp.starttls.required", "true");
+            mc.setAdditionalJavaMailProperties(tls);
+        }
+        pc.addOverrideProperty("alert.mail.uri", scheme + "://" + settings.smtpHost() + ":" + settings.smtpPort());
+        Path spoolDir = Path.of(props.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool"));
+        AlertSpool spool;
+        try {
+            spool = new DirectorySpool(spoolDir);
+        } catch (RuntimeException e) {
+            throw new org.ipfsbackup.config.ConfigException("ALERT_SPOOL_DIR (alert.spool-dir) = " + spoolDir + " cannot be used: " + e.getMessage(), e);
+        }
+        java.util.List<String> known = new java.util.ArrayList<>();
+        for (String name : new String[] {"BACKUP_ENCRYPTION_KEY", AlertSettings.PASSWORD_SECRET, "IPFS_CLUSTER_PASSWORD", "IPFS_CLUSTER_TOKEN"}) {
+            secrets.get(name).ifPresent(known::add);
+        }
+        AlertComposer composer = new AlertComposer(hostName(), known);
+        AlertDispatcher dispatcher = new AlertDispatcher(new AlertThrottle(settings.repeatInterval(), clock),
+                new AlertBinding.MailSender(ctx, composer, settings), spool);
+        return new AlertBinding(settings, dispatcher, clock);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown-host";
+        }
     }
 
     public CamelContext context() {

@@ -1,0 +1,111 @@
+package org.ipfsbackup.camel;
+
+import java.time.Clock;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.ProducerTemplate;
+import org.ipfsbackup.alert.Alert;
+import org.ipfsbackup.alert.AlertComposer;
+import org.ipfsbackup.alert.AlertDispatcher;
+import org.ipfsbackup.alert.AlertEvent;
+import org.ipfsbackup.alert.AlertSender;
+import org.ipfsbackup.alert.AlertSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the alert routes. The dead-letter routes call {@code direct:alert}; this class turns the failure on the
+ * message into an {@link Alert} and hands it to the {@link AlertDispatcher} (throttle, send, spool when SMTP is
+ * down). Sending goes through {@code direct:alert-mail} (camel-mail) so it is a route like the rest.
+ */
+public class AlertBinding {
+    private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.alert");
+    private final AlertSettings settings;
+    private final AlertDispatcher dispatcher;
+    private final Clock clock;
+
+    public AlertBinding(AlertSettings settings, AlertDispatcher dispatcher, Clock clock) {
+        this.settings = settings;
+        this.dispatcher = dispatcher;
+        this.clock = clock;
+    }
+
+    /** A backup failed (dead-letter route): a pin failure when pin verification failed, else a backup failure. */
+    public void backupFailed(Exchange exchange) {
+        Message m = exchange.getMessage();
+        String step = m.getHeader(BackupHeaders.FAILED_STEP, String.class);
+        AlertEvent event = "backup-pin-verify".equals(step) ? AlertEvent.PIN_FAILURE : AlertEvent.BACKUP_FAILURE;
+        raise(Alert.of(event, type(m), step, m.getHeader(BackupHeaders.FAILURE, String.class), m.getHeader(BackupHeaders.NAME, String.class),
+                clock.instant()));
+    }
+
+    /** Retention failed (its dead-letter route). */
+    public void retentionFailed(Exchange exchange) {
+        Message m = exchange.getMessage();
+        raise(Alert.of(AlertEvent.RETENTION_FAILURE, null, exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class),
+                m.getHeader(RetentionBinding.FAILURE, String.class), m.getHeader(BackupHeaders.NAME, String.class), clock.instant()));
+    }
+
+    /** A backup succeeded: open backup and pin failure alerts of its type are resolved. */
+    public void backupSucceeded(Exchange exchange) {
+        Message m = exchange.getMessage();
+        String detail = "backup " + m.getHeader(BackupHeaders.NAME) + " succeeded (" + m.getHeader(BackupHeaders.CID) + ")";
+        for (AlertEvent e : new AlertEvent[] {AlertEvent.BACKUP_FAILURE, AlertEvent.PIN_FAILURE}) {
+            if (dispatcher != null) {
+                dispatcher.resolve(Alert.key(e, type(m), null), detail);
+            }
+        }
+    }
+
+    /** Timer: alerts kept while SMTP was down are sent again. */
+    public void retryPending() {
+        if (dispatcher != null) {
+            int n = dispatcher.retryPending();
+            if (n > 0) {
+                LOG.info("sent {} alert(s) kept while the mail server could not be reached", n);
+            }
+        }
+    }
+
+    private void raise(Alert a) {
+        if (dispatcher == null) {
+            LOG.warn("alert (no alert e-mail configured: ALERT_ENABLED/ALERT_SMTP_HOST): {} {}", a.event(), a.error());
+            return;
+        }
+        LOG.info("alert {}: {}", a.key(), dispatcher.raise(a));
+    }
+
+    private static String type(Message m) {
+        String t = m.getHeader(BackupHeaders.TYPE, String.class);
+        return "full".equals(t) || "incremental".equals(t) ? t : null;
+    }
+
+    /** Sends a composed alert through {@code direct:alert-mail} (camel-mail); an exception means "not sent". */
+    public static final class MailSender implements AlertSender {
+        private final org.apache.camel.CamelContext context;
+        private final AlertComposer composer;
+        private final AlertSettings settings;
+        private ProducerTemplate template;
+
+        public MailSender(org.apache.camel.CamelContext context, AlertComposer composer, AlertSettings settings) {
+            this.context = context;
+            this.composer = composer;
+            this.settings = settings;
+        }
+
+        @Override
+        public synchronized void send(Alert a) throws Exception {
+            if (!settings.email()) {
+                LOG.warn("alert (no e-mail configured): {}", composer.subject(a));
+                return;
+            }
+            if (template == null) {
+                template = context.createProducerTemplate();
+            }
+            template.requestBodyAndHeaders("direct:alert-mail", composer.body(a),
+                    Map.of("Subject", composer.subject(a), "To", String.join(",", settings.to()), "From", settings.from(),
+                            "Content-Type", "text/plain; charset=UTF-8"));
+        }
+    }
+}

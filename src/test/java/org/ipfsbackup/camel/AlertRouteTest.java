@@ -1,0 +1,122 @@
+package org.ipfsbackup.camel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import jakarta.mail.internet.MimeMessage;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.bson.Document;
+import org.ipfsbackup.testing.FakeCluster;
+import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Failure alerts by e-mail through camel-mail into GreenMail: sent, not repeated, resolved, kept while SMTP is down. */
+class AlertRouteTest {
+    MongoServer mongo;
+    FakeCluster cluster;
+    GreenMail smtp;
+    int smtpPort;
+    BackupApplication app;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        mongo = new MongoServer(new MemoryBackend());
+        mongo.bind("127.0.0.1", 0);
+        try (MongoClient c = MongoClients.create(uri())) {
+            c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 1));
+        }
+        cluster = new FakeCluster();
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            smtpPort = s.getLocalPort();
+        }
+        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp.start();
+        Map<String, String> o = TestSettings.routeTest(uri(), cluster.url(), dir.resolve("work"));
+        o.put("dump.oplog", "false");
+        o.put("alert.enabled", "true");
+        o.put("alert.smtp.host", "127.0.0.1");
+        o.put("alert.smtp.port", Integer.toString(smtpPort));
+        o.put("alert.smtp.security", "none");
+        o.put("alert.from", "ipfs-backup@example.test");
+        o.put("alert.to", "ops@example.test");
+        o.put("alert.spool-dir", dir.resolve("spool").toString());
+        o.put("alert.retry-interval", "200");
+        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
+                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+    }
+
+    String uri() {
+        return "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+    }
+
+    @AfterEach
+    void tearDown() {
+        app.close();
+        smtp.stop();
+        cluster.close();
+        mongo.shutdownNow();
+    }
+
+    List<String> subjects() {
+        return Arrays.stream(smtp.getReceivedMessages()).map(m -> {
+            try {
+                return m.getSubject();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void aFailedBackupSendsOneAlertThenAResolvedOneWhenABackupSucceeds() throws Exception {
+        cluster.mode.set(FakeCluster.Mode.EMPTY_BODY);
+        assertThat(app.runBackup("full").succeeded()).isFalse();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 1);
+        MimeMessage mail = smtp.getReceivedMessages()[0];
+        assertThat(mail.getSubject()).isEqualTo("[ipfs-backup][CRITICAL] backup failure (full)");
+        assertThat(mail.getAllRecipients()[0].toString()).isEqualTo("ops@example.test");
+        String body = com.icegreen.greenmail.util.GreenMailUtil.getBody(mail);
+        assertThat(body).contains("backup-upload").contains("empty body").contains("full_backup_").doesNotContain(Project.TEST_KEY);
+
+        // the same failure again within alert.repeat-interval: no second mail
+        assertThat(app.runBackup("full").succeeded()).isFalse();
+        cluster.mode.set(FakeCluster.Mode.OK);
+        assertThat(app.runBackup("full").succeeded()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 2);
+        assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] backup failure (full)", "[ipfs-backup][RESOLVED] backup failure (full)");
+    }
+
+    @Test
+    void anAlertThatCannotBeSentIsKeptAndSentWhenSmtpAnswersAgain() throws Exception {
+        smtp.stop();
+        cluster.mode.set(FakeCluster.Mode.NEVER_PINNED);
+        assertThat(app.runBackup("full").succeeded()).isFalse();
+        try (var s = java.nio.file.Files.list(dir.resolve("spool"))) {
+            assertThat(s.filter(p -> p.toString().endsWith(".json")).count()).isEqualTo(1);
+        }
+        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp.start();
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> smtp.getReceivedMessages().length == 1);
+        assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] IPFS pin failure (full)");
+        try (var s = java.nio.file.Files.list(dir.resolve("spool"))) {
+            assertThat(s.filter(p -> p.toString().endsWith(".json")).count()).isZero();
+        }
+    }
+}
