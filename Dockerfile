@@ -22,7 +22,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl gnupg ca-c
  && apt-get update && apt-get install -y --no-install-recommends "mongodb-database-tools=${MONGO_TOOLS_VERSION}" \
  && apt-get purge -y curl gnupg && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin backup \
- && mkdir -p /app /var/lib/ipfs-backup/work && chown -R 10001 /var/lib/ipfs-backup
+ && mkdir -p /app /var/lib/ipfs-backup/work /var/lib/ipfs-backup/alert-spool && chown -R 10001 /var/lib/ipfs-backup
 COPY --from=app /src/target/ipfs-backup.jar /app/ipfs-backup.jar
 COPY --from=app /src/target/lib /app/lib
 COPY application.properties /app/application.properties
@@ -32,6 +32,6 @@ ENV BACKUP_CONFIG=/app/application.properties \
     BACKUP_WORK_DIR=/var/lib/ipfs-backup/work
 WORKDIR /app
 USER 10001
-VOLUME ["/var/lib/ipfs-backup/work"]
+VOLUME ["/var/lib/ipfs-backup/work", "/var/lib/ipfs-backup/alert-spool"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-jar", "/app/ipfs-backup.jar"]
 CMD ["run"]
