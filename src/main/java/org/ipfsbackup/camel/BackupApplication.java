@@ -71,6 +71,7 @@ public final class BackupApplication implements AutoCloseable {
     private final Main main;
     private AppConfig config;
     private MongoClient manifestMongo;
+    private BackupLock lock;
 
     private BackupApplication(Main main) {
         this.main = main;
@@ -157,7 +158,9 @@ public final class BackupApplication implements AutoCloseable {
         Registry r = ctx.getRegistry();
         r.bind("manifestMongo", manifestMongo);
         r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
-        BackupLock lock = new BackupLock();
+        // a lease in MongoDB: backups and retention never overlap, in this process or across instances
+        BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock);
+        this.lock = lock;
         JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait());
         r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, workDirs, lock, clock,
                 cfg.retention().batchSize(), cfg.retention().manifestVersions()));
@@ -287,6 +290,10 @@ public final class BackupApplication implements AutoCloseable {
             }
         } catch (Exception e) {
             LOG.warn("error while stopping: {}", e.toString());
+        }
+        if (lock != null) {
+            lock.close();
+            lock = null;
         }
         if (manifestMongo != null) {
             manifestMongo.close();

@@ -137,6 +137,27 @@ class IncrementalRouteTest {
     }
 
     @Test
+    void anotherInstanceHoldingTheLeaseMakesIncrementalsAndRetentionSkipAndFullsWait() throws Exception {
+        start(true);
+        try (MongoClient c = MongoClients.create(uri)) {
+            org.ipfsbackup.job.BackupLock other = org.ipfsbackup.job.BackupLock.inDatabase(c.getDatabase("ipfs_backup"), java.time.Clock.systemUTC());
+            assertThat(other.tryAcquire("full")).isTrue();
+            try {
+                BackupApplication.Outcome inc = app.runBackup("incremental");
+                assertThat(inc.wasSkipped()).isTrue();
+                assertThat(inc.skipped()).contains("full").contains(other.owner());
+                assertThat(app.runRetention(null).skipped()).contains(other.owner());
+            } finally {
+                other.release();
+                other.close();
+            }
+            orders(c).insertOne(new Document("_id", 1));
+            assertThat(app.runBackup("full").failure()).isNull();
+        }
+        assertThat(cluster.content).isNotEmpty();
+    }
+
+    @Test
     void withoutAFullTheIncrementalBecomesAFull() throws Exception {
         start(true);
         try (MongoClient c = MongoClients.create(uri)) {

@@ -1,0 +1,122 @@
+package org.ipfsbackup.job;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoException;
+import com.mongodb.ReadPreference;
+import com.mongodb.WriteConcern;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Updates;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
+import java.util.Optional;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lease document shared by every instance on the same MongoDB: {@code {_id, owner, job, acquiredAt, expiresAt,
+ * heartbeatAt}}. Taking it is one atomic upsert that only matches a free (expired) lease or our own; when another
+ * instance holds it, the upsert's insert collides on {@code _id} and the duplicate-key error means "not ours".
+ * Expiry is decided with the injected clock of the instance that asks.
+ */
+final class MongoLease {
+    private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.lock");
+    static final String OWNER = "owner", JOB = "job", ACQUIRED_AT = "acquiredAt", EXPIRES_AT = "expiresAt", HEARTBEAT_AT = "heartbeatAt";
+
+    private final MongoCollection<Document> locks;
+    private final String id;
+    private final String owner;
+    private final Clock clock;
+    private final Duration lease;
+
+    MongoLease(MongoCollection<Document> locks, String id, String owner, Clock clock, Duration lease) {
+        this.locks = locks.withWriteConcern(WriteConcern.MAJORITY).withReadPreference(ReadPreference.primary());
+        this.id = id;
+        this.owner = owner;
+        this.clock = clock;
+        this.lease = lease;
+    }
+
+    String owner() {
+        return owner;
+    }
+
+    Duration lease() {
+        return lease;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /** Takes the lease for {@code job} if it is free, expired or already ours; false when another instance holds it. */
+    boolean tryTake(String job) {
+        Instant now = now();
+        Bson filter = Filters.and(Filters.eq("_id", id),
+                Filters.or(Filters.lt(EXPIRES_AT, Date.from(now)), Filters.eq(OWNER, owner)));
+        Bson update = Updates.combine(Updates.set(OWNER, owner), Updates.set(JOB, job),
+                Updates.set(ACQUIRED_AT, Date.from(now)), Updates.set(EXPIRES_AT, Date.from(now.plus(lease))),
+                Updates.set(HEARTBEAT_AT, Date.from(now)));
+        Document before;
+        try {
+            before = locks.findOneAndUpdate(filter, update,
+                    new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
+        } catch (MongoException e) {
+            if (isDuplicateKey(e)) {
+                return false; // held by another instance, or another instance's upsert won the race
+            }
+            throw e;
+        }
+        if (before != null && !owner.equals(before.getString(OWNER))) {
+            LeaseHolder previous = holder(before);
+            LOG.warn("lock={} outcome=taken-over job={} owner={} previousOwner={} previousJob={} previousHeartbeatAt={} previousExpiresAt={}"
+                            + " reason=\"the previous owner stopped renewing its lease (died or lost MongoDB)\"",
+                    id, job, owner, previous.owner(), previous.job(), previous.heartbeatAt(), previous.expiresAt());
+        }
+        return true;
+    }
+
+    /** Extends our lease; false when it is no longer ours (it expired and another instance took it over). */
+    boolean renew() {
+        Instant now = now();
+        long matched = locks.updateOne(Filters.and(Filters.eq("_id", id), Filters.eq(OWNER, owner)),
+                Updates.combine(Updates.set(EXPIRES_AT, Date.from(now.plus(lease))), Updates.set(HEARTBEAT_AT, Date.from(now))))
+                .getMatchedCount();
+        return matched > 0;
+    }
+
+    /** Deletes the lease if it is ours; false (and nothing deleted) otherwise. */
+    boolean release() {
+        return locks.deleteOne(Filters.and(Filters.eq("_id", id), Filters.eq(OWNER, owner))).getDeletedCount() > 0;
+    }
+
+    /** The lease document as it is now (expired or not); empty when nobody holds it. */
+    Optional<LeaseHolder> read() {
+        return Optional.ofNullable(locks.find(Filters.eq("_id", id)).first()).map(MongoLease::holder);
+    }
+
+    boolean expired(LeaseHolder h) {
+        return h.expiresAt() == null || h.expiresAt().isBefore(now());
+    }
+
+    private static LeaseHolder holder(Document d) {
+        return new LeaseHolder(d.getString(JOB), d.getString(OWNER), instant(d, ACQUIRED_AT), instant(d, EXPIRES_AT), instant(d, HEARTBEAT_AT));
+    }
+
+    private static Instant instant(Document d, String field) {
+        Date date = d.getDate(field);
+        return date == null ? null : date.toInstant();
+    }
+
+    static boolean isDuplicateKey(MongoException e) {
+        return e.getCode() == 11000 || ErrorCategory.fromErrorCode(e.getCode()) == ErrorCategory.DUPLICATE_KEY
+                || (e.getMessage() != null && e.getMessage().contains("E11000"));
+    }
+}
