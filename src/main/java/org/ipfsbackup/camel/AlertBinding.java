@@ -24,11 +24,14 @@ public class AlertBinding {
     private final AlertSettings settings;
     private final AlertDispatcher dispatcher;
     private final Clock clock;
+    private final org.ipfsbackup.watchdog.Watchdog watchdog;
 
-    public AlertBinding(AlertSettings settings, AlertDispatcher dispatcher, Clock clock) {
+    /** @param dispatcher null when no alert e-mail is configured (alerts are then only logged) */
+    public AlertBinding(AlertSettings settings, AlertDispatcher dispatcher, Clock clock, org.ipfsbackup.watchdog.Watchdog watchdog) {
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.clock = clock;
+        this.watchdog = watchdog;
     }
 
     /** A backup failed (dead-letter route): a pin failure when pin verification failed, else a backup failure. */
@@ -55,6 +58,37 @@ public class AlertBinding {
             if (dispatcher != null) {
                 dispatcher.resolve(Alert.key(e, type(m), null), detail);
             }
+        }
+    }
+
+    /**
+     * Watchdog (hourly): body = the manifest documents. No successful backup for too long, and IPFS storage above the
+     * threshold: each raises its alert while it holds and resolves it when it clears.
+     */
+    @SuppressWarnings("unchecked")
+    public void watchdog(Exchange exchange) {
+        java.util.List<org.ipfsbackup.manifest.ManifestEntry> entries = new java.util.ArrayList<>();
+        for (org.bson.Document d : (java.util.List<org.bson.Document>) exchange.getMessage().getBody(java.util.List.class)) {
+            entries.add(org.ipfsbackup.manifest.ManifestEntry.fromDocument(d));
+        }
+        java.time.Instant now = java.util.Optional.ofNullable(exchange.getMessage().getHeader(RetentionBinding.NOW, java.time.Instant.class))
+                .orElse(clock.instant());
+        var last = watchdog.lastBackup(entries, now);
+        LOG.info("step=watchdog check=last-backup firing={} {}", last.firing(), last.detail());
+        condition(AlertEvent.NO_RECENT_BACKUP, null, last, now);
+        for (var s : watchdog.storage()) {
+            LOG.info("step=watchdog check=storage firing={} {}", s.firing(), s.detail());
+            condition(AlertEvent.STORAGE_THRESHOLD, s.subject(), s, now);
+        }
+        exchange.getMessage().setBody(null);
+    }
+
+    private void condition(AlertEvent event, String subject, org.ipfsbackup.watchdog.Watchdog.Finding f, java.time.Instant now) {
+        if (f.firing()) {
+            raise(subject == null ? Alert.of(event, null, "watchdog", f.detail(), null, now)
+                    : Alert.ofCid(event, null, subject, "watchdog", f.detail(), null, now));
+        } else if (dispatcher != null) {
+            dispatcher.resolve(Alert.key(event, null, subject), f.detail());
         }
     }
 

@@ -171,18 +171,25 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
         r.bind("manifestBinding", new ManifestBinding(cipher, cfg.key(), clock));
-        r.bind("alertBinding", alerts(ctx, props, secrets, clock));
+        org.ipfsbackup.watchdog.Watchdog watchdog = new org.ipfsbackup.watchdog.Watchdog(
+                org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", props.getOrDefault("watchdog.max-backup-age", "26h")),
+                props.getInt("watchdog.storage-threshold-percent", 80, 1, 100),
+                new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes());
+        pc.addOverrideProperty("watchdog.cron", org.ipfsbackup.config.CronTranslator.toQuartz("WATCHDOG_SCHEDULE (watchdog.schedule)",
+                props.getOrDefault("watchdog.schedule", "0 * * * *")).replace(' ', '+'));
+        r.bind("alertBinding", alerts(ctx, props, secrets, clock, watchdog));
         jobs.removeLeftovers();
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
 
     /** Alert settings checked, camel-mail configured (credentials on the component, never in a URI), spool ready. */
-    private static AlertBinding alerts(CamelContext ctx, PropertySource props, Secrets secrets, Clock clock) {
+    private static AlertBinding alerts(CamelContext ctx, PropertySource props, Secrets secrets, Clock clock,
+                                       org.ipfsbackup.watchdog.Watchdog watchdog) {
         AlertSettings settings = AlertSettings.load(props, secrets);
         PropertiesComponent pc = ctx.getPropertiesComponent();
         if (!settings.enabled() || !settings.email()) {
             pc.addOverrideProperty("alert.mail.uri", "log:ipfs-backup.alert-mail?level=WARN");
-            return new AlertBinding(settings, null, clock);
+            return new AlertBinding(settings, null, clock, watchdog);
         }
         String scheme = settings.security() == SmtpSecurity.SSL ? "smtps" : "smtp";
         MailConfiguration mc = ctx.getComponent(scheme, MailComponent.class).getConfiguration();
@@ -212,7 +219,7 @@ public final class BackupApplication implements AutoCloseable {
         AlertComposer composer = new AlertComposer(hostName(), known);
         AlertDispatcher dispatcher = new AlertDispatcher(new AlertThrottle(settings.repeatInterval(), clock),
                 new AlertBinding.MailSender(ctx, composer, settings), spool);
-        return new AlertBinding(settings, dispatcher, clock);
+        return new AlertBinding(settings, dispatcher, clock, watchdog);
     }
 
     private static String hostName() {
@@ -270,6 +277,15 @@ public final class BackupApplication implements AutoCloseable {
                 m.getHeader(RetentionBinding.UNPINNED, java.util.List.class), m.getHeader(RetentionBinding.FAILED, java.util.Map.class),
                 failure, m.getHeader(BackupHeaders.SKIPPED, String.class),
                 Boolean.TRUE.equals(m.getHeader(RetentionBinding.CHANGED)) ? m.getHeader(BackupHeaders.MANIFEST_CID, String.class) : null);
+    }
+
+    /** Runs the watchdog checks now ({@code direct:watchdog}), as if the time were {@code now} (null: now). */
+    public void runWatchdog(java.time.Instant now) {
+        context().createProducerTemplate().send("direct:watchdog", e -> {
+            if (now != null) {
+                e.getMessage().setHeader(RetentionBinding.NOW, now);
+            }
+        });
     }
 
     /** Blocks until the JVM is asked to stop (SIGTERM/SIGINT). */

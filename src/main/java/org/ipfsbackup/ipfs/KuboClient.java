@@ -69,6 +69,32 @@ public class KuboClient {
         }
     }
 
+    /** How full a node's repository is ({@code repo/stat}): bytes used and the configured maximum. */
+    public record RepoStat(long repoSize, long storageMax) {
+        public double usedPercent() {
+            return storageMax <= 0 ? 0 : 100.0 * repoSize / storageMax;
+        }
+    }
+
+    public RepoStat repoStat(URI node) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(node + "/api/v0/repo/stat?size-only=true"))
+                .timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
+        try {
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IpfsException("IPFS node " + node + " repo/stat: HTTP " + r.statusCode() + " " + AddResponseParser.abbreviate(r.body()),
+                        r.statusCode() >= 500);
+            }
+            var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            return new RepoStat(n.path("RepoSize").asLong(), n.path("StorageMax").asLong());
+        } catch (IOException e) {
+            throw new IpfsException("IPFS node " + node + " unreachable for repo/stat: " + e, true, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IpfsException("interrupted", true, e);
+        }
+    }
+
     /** Tries each node in turn; the first that delivers the whole content wins. Output is reset between tries by the caller's factory. */
     public URI catFirst(List<URI> nodes, String cid, java.util.function.Supplier<OutputStream> freshOut) {
         List<String> failures = new ArrayList<>();

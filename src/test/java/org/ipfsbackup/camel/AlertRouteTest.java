@@ -58,6 +58,7 @@ class AlertRouteTest {
         o.put("alert.to", "ops@example.test");
         o.put("alert.spool-dir", dir.resolve("spool").toString());
         o.put("alert.retry-interval", "200");
+        o.put("ipfs.nodes", cluster.url());
         app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
                 Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
     }
@@ -101,6 +102,29 @@ class AlertRouteTest {
         assertThat(app.runBackup("full").succeeded()).isTrue();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 2);
         assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] backup failure (full)", "[ipfs-backup][RESOLVED] backup failure (full)");
+    }
+
+    @Test
+    void watchdogAlertsWhenNoBackupForTooLongAndWhenStorageIsHighAndResolvesBoth() throws Exception {
+        cluster.repoSize.set(850);
+        app.runWatchdog(null); // no backup at all yet, storage at 85%
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 2);
+        assertThat(subjects()).containsExactlyInAnyOrder("[ipfs-backup][CRITICAL] no recent successful backup",
+                "[ipfs-backup][WARNING] storage above threshold");
+        assertThat(com.icegreen.greenmail.util.GreenMailUtil.getBody(smtp.getReceivedMessages()[1]) + com.icegreen.greenmail.util.GreenMailUtil
+                .getBody(smtp.getReceivedMessages()[0])).contains("85.0%");
+
+        assertThat(app.runBackup("full").succeeded()).isTrue();
+        cluster.repoSize.set(100);
+        app.runWatchdog(null);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 4);
+        assertThat(subjects().subList(2, 4)).containsExactlyInAnyOrder("[ipfs-backup][RESOLVED] no recent successful backup",
+                "[ipfs-backup][RESOLVED] storage above threshold");
+
+        // 27 hours later without a backup, the alert comes back
+        app.runWatchdog(java.time.Instant.now().plus(Duration.ofHours(27)));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 5);
+        assertThat(subjects().get(4)).isEqualTo("[ipfs-backup][CRITICAL] no recent successful backup");
     }
 
     @Test

@@ -31,6 +31,9 @@ public final class FakeCluster implements AutoCloseable {
     public final List<String> requests = new CopyOnWriteArrayList<>();
     public final List<Map<String, List<String>>> requestHeaders = new CopyOnWriteArrayList<>();
     public final AtomicReference<Mode> mode = new AtomicReference<>(Mode.OK);
+    /** What POST /api/v0/repo/stat answers (Kubo RPC): bytes used and StorageMax. */
+    public final java.util.concurrent.atomic.AtomicLong repoSize = new java.util.concurrent.atomic.AtomicLong(100);
+    public final java.util.concurrent.atomic.AtomicLong storageMax = new java.util.concurrent.atomic.AtomicLong(1000);
     /** The next N /add requests answer 500 (a cluster that recovers). */
     public final java.util.concurrent.atomic.AtomicInteger failAdds = new java.util.concurrent.atomic.AtomicInteger();
     /** CIDs whose DELETE /pins answers 500 (an unpin that fails). */
@@ -70,6 +73,8 @@ public final class FakeCluster implements AutoCloseable {
                                 + ",\"allocations\":[\"12D3KooWA\",\"12D3KooWB\"]}]\n");
                     }
                 }
+            } else if (ex.getRequestMethod().equals("POST") && path.equals("/api/v0/repo/stat")) {
+                send(ex, 200, "{\"RepoSize\":" + repoSize.get() + ",\"StorageMax\":" + storageMax.get() + ",\"NumObjects\":1}\n");
             } else if (ex.getRequestMethod().equals("GET") && path.startsWith("/pins/")) {
                 String cid = path.substring(6);
                 String st = content.containsKey(cid) ? (mode.get() == Mode.NEVER_PINNED ? "pinning" : "pinned") : "unpinned";
