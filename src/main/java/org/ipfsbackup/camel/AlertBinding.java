@@ -80,6 +80,12 @@ public class AlertBinding {
             LOG.info("step=watchdog check=storage firing={} {}", s.firing(), s.detail());
             condition(AlertEvent.STORAGE_THRESHOLD, s.subject(), s, now);
         }
+        for (var p : watchdog.pins(entries)) {
+            if (p.firing() || p.detail().contains("recovered")) {
+                LOG.info("step=watchdog check=pins firing={} {}", p.firing(), p.detail());
+            }
+            condition(AlertEvent.BACKUP_NOT_PINNED, p.subject(), p, now);
+        }
         exchange.getMessage().setBody(null);
     }
 

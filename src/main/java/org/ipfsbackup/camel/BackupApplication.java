@@ -174,7 +174,7 @@ public final class BackupApplication implements AutoCloseable {
         org.ipfsbackup.watchdog.Watchdog watchdog = new org.ipfsbackup.watchdog.Watchdog(
                 org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", props.getOrDefault("watchdog.max-backup-age", "26h")),
                 props.getInt("watchdog.storage-threshold-percent", 80, 1, 100),
-                new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes());
+                new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes(), cluster, cfg.ipfs().replicationFactor());
         pc.addOverrideProperty("watchdog.cron", org.ipfsbackup.config.CronTranslator.toQuartz("WATCHDOG_SCHEDULE (watchdog.schedule)",
                 props.getOrDefault("watchdog.schedule", "0 * * * *")).replace(' ', '+'));
         r.bind("alertBinding", alerts(ctx, props, secrets, clock, watchdog));

@@ -90,6 +90,15 @@ public class ClusterClient {
         return true;
     }
 
+    /** {@code POST /pins/{cid}/recover}: asks every peer to retry a failed pin; answers the status after the request. */
+    public PinStatus recover(String cid) {
+        HttpResponse<String> r = send("POST", "/pins/" + enc(cid) + "/recover", "");
+        if (r.statusCode() != 200) {
+            throw error("POST /pins/" + cid + "/recover", r);
+        }
+        return parseStatus(r.body());
+    }
+
     /** {@code GET /peers}: the peer ids of the cluster, with the error text of unreachable ones. */
     public Map<String, String> peers() {
         HttpResponse<String> r = send("GET", "/peers", null);

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.ipfs.KuboClient;
+import org.ipfsbackup.ipfs.PinStatus;
 import org.ipfsbackup.manifest.ManifestEntry;
 
 /**
@@ -25,12 +27,44 @@ public final class Watchdog {
     private final double storageThresholdPercent;
     private final KuboClient kubo;
     private final List<URI> nodes;
+    private final ClusterClient cluster;
+    private final int replicationFactor;
 
-    public Watchdog(Duration maxAge, double storageThresholdPercent, KuboClient kubo, List<URI> nodes) {
+    public Watchdog(Duration maxAge, double storageThresholdPercent, KuboClient kubo, List<URI> nodes, ClusterClient cluster,
+                    int replicationFactor) {
         this.maxAge = maxAge;
         this.storageThresholdPercent = storageThresholdPercent;
         this.kubo = kubo;
         this.nodes = List.copyOf(nodes);
+        this.cluster = cluster;
+        this.replicationFactor = replicationFactor;
+    }
+
+    /**
+     * Every recorded backup must still be pinned on every allocated peer. One that is not is first handed to the
+     * cluster's recover; it fires only if it is still not pinned after that. Subject of each finding: the CID.
+     */
+    public List<Finding> pins(List<ManifestEntry> manifest) {
+        List<Finding> out = new ArrayList<>();
+        for (ManifestEntry e : manifest) {
+            if (!ManifestEntry.COMPLETE.equals(e.status())) {
+                continue;
+            }
+            try {
+                PinStatus s = cluster.status(e.cid());
+                if (s.pinnedOnAll(replicationFactor)) {
+                    out.add(new Finding("pins", e.cid(), false, e.fileName() + " (" + e.cid() + ") is pinned on " + s.pinnedPeers().size() + " peers"));
+                    continue;
+                }
+                PinStatus after = cluster.recover(e.cid());
+                boolean still = !after.pinnedOnAll(replicationFactor);
+                out.add(new Finding("pins", e.cid(), still, e.fileName() + " (" + e.cid() + ") was not pinned on every allocated peer ("
+                        + s.describe() + "); asked the cluster to recover it: " + (still ? "still " + after.describe() : "recovered")));
+            } catch (RuntimeException ex) {
+                out.add(new Finding("pins", e.cid(), false, "could not check " + e.cid() + ": " + ex.getMessage()));
+            }
+        }
+        return out;
     }
 
     /** No successful backup for more than {@code maxAge} (26 h by default: a daily incremental may be a little late). */

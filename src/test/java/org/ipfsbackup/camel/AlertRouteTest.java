@@ -128,6 +128,26 @@ class AlertRouteTest {
     }
 
     @Test
+    void aBackupNoLongerPinnedEverywhereIsRecoveredOrAlerted() throws Exception {
+        BackupApplication.Outcome o = app.runBackup("full");
+        assertThat(o.succeeded()).isTrue();
+        String cid = o.entry().cid();
+        cluster.lostOnPeerB.add(cid);
+        app.runWatchdog(null);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 1);
+        assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] backup not pinned on every allocated peer");
+        assertThat(com.icegreen.greenmail.util.GreenMailUtil.getBody(smtp.getReceivedMessages()[0])).contains(cid).contains("unexpectedly_unpinned");
+        assertThat(cluster.requests).anyMatch(r -> r.equals("POST /pins/" + cid + "/recover"));
+
+        // the cluster can recover it now: the next check asks again, and the alert is resolved
+        cluster.recoverable.add(cid);
+        app.runWatchdog(null);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 2);
+        assertThat(subjects().get(1)).isEqualTo("[ipfs-backup][RESOLVED] backup not pinned on every allocated peer");
+        assertThat(cluster.lostOnPeerB).isEmpty();
+    }
+
+    @Test
     void anAlertThatCannotBeSentIsKeptAndSentWhenSmtpAnswersAgain() throws Exception {
         smtp.stop();
         cluster.mode.set(FakeCluster.Mode.NEVER_PINNED);

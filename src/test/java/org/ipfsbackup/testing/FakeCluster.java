@@ -34,6 +34,9 @@ public final class FakeCluster implements AutoCloseable {
     /** What POST /api/v0/repo/stat answers (Kubo RPC): bytes used and StorageMax. */
     public final java.util.concurrent.atomic.AtomicLong repoSize = new java.util.concurrent.atomic.AtomicLong(100);
     public final java.util.concurrent.atomic.AtomicLong storageMax = new java.util.concurrent.atomic.AtomicLong(1000);
+    /** CIDs that peer B has lost (status unexpectedly_unpinned); recover brings them back only if in {@link #recoverable}. */
+    public final java.util.Set<String> lostOnPeerB = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    public final java.util.Set<String> recoverable = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The next N /add requests answer 500 (a cluster that recovers). */
     public final java.util.concurrent.atomic.AtomicInteger failAdds = new java.util.concurrent.atomic.AtomicInteger();
     /** CIDs whose DELETE /pins answers 500 (an unpin that fails). */
@@ -75,13 +78,14 @@ public final class FakeCluster implements AutoCloseable {
                 }
             } else if (ex.getRequestMethod().equals("POST") && path.equals("/api/v0/repo/stat")) {
                 send(ex, 200, "{\"RepoSize\":" + repoSize.get() + ",\"StorageMax\":" + storageMax.get() + ",\"NumObjects\":1}\n");
+            } else if (ex.getRequestMethod().equals("POST") && path.startsWith("/pins/") && path.endsWith("/recover")) {
+                String cid = path.substring(6, path.length() - "/recover".length());
+                if (recoverable.contains(cid)) {
+                    lostOnPeerB.remove(cid);
+                }
+                sendStatus(ex, cid);
             } else if (ex.getRequestMethod().equals("GET") && path.startsWith("/pins/")) {
-                String cid = path.substring(6);
-                String st = content.containsKey(cid) ? (mode.get() == Mode.NEVER_PINNED ? "pinning" : "pinned") : "unpinned";
-                send(ex, 200, "{\"cid\":\"" + cid + "\",\"name\":\"\",\"allocations\":" + (content.containsKey(cid) ? "[\"12D3KooWA\",\"12D3KooWB\"]" : "[]")
-                        + ",\"origins\":[],\"created\":\"0001-01-01T00:00:00Z\",\"metadata\":null,\"peer_map\":{"
-                        + "\"12D3KooWA\":{\"peername\":\"p0\",\"status\":\"" + st + "\",\"error\":\"\"},"
-                        + "\"12D3KooWB\":{\"peername\":\"p1\",\"status\":\"" + st + "\",\"error\":\"\"}}}\n");
+                sendStatus(ex, path.substring(6));
             } else if (ex.getRequestMethod().equals("DELETE") && path.startsWith("/pins/")) {
                 String cid = path.substring(6);
                 if (failUnpin.contains(cid)) {
@@ -95,6 +99,15 @@ public final class FakeCluster implements AutoCloseable {
                 send(ex, 404, "{\"code\":404,\"message\":\"not found\"}\n");
             }
         }
+    }
+
+    private void sendStatus(HttpExchange ex, String cid) throws IOException {
+        String st = content.containsKey(cid) ? (mode.get() == Mode.NEVER_PINNED ? "pinning" : "pinned") : "unpinned";
+        String stB = lostOnPeerB.contains(cid) ? "unexpectedly_unpinned" : st;
+        send(ex, 200, "{\"cid\":\"" + cid + "\",\"name\":\"\",\"allocations\":" + (content.containsKey(cid) ? "[\"12D3KooWA\",\"12D3KooWB\"]" : "[]")
+                + ",\"origins\":[],\"created\":\"0001-01-01T00:00:00Z\",\"metadata\":null,\"peer_map\":{"
+                + "\"12D3KooWA\":{\"peername\":\"p0\",\"status\":\"" + st + "\",\"error\":\"\"},"
+                + "\"12D3KooWB\":{\"peername\":\"p1\",\"status\":\"" + stB + "\",\"error\":\"\"}}}\n");
     }
 
     private record Part(String filename, byte[] data) {
