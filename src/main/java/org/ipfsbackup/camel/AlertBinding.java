@@ -25,6 +25,14 @@ public class AlertBinding {
     private final AlertDispatcher dispatcher;
     private final Clock clock;
     private final org.ipfsbackup.watchdog.Watchdog watchdog;
+    private com.mongodb.client.MongoClient sourceMongo;
+    private java.time.Duration incrementalInterval;
+
+    /** Where the oplog window is measured (the replica set backed up) and how often incrementals run. */
+    public void watchOplog(com.mongodb.client.MongoClient source, java.time.Duration interval) {
+        this.sourceMongo = source;
+        this.incrementalInterval = interval;
+    }
 
     /** @param dispatcher null when no alert e-mail is configured (alerts are then only logged) */
     public AlertBinding(AlertSettings settings, AlertDispatcher dispatcher, Clock clock, org.ipfsbackup.watchdog.Watchdog watchdog) {
@@ -79,6 +87,15 @@ public class AlertBinding {
         for (var s : watchdog.storage()) {
             LOG.info("step=watchdog check=storage firing={} {}", s.firing(), s.detail());
             condition(AlertEvent.STORAGE_THRESHOLD, s.subject(), s, now);
+        }
+        if (sourceMongo != null) {
+            try {
+                var w = org.ipfsbackup.watchdog.Watchdog.oplogWindow(sourceMongo, incrementalInterval);
+                LOG.info("step=watchdog check=oplog-window firing={} {}", w.firing(), w.detail());
+                condition(AlertEvent.OPLOG_WINDOW_SHORT, null, w, now);
+            } catch (RuntimeException e) {
+                LOG.warn("step=watchdog check=oplog-window could not read the oplog: {}", e.getMessage());
+            }
         }
         for (var p : watchdog.pins(entries)) {
             if (p.firing() || p.detail().contains("recovered")) {

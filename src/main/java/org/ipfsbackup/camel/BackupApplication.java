@@ -177,7 +177,12 @@ public final class BackupApplication implements AutoCloseable {
                 new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes(), cluster, cfg.ipfs().replicationFactor());
         pc.addOverrideProperty("watchdog.cron", org.ipfsbackup.config.CronTranslator.toQuartz("WATCHDOG_SCHEDULE (watchdog.schedule)",
                 props.getOrDefault("watchdog.schedule", "0 * * * *")).replace(' ', '+'));
-        r.bind("alertBinding", alerts(ctx, props, secrets, clock, watchdog));
+        AlertBinding alertBinding = alerts(ctx, props, secrets, clock, watchdog);
+        alertBinding.watchOplog(manifestMongo, org.ipfsbackup.watchdog.Watchdog.interval(cfg.incrementalCron()));
+        r.bind("alertBinding", alertBinding);
+        r.bind("recoveryBinding", new RecoveryBinding(cluster, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
+                cfg.manifestStateCollection(), props.getOrDefault("manifest.history-collection", "manifest_history"),
+                org.ipfsbackup.config.Durations.parse("recovery.grace", props.getOrDefault("recovery.grace", "1h")), clock));
         jobs.removeLeftovers();
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
@@ -277,6 +282,11 @@ public final class BackupApplication implements AutoCloseable {
                 m.getHeader(RetentionBinding.UNPINNED, java.util.List.class), m.getHeader(RetentionBinding.FAILED, java.util.Map.class),
                 failure, m.getHeader(BackupHeaders.SKIPPED, String.class),
                 Boolean.TRUE.equals(m.getHeader(RetentionBinding.CHANGED)) ? m.getHeader(BackupHeaders.MANIFEST_CID, String.class) : null);
+    }
+
+    /** Start-up recovery now: unpins pins of ours the manifest does not know (see {@link RecoveryBinding}). */
+    public java.util.List<org.ipfsbackup.recovery.OrphanAction> runRecovery() {
+        return context().getRegistry().lookupByNameAndType("recoveryBinding", RecoveryBinding.class).recoverOrphanPins();
     }
 
     /** Runs the watchdog checks now ({@code direct:watchdog}), as if the time were {@code now} (null: now). */

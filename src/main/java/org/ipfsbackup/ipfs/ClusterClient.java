@@ -123,6 +123,42 @@ public class ClusterClient {
         return out;
     }
 
+    /**
+     * {@code GET /allocations?filter=pin}: every data pin of the cluster pinset, with name, metadata and timestamp.
+     * The answer is NDJSON (one Pin object per line; 204 without a body when the pinset is empty); a JSON array, as
+     * older cluster versions send, is read too. The explicit {@code filter=pin} matters: some cluster versions treat
+     * a missing filter as no type at all and answer nothing.
+     */
+    public List<ClusterPin> allocations() {
+        HttpResponse<String> r = send("GET", "/allocations?filter=pin", null);
+        List<ClusterPin> out = new ArrayList<>();
+        if (r.statusCode() == 204) {
+            return out;
+        }
+        if (r.statusCode() != 200) {
+            throw error("GET /allocations", r);
+        }
+        String body = r.body() == null ? "" : r.body().trim();
+        try {
+            if (body.startsWith("[")) {
+                for (JsonNode n : JSON.readTree(body)) {
+                    out.add(ClusterPin.fromJson(n));
+                }
+                return out;
+            }
+            for (String line : body.split("\\n")) {
+                if (!line.isBlank()) {
+                    out.add(ClusterPin.fromJson(JSON.readTree(line)));
+                }
+            }
+        } catch (IOException e) {
+            throw new IpfsException("cluster answered /allocations with something that is not JSON: " + AddResponseParser.abbreviate(body), false, e);
+        } catch (IllegalArgumentException e) {
+            throw new IpfsException("cluster answered /allocations with " + e.getMessage(), false, e);
+        }
+        return out;
+    }
+
     static PinStatus parseStatus(String body) {
         try {
             JsonNode n = JSON.readTree(body);

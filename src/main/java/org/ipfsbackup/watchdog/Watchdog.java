@@ -80,6 +80,66 @@ public final class Watchdog {
                 + newest.get().timestamp() + ", " + age.toHours() + " h ago (limit " + maxAge.toHours() + " h)");
     }
 
+    /**
+     * The oplog must reach back further than the time between two incrementals, or the next incremental finds a gap.
+     * A capped oplog that is not yet nearly full (below 90% of its maximum) has not lost anything yet, so it does not
+     * fire however short its history is.
+     *
+     * @param oldest time of the oldest entry, newest: of the newest (null: no oplog)
+     * @param sizeBytes, maxSizeBytes the capped collection's size and maximum (maxSize 0: unknown)
+     */
+    public static Finding oplogWindow(Instant oldest, Instant newest, long sizeBytes, long maxSizeBytes, Duration incrementalInterval) {
+        if (oldest == null || newest == null) {
+            return new Finding("oplog-window", null, false, "no oplog (local.oplog.rs) to measure");
+        }
+        Duration window = Duration.between(oldest, newest);
+        boolean wrapping = maxSizeBytes <= 0 || sizeBytes >= 0.9 * maxSizeBytes;
+        boolean firing = wrapping && window.compareTo(incrementalInterval) < 0;
+        return new Finding("oplog-window", null, firing, String.format("the oplog reaches back %d min (%s to %s, %d of %d bytes used); incrementals run "
+                + "every %d min%s", window.toMinutes(), oldest, newest, sizeBytes, maxSizeBytes, incrementalInterval.toMinutes(),
+                firing ? ": entries are overwritten before the next incremental can copy them; enlarge the oplog (replSetResizeOplog) or run "
+                        + "incrementals more often" : ""));
+    }
+
+    /** Reads the oplog's oldest and newest entries and its size from the replica set (the source MongoDB). */
+    public static Finding oplogWindow(com.mongodb.client.MongoClient client, Duration incrementalInterval) {
+        var local = client.getDatabase("local");
+        var oplog = local.getCollection("oplog.rs");
+        org.bson.Document first = oplog.find().sort(new org.bson.Document("$natural", 1)).limit(1).first();
+        org.bson.Document last = oplog.find().sort(new org.bson.Document("$natural", -1)).limit(1).first();
+        if (first == null || last == null) {
+            return oplogWindow(null, null, 0, 0, incrementalInterval);
+        }
+        long size = 0;
+        long max = 0;
+        try {
+            org.bson.Document stats = local.runCommand(new org.bson.Document("collStats", "oplog.rs"));
+            size = ((Number) stats.getOrDefault("size", 0)).longValue();
+            max = ((Number) stats.getOrDefault("maxSize", 0)).longValue();
+        } catch (RuntimeException e) {
+            // a server without collStats on the oplog: judge by the window alone
+        }
+        return oplogWindow(time(first), time(last), size, max, incrementalInterval);
+    }
+
+    private static Instant time(org.bson.Document entry) {
+        org.bson.BsonTimestamp ts = entry.get("ts", org.bson.BsonTimestamp.class);
+        return Instant.ofEpochSecond(Integer.toUnsignedLong(ts.getTime()));
+    }
+
+    /** The time between the next two runs of a Quartz cron expression: how often incrementals run. */
+    public static Duration interval(String quartzCron) {
+        try {
+            org.quartz.CronExpression c = new org.quartz.CronExpression(quartzCron);
+            c.setTimeZone(java.util.TimeZone.getTimeZone("UTC"));
+            java.util.Date a = c.getNextValidTimeAfter(new java.util.Date());
+            java.util.Date b = c.getNextValidTimeAfter(a);
+            return Duration.between(a.toInstant(), b.toInstant());
+        } catch (java.text.ParseException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
     /** Each IPFS node's repository use against its StorageMax; an unreachable node is reported as such. */
     public List<Finding> storage() {
         List<Finding> out = new ArrayList<>();

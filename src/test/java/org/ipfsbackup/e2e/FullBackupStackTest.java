@@ -103,6 +103,11 @@ class FullBackupStackTest {
             assertThat(c.identical()).isTrue();
             assertThat(c.documents()).isEqualTo(entry.documents()).isGreaterThan(4000);
 
+            // the watchdog can measure FerretDB's oplog window; a 512 MiB oplog this young is far from wrapping
+            var window = org.ipfsbackup.watchdog.Watchdog.oplogWindow(source, Duration.ofDays(1));
+            assertThat(window.detail()).contains("the oplog reaches back");
+            assertThat(window.firing()).isFalse();
+
             // the manifest in MongoDB points at an encrypted manifest in IPFS that lists this backup
             ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
             assertThat(repo.find(entry.cid())).contains(entry);

@@ -37,6 +37,8 @@ public final class FakeCluster implements AutoCloseable {
     /** CIDs that peer B has lost (status unexpectedly_unpinned); recover brings them back only if in {@link #recoverable}. */
     public final java.util.Set<String> lostOnPeerB = java.util.concurrent.ConcurrentHashMap.newKeySet();
     public final java.util.Set<String> recoverable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When each CID was pinned (GET /allocations answers it as the pin timestamp); default: when it was added. */
+    public final Map<String, java.time.Instant> pinnedAt = new ConcurrentHashMap<>();
     /** The next N /add requests answer 500 (a cluster that recovers). */
     public final java.util.concurrent.atomic.AtomicInteger failAdds = new java.util.concurrent.atomic.AtomicInteger();
     /** CIDs whose DELETE /pins answers 500 (an unpin that fails). */
@@ -72,10 +74,19 @@ public final class FakeCluster implements AutoCloseable {
                         String cid = "bafkrei" + HexFormat.of().formatHex(sha256(p.data)).substring(0, 40);
                         content.put(cid, p.data);
                         names.put(cid, p.filename);
+                        pinnedAt.putIfAbsent(cid, java.time.Instant.now());
                         send(ex, 200, "[{\"name\":\"" + p.filename + "\",\"cid\":\"" + cid + "\",\"size\":" + p.data.length
                                 + ",\"allocations\":[\"12D3KooWA\",\"12D3KooWB\"]}]\n");
                     }
                 }
+            } else if (ex.getRequestMethod().equals("GET") && path.equals("/allocations")) {
+                StringBuilder nd = new StringBuilder();
+                for (String cid : content.keySet()) {
+                    nd.append("{\"cid\":\"").append(cid).append("\",\"name\":\"").append(names.getOrDefault(cid, ""))
+                            .append("\",\"allocations\":[\"12D3KooWA\",\"12D3KooWB\"],\"metadata\":null,\"timestamp\":\"")
+                            .append(pinnedAt.getOrDefault(cid, java.time.Instant.now())).append("\"}\n");
+                }
+                send(ex, nd.length() == 0 ? 204 : 200, nd.toString());
             } else if (ex.getRequestMethod().equals("POST") && path.equals("/api/v0/repo/stat")) {
                 send(ex, 200, "{\"RepoSize\":" + repoSize.get() + ",\"StorageMax\":" + storageMax.get() + ",\"NumObjects\":1}\n");
             } else if (ex.getRequestMethod().equals("POST") && path.startsWith("/pins/") && path.endsWith("/recover")) {

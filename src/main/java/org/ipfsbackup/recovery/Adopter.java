@@ -1,0 +1,17 @@
+package org.ipfsbackup.recovery;
+
+import org.ipfsbackup.ipfs.ClusterPin;
+
+/**
+ * Tries to take an orphaned backup file into the manifest: download it, check its sha256, decrypt it, and record it.
+ * Only ever offered backup files ({@code full_/incremental_backup_*.tar.gz.enc}), never manifest files.
+ */
+@FunctionalInterface
+public interface Adopter {
+    /**
+     * @return true when the file verified and is now recorded in the manifest (it will be kept); false when it did not
+     *         verify (it will be unpinned)
+     * @throws Exception when verifying or recording failed; the message is reported and the pin is unpinned
+     */
+    boolean adopt(ClusterPin pin) throws Exception;
+}

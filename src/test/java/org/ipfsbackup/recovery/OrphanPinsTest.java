@@ -1,0 +1,186 @@
+package org.ipfsbackup.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.ipfsbackup.ipfs.ClusterPin;
+import org.junit.jupiter.api.Test;
+
+class OrphanPinsTest {
+    static final Instant NOW = Instant.parse("2026-05-11T12:00:00Z");
+    static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    static final Map<String, String> OUR_META = Map.of("type", "backup", "app", "ipfs-backup", "timestamp", "2026-05-11T09:00:00Z");
+
+    final OrphanPins orphans = new OrphanPins(CLOCK);
+    final List<String> unpinned = new ArrayList<>();
+    final Unpinner recordUnpin = unpinned::add;
+
+    static ClusterPin pin(String cid, String name, Instant ts) {
+        return new ClusterPin(cid, name, Map.of(), ts, List.of("12D3KooWA"));
+    }
+
+    static Instant hoursAgo(double h) {
+        return NOW.minusSeconds((long) (h * 3600));
+    }
+
+    @Test
+    void defaultGraceIsOneHour() {
+        assertThat(orphans.grace()).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> new OrphanPins(Duration.ofMinutes(-1), CLOCK)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void onlyOurNamesOrOurMetadataCount() {
+        List<ClusterPin> pins = List.of(
+                pin("c1", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3)),
+                pin("c2", "incremental_backup_2026-05-11_091500.tar.gz.enc", hoursAgo(3)),
+                pin("c3", "manifest_2026-05-11_091600.json.enc", hoursAgo(3)),
+                pin("c4", "holiday.jpg", hoursAgo(300)),
+                pin("c5", "full_backup_2026-05-11_090000.tar.gz", hoursAgo(3)),
+                pin("c6", "weekly_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3)),
+                pin("c7", "xfull_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3)),
+                pin("c8", "full_backup_2026-5-11_090000.tar.gz.enc", hoursAgo(3)),
+                pin("c9", "", hoursAgo(3)),
+                new ClusterPin("c10", "renamed.bin", OUR_META, hoursAgo(3), null),
+                new ClusterPin("c11", "photo.png", Map.of("app", "something-else"), hoursAgo(3), null));
+        assertThat(orphans.find(pins, Set.of())).extracting(ClusterPin::cid).containsExactly("c1", "c2", "c3", "c10");
+    }
+
+    @Test
+    void foreignPinIsNeverTouched() {
+        ClusterPin holiday = pin("cH", "holiday.jpg", Instant.parse("2001-01-01T00:00:00Z"));
+        List<OrphanAction> r = orphans.resolve(List.of(holiday), Set.of(), p -> true, recordUnpin);
+        assertThat(r).isEmpty();
+        assertThat(unpinned).isEmpty();
+    }
+
+    @Test
+    void pinsKnownToTheManifestAreSkipped() {
+        List<ClusterPin> pins = List.of(
+                pin("known-backup", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3)),
+                pin("known-manifest", "manifest_2026-05-10_090000.json.enc", hoursAgo(27)),
+                pin("orphan", "full_backup_2026-05-11_100000.tar.gz.enc", hoursAgo(2)));
+        assertThat(orphans.find(pins, Set.of("known-backup", "known-manifest"))).extracting(ClusterPin::cid).containsExactly("orphan");
+    }
+
+    @Test
+    void pinsYoungerThanTheGraceAreSkipped() {
+        List<ClusterPin> pins = List.of(
+                pin("young", "full_backup_2026-05-11_113000.tar.gz.enc", hoursAgo(0.5)),
+                pin("edge", "full_backup_2026-05-11_110000.tar.gz.enc", hoursAgo(1)),
+                pin("old", "full_backup_2026-05-11_105900.tar.gz.enc", hoursAgo(1.02)),
+                // the cluster timestamp wins over the name
+                pin("old-name-young-pin", "full_backup_2020-01-01_000000.tar.gz.enc", hoursAgo(0.1)),
+                // no cluster timestamp: the time in the name (UTC)
+                pin("by-name-old", "incremental_backup_2026-05-11_095959.tar.gz.enc", null),
+                pin("by-name-young", "incremental_backup_2026-05-11_114500.tar.gz.enc", null),
+                // ours by metadata only, no timestamp: the metadata timestamp
+                new ClusterPin("by-meta", "x.bin", OUR_META, null, null),
+                // ours, but no way to know its age: left alone
+                new ClusterPin("ageless", "x.bin", Map.of("app", "ipfs-backup"), null, null));
+        assertThat(orphans.find(pins, Set.of())).extracting(ClusterPin::cid).containsExactly("old", "by-name-old", "by-meta");
+        assertThat(new OrphanPins(Duration.ofMinutes(10), CLOCK).find(pins, Set.of())).extracting(ClusterPin::cid)
+                .containsExactly("young", "edge", "old", "by-name-old", "by-name-young", "by-meta");
+    }
+
+    @Test
+    void verifiedBackupIsAdoptedAndKept() {
+        ClusterPin p = pin("c1", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
+        List<ClusterPin> offered = new ArrayList<>();
+        List<OrphanAction> r = orphans.resolve(List.of(p), Set.of(), x -> offered.add(x), recordUnpin);
+        assertThat(offered).containsExactly(p);
+        assertThat(r).singleElement().satisfies(a -> {
+            assertThat(a.pin()).isEqualTo(p);
+            assertThat(a.action()).isEqualTo("adopted");
+            assertThat(a.adopted()).isTrue();
+            assertThat(a.describe()).contains("full_backup_2026-05-11_090000.tar.gz.enc", "c1", "adopted");
+        });
+        assertThat(unpinned).isEmpty();
+    }
+
+    @Test
+    void backupThatDoesNotVerifyIsUnpinned() {
+        ClusterPin p = pin("c1", "incremental_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
+        List<OrphanAction> r = orphans.resolve(List.of(p), Set.of(), x -> false, recordUnpin);
+        assertThat(r).singleElement().satisfies(a -> {
+            assertThat(a.action()).isEqualTo("unpinned");
+            assertThat(a.reason()).isEqualTo("did not verify");
+        });
+        assertThat(unpinned).containsExactly("c1");
+    }
+
+    @Test
+    void manifestFilesAreNeverAdoptedButUnpinned() {
+        ClusterPin m = pin("m1", "manifest_2026-05-11_090000.json.enc", hoursAgo(3));
+        ClusterPin meta = new ClusterPin("x1", "renamed.bin", OUR_META, hoursAgo(3), null);
+        List<ClusterPin> offered = new ArrayList<>();
+        List<OrphanAction> r = orphans.resolve(List.of(m, meta), Set.of(), x -> offered.add(x), recordUnpin);
+        assertThat(offered).isEmpty();
+        assertThat(r).extracting(OrphanAction::action).containsExactly("unpinned", "unpinned");
+        assertThat(r.get(0).reason()).contains("manifest file");
+        assertThat(unpinned).containsExactly("m1", "x1");
+    }
+
+    @Test
+    void adopterFailingMeansUnpinnedWithTheReason() {
+        ClusterPin p = pin("c1", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
+        List<OrphanAction> r = orphans.resolve(List.of(p), Set.of(), x -> {
+            throw new IOException("sha256 mismatch: expected ab12, got cd34");
+        }, recordUnpin);
+        assertThat(r).singleElement().satisfies(a -> {
+            assertThat(a.action()).isEqualTo("unpinned");
+            assertThat(a.reason()).isEqualTo("adoption failed: sha256 mismatch: expected ab12, got cd34");
+        });
+        assertThat(unpinned).containsExactly("c1");
+    }
+
+    @Test
+    void withoutAdopterEverythingIsUnpinned() {
+        ClusterPin p = pin("c1", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
+        assertThat(orphans.resolve(List.of(p), Set.of(), null, recordUnpin)).singleElement()
+                .satisfies(a -> assertThat(a.reason()).isEqualTo("no adopter"));
+        assertThat(unpinned).containsExactly("c1");
+    }
+
+    @Test
+    void unpinFailingIsReportedAndTheOthersStillHandled() {
+        ClusterPin bad = pin("bad", "manifest_2026-05-11_090000.json.enc", hoursAgo(3));
+        ClusterPin good = pin("good", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
+        Unpinner unpin = cid -> {
+            if (cid.equals("bad")) {
+                throw new IllegalStateException("no cluster node answered DELETE /pins/bad");
+            }
+            unpinned.add(cid);
+        };
+        List<OrphanAction> r = orphans.resolve(List.of(bad, good), Set.of(), x -> false, unpin);
+        assertThat(r).extracting(OrphanAction::action).containsExactly("failed", "unpinned");
+        assertThat(r.get(0).failed()).isTrue();
+        assertThat(r.get(0).reason()).startsWith("unpin failed: no cluster node answered DELETE /pins/bad").contains("manifest file");
+        assertThat(r.get(0).describe()).contains("failed: unpin failed");
+        assertThat(unpinned).containsExactly("good");
+    }
+
+    @Test
+    void duplicateCidIsHandledOnce() {
+        ClusterPin p = pin("c1", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
+        assertThat(orphans.resolve(List.of(p, p), Set.of(), x -> false, recordUnpin)).hasSize(1);
+        assertThat(unpinned).containsExactly("c1");
+    }
+
+    @Test
+    void timeInNameIsUtcAndStrict() {
+        assertThat(OrphanPins.timeInName("full_backup_2026-05-11_091500.tar.gz.enc")).isEqualTo(Instant.parse("2026-05-11T09:15:00Z"));
+        assertThat(OrphanPins.timeInName("manifest_2026-05-11_091500.json.enc")).isEqualTo(Instant.parse("2026-05-11T09:15:00Z"));
+        assertThat(OrphanPins.timeInName("full_backup_2026-02-30_091500.tar.gz.enc")).isNull();
+        assertThat(OrphanPins.timeInName("holiday.jpg")).isNull();
+    }
+}
