@@ -29,7 +29,11 @@ public enum AlertEvent {
     BACKUP_NOT_PINNED(Severity.CRITICAL, "backup not pinned on every allocated peer",
             "A backup recorded in the manifest is no longer pinned on all of its allocated peers: restores may fail. "
                     + "Check `ipfs-cluster-ctl status <cid>`, the health of the failing peers, and "
-                    + "`ipfs-cluster-ctl recover <cid>`; `ipfs-backup verify` checks the backup end to end.");
+                    + "`ipfs-cluster-ctl recover <cid>`; `ipfs-backup verify` checks the backup end to end."),
+    VERIFICATION_FAILURE(Severity.CRITICAL, "backup verification failure",
+            "The scheduled verification could not download, hash-check or decrypt a recorded backup: it may not be "
+                    + "restorable. Run `ipfs-backup verify <cid>` (and `verify all`), check the IPFS nodes (IPFS_NODES) "
+                    + "and that BACKUP_ENCRYPTION_KEY is the key the backup was written with.");
 
     private final Severity defaultSeverity;
     private final String title;

@@ -115,6 +115,15 @@ public class AlertBinding {
         }
     }
 
+    /** After a scheduled verification: alert when the backup did not verify, resolve when it does again. */
+    public void verification(Exchange exchange) {
+        Message m = exchange.getMessage();
+        org.ipfsbackup.restore.BackupVerifier.Result r = m.getHeader(VerificationBinding.RESULT, org.ipfsbackup.restore.BackupVerifier.Result.class);
+        var f = new org.ipfsbackup.watchdog.Watchdog.Finding("verification", r.entry().cid(), !r.ok(),
+                r.entry().fileName() + " (" + r.entry().cid() + "): " + r.summary());
+        condition(AlertEvent.VERIFICATION_FAILURE, r.entry().cid(), f, clock.instant());
+    }
+
     /** Timer: alerts kept while SMTP was down are sent again. */
     public void retryPending() {
         if (dispatcher != null) {

@@ -183,6 +183,11 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("recoveryBinding", new RecoveryBinding(cluster, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
                 cfg.manifestStateCollection(), props.getOrDefault("manifest.history-collection", "manifest_history"),
                 org.ipfsbackup.config.Durations.parse("recovery.grace", props.getOrDefault("recovery.grace", "1h")), clock));
+        r.bind("verificationBinding", new VerificationBinding(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.restore.BackupVerifier(
+                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
+                cipher, cfg.workDir().resolve("verify")), clock));
+        pc.addOverrideProperty("verification.cron", org.ipfsbackup.config.CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)",
+                props.getOrDefault("verification.schedule", "0 3 * * 3")).replace(' ', '+'));
         jobs.removeLeftovers();
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
@@ -287,6 +292,11 @@ public final class BackupApplication implements AutoCloseable {
     /** Start-up recovery now: unpins pins of ours the manifest does not know (see {@link RecoveryBinding}). */
     public java.util.List<org.ipfsbackup.recovery.OrphanAction> runRecovery() {
         return context().getRegistry().lookupByNameAndType("recoveryBinding", RecoveryBinding.class).recoverOrphanPins();
+    }
+
+    /** Runs the scheduled verification now ({@code direct:verification}). */
+    public void runVerification() {
+        context().createProducerTemplate().send("direct:verification", e -> { });
     }
 
     /** Runs the watchdog checks now ({@code direct:watchdog}), as if the time were {@code now} (null: now). */

@@ -46,7 +46,9 @@ class ListCommand implements Callable<Integer> {
             out.printf("%-11s  %-24s  %-62s  %12s  %-14s  %s%n", "TYPE", "TIME (UTC)", "CID", "BYTES", "CHAIN", "STATE");
             for (ManifestEntry e : entries) {
                 out.printf("%-11s  %-24s  %-62s  %12d  %-14s  %s%n", e.type(), e.timestamp(), e.cid(), e.size(),
-                        abbreviate(chainOf(e)), e.status() + (e.deletedAt() != null ? " " + e.deletedAt() : "") + ", pinned on " + e.peers().size());
+                        abbreviate(chainOf(e)), e.status() + (e.deletedAt() != null ? " " + e.deletedAt() : "") + ", pinned on " + e.peers().size()
+                                + (e.lastVerifiedAt() == null ? ", not verified yet" : ", verified " + e.lastVerifiedAt() + " "
+                                + (e.verification() != null && e.verification().startsWith("ok") ? "ok" : "FAILED")));
             }
         }
         return 0;

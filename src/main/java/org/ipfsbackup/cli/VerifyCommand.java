@@ -1,16 +1,11 @@
 package org.ipfsbackup.cli;
 
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.ipfsbackup.archive.ArchiveEntryInfo;
-import org.ipfsbackup.archive.ExtractLimits;
-import org.ipfsbackup.archive.TarGzExtractor;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.restore.BackupVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,28 +36,13 @@ class VerifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("all".equals(what) ? "the manifest holds no backup to verify" : "CID " + what + " is not in the manifest");
         }
         int failed = 0;
-        Path dir = Files.createTempDirectory("ipfs-backup-verify");
-        try {
-            for (ManifestEntry e : targets) {
-                try {
-                    Path enc = dir.resolve(e.cid());
-                    var d = ctx.fetcher().download(e.cid(), e.sha256(), enc);
-                    List<ArchiveEntryInfo> entries;
-                    try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
-                        entries = new TarGzExtractor(ExtractLimits.defaults()).list(in);
-                        in.transferTo(java.io.OutputStream.nullOutputStream());
-                    }
-                    Files.delete(enc);
-                    long bytes = entries.stream().mapToLong(ArchiveEntryInfo::size).sum();
-                    spec.commandLine().getOut().printf("OK      %s %s  %d bytes from %s, sha256 ok, decrypted, %d archive entries (%d bytes)%n",
-                            e.type(), e.cid(), d.bytes(), d.node(), entries.size(), bytes);
-                } catch (Exception ex) {
-                    failed++;
-                    spec.commandLine().getOut().printf("FAILED  %s %s  %s%n", e.type(), e.cid(), Main.messageOf(ex));
-                }
+        BackupVerifier verifier = new BackupVerifier(ctx.fetcher(), cipher, ctx.workDir());
+        for (ManifestEntry e : targets) {
+            BackupVerifier.Result r = verifier.verify(e);
+            if (!r.ok()) {
+                failed++;
             }
-        } finally {
-            org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
+            spec.commandLine().getOut().printf("%-7s %s %s  %s%n", r.ok() ? "OK" : "FAILED", e.type(), e.cid(), r.summary());
         }
         return failed == 0 ? 0 : 1;
     }

@@ -22,10 +22,22 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                             List<String> peers, String status, String engine, String compression, String keyId,
                             Integer collections, Long documents, Long contentBytes,
                             String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
-                            Instant deletedAt) {
+                            Instant deletedAt, Instant lastVerifiedAt, String verification) {
 
     public static final String COMPLETE = "complete";
     public static final String DELETED = "deleted";
+
+    /** An entry not verified yet (the scheduled verification sets lastVerifiedAt and its outcome). */
+    public ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
+                         String mongodbVersion, String replicaSet, String sha256, String fileName, long durationMs,
+                         List<String> peers, String status, String engine, String compression, String keyId,
+                         Integer collections, Long documents, Long contentBytes,
+                         String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
+                         Instant deletedAt) {
+        this(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs, peers, status,
+                engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations, baseBackup,
+                previous, deletedAt, null, null);
+    }
 
     public ManifestEntry {
         databases = databases == null ? List.of() : List.copyOf(databases);
@@ -65,6 +77,8 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         putIf(d, "baseBackup", baseBackup);
         putIf(d, "previous", previous);
         putIf(d, "deletedAt", deletedAt == null ? null : Date.from(deletedAt));
+        putIf(d, "lastVerifiedAt", lastVerifiedAt == null ? null : Date.from(lastVerifiedAt));
+        putIf(d, "verification", verification);
         return d;
     }
 
@@ -78,7 +92,8 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                 d.get("contentBytes") == null ? null : number(d.get("contentBytes")),
                 d.getString("oplogStart"), d.getString("oplogEnd"),
                 d.get("oplogOperations") == null ? null : number(d.get("oplogOperations")),
-                d.getString("baseBackup"), d.getString("previous"), d.get("deletedAt") == null ? null : instant(d.get("deletedAt")));
+                d.getString("baseBackup"), d.getString("previous"), d.get("deletedAt") == null ? null : instant(d.get("deletedAt")),
+                d.get("lastVerifiedAt") == null ? null : instant(d.get("lastVerifiedAt")), d.getString("verification"));
     }
 
     private static void putIf(Document d, String k, Object v) {

@@ -148,6 +148,30 @@ class AlertRouteTest {
     }
 
     @Test
+    void scheduledVerificationRecordsItsOutcomeOnTheEntryAndAlertsWhenABackupNoLongerVerifies() throws Exception {
+        var entry = app.runBackup("full").entry();
+        app.runVerification();
+        try (MongoClient c = MongoClients.create(uri())) {
+            var e = new org.ipfsbackup.manifest.ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find(entry.cid()).orElseThrow();
+            assertThat(e.lastVerifiedAt()).isNotNull();
+            assertThat(e.verification()).startsWith("ok:").contains("decrypted");
+        }
+        assertThat(smtp.getReceivedMessages()).isEmpty();
+
+        // the stored bytes go bad: the next verification fails, is recorded and alerts
+        byte[] b = cluster.content.get(entry.cid()).clone();
+        b[b.length / 2] ^= 1;
+        cluster.content.put(entry.cid(), b);
+        app.runVerification();
+        try (MongoClient c = MongoClients.create(uri())) {
+            var e = new org.ipfsbackup.manifest.ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find(entry.cid()).orElseThrow();
+            assertThat(e.verification()).startsWith("failed:").contains("sha256");
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 1);
+        assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] backup verification failure");
+    }
+
+    @Test
     void anAlertThatCannotBeSentIsKeptAndSentWhenSmtpAnswersAgain() throws Exception {
         smtp.stop();
         cluster.mode.set(FakeCluster.Mode.NEVER_PINNED);

@@ -87,6 +87,18 @@ public final class FakeCluster implements AutoCloseable {
                             .append(pinnedAt.getOrDefault(cid, java.time.Instant.now())).append("\"}\n");
                 }
                 send(ex, nd.length() == 0 ? 204 : 200, nd.toString());
+            } else if (ex.getRequestMethod().equals("POST") && path.equals("/api/v0/cat")) {
+                String cid = ex.getRequestURI().getQuery().replaceAll(".*arg=([^&]*).*", "$1");
+                byte[] b = content.get(cid);
+                if (b == null) {
+                    send(ex, 500, "{\"Message\":\"block was not found locally (offline): ipld: could not find " + cid + "\",\"Code\":0,\"Type\":\"error\"}");
+                } else {
+                    ex.getResponseHeaders().set("Content-Type", "text/plain");
+                    ex.sendResponseHeaders(200, b.length);
+                    try (OutputStream o = ex.getResponseBody()) {
+                        o.write(b);
+                    }
+                }
             } else if (ex.getRequestMethod().equals("POST") && path.equals("/api/v0/repo/stat")) {
                 send(ex, 200, "{\"RepoSize\":" + repoSize.get() + ",\"StorageMax\":" + storageMax.get() + ",\"NumObjects\":1}\n");
             } else if (ex.getRequestMethod().equals("POST") && path.startsWith("/pins/") && path.endsWith("/recover")) {
