@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The lease document shared by every instance on the same MongoDB: {@code {_id, owner, job, acquiredAt, expiresAt,
- * heartbeatAt}}. Taking it is one atomic upsert that only matches a free (expired) lease or our own; when another
- * instance holds it, the upsert's insert collides on {@code _id} and the duplicate-key error means "not ours".
+ * heartbeatAt}}. Taking it: insert it (nobody holds it), or take over the existing one where it expired or is ours;
+ * when another instance holds it, neither matches.
  * Expiry is decided with the injected clock of the instance that asks.
  */
 final class MongoLease {
@@ -56,25 +56,34 @@ final class MongoLease {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
-    /** Takes the lease for {@code job} if it is free, expired or already ours; false when another instance holds it. */
+    /**
+     * Takes the lease for {@code job} if it is free, expired or already ours; false when another instance holds it.
+     * Two steps, each atomic: insert the lease document (free: nobody has one), else take over the existing one only
+     * where it has expired or is ours. (A single upsert with {@code $or} in the filter would be one step, but
+     * FerretDB 1.24 then inserts the document under a generated {@code _id}, so two instances could both "win".)
+     */
     boolean tryTake(String job) {
         Instant now = now();
+        Document fresh = new Document("_id", id).append(OWNER, owner).append(JOB, job).append(ACQUIRED_AT, Date.from(now))
+                .append(EXPIRES_AT, Date.from(now.plus(lease))).append(HEARTBEAT_AT, Date.from(now));
+        try {
+            locks.insertOne(fresh);
+            return true;
+        } catch (MongoException e) {
+            if (!isDuplicateKey(e)) {
+                throw e;
+            }
+        }
         Bson filter = Filters.and(Filters.eq("_id", id),
                 Filters.or(Filters.lt(EXPIRES_AT, Date.from(now)), Filters.eq(OWNER, owner)));
         Bson update = Updates.combine(Updates.set(OWNER, owner), Updates.set(JOB, job),
                 Updates.set(ACQUIRED_AT, Date.from(now)), Updates.set(EXPIRES_AT, Date.from(now.plus(lease))),
                 Updates.set(HEARTBEAT_AT, Date.from(now)));
-        Document before;
-        try {
-            before = locks.findOneAndUpdate(filter, update,
-                    new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
-        } catch (MongoException e) {
-            if (isDuplicateKey(e)) {
-                return false; // held by another instance, or another instance's upsert won the race
-            }
-            throw e;
+        Document before = locks.findOneAndUpdate(filter, update, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE));
+        if (before == null) {
+            return false; // held by another instance whose lease has not expired
         }
-        if (before != null && !owner.equals(before.getString(OWNER))) {
+        if (!owner.equals(before.getString(OWNER))) {
             LeaseHolder previous = holder(before);
             LOG.warn("lock={} outcome=taken-over job={} owner={} previousOwner={} previousJob={} previousHeartbeatAt={} previousExpiresAt={}"
                             + " reason=\"the previous owner stopped renewing its lease (died or lost MongoDB)\"",
