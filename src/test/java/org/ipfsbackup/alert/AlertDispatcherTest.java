@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package org.ipfsbackup.job;
 
+import org.ipfsbackup.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +17,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -268,33 +268,5 @@ class BackupLockLeaseTest {
     @Test
     void theOwnerNamesHostAndPid() {
         assertThat(BackupLock.defaultOwner()).matches("[^:]+:" + ProcessHandle.current().pid() + ":[0-9a-f]{8}");
-    }
-
-    /** A UTC clock the test moves by hand, shared by the instances (expiry decisions only). */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("UTC only");
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
