@@ -110,6 +110,20 @@ final class MongoAccess implements AutoCloseable {
     }
 
     /** On a replica set, route every following read through one causally consistent session (if supported). */
+    /**
+     * What both engines check before copying the oplog after {@code after}: the server has an oplog, reads are in one
+     * causally consistent session, and the oplog still reaches back to {@code after} (else the chain is broken).
+     */
+    ServerInfo beginOplogDump(String engine, OplogPosition after) throws DumpException {
+        ServerInfo info = probe();
+        if (!info.hasOplog()) {
+            throw new DumpException(engine, "the server has no local.oplog.rs (not a replica set member), so there is no oplog to dump");
+        }
+        startCausalSession(info);
+        requireOplogReaches(engine, after);
+        return info;
+    }
+
     void startCausalSession(ServerInfo info) {
         if (info.replicaSet() == null || session != null) {
             return;

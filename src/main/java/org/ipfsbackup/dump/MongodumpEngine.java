@@ -121,12 +121,7 @@ public final class MongodumpEngine implements DumpEngine {
         Deadline deadline = new Deadline(settings.timeout());
         DumpLayout.prepareOutDir(NAME, outDir);
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
-            MongoAccess.ServerInfo info = mongo.probe();
-            if (!info.hasOplog()) {
-                throw new DumpException(NAME, "the server has no local.oplog.rs (not a replica set member), so there is no oplog to dump");
-            }
-            mongo.startCausalSession(info);
-            mongo.requireOplogReaches(NAME, after);
+            MongoAccess.ServerInfo info = mongo.beginOplogDump(NAME, after);
             OplogPosition end = mongo.newestOplog();
             Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);
             if (end == null || end.compareTo(after) <= 0) {

@@ -59,8 +59,7 @@ class AlertRouteTest {
         o.put("alert.spool-dir", dir.resolve("spool").toString());
         o.put("alert.retry-interval", "200");
         o.put("ipfs.nodes", cluster.url());
-        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        app = TestSettings.start(Project.routes(), o);
     }
 
     String uri() {

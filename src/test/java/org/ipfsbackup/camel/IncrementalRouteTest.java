@@ -62,8 +62,7 @@ class IncrementalRouteTest {
     void start(boolean fallback) throws Exception {
         Map<String, String> o = TestSettings.routeTest(uri, cluster.url(), work);
         o.put("backup.incremental.fallback-to-full", Boolean.toString(fallback));
-        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        app = TestSettings.start(Project.routes(), o);
     }
 
     MongoCollection<Document> orders(MongoClient c) {

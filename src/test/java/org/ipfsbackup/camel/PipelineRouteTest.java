@@ -81,8 +81,7 @@ class PipelineRouteTest {
     }
 
     BackupApplication start(Map<String, String> overrides) throws Exception {
-        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), overrides,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        app = TestSettings.start(Project.routes(), overrides);
         return app;
     }
 

@@ -32,8 +32,7 @@ class RecoveryRouteTest {
         cluster = new FakeCluster();
         Map<String, String> o = TestSettings.routeTest("mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), cluster.url(), dir.resolve("work"));
         o.put("dump.oplog", "false");
-        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        app = TestSettings.start(Project.routes(), o);
     }
 
     @AfterEach

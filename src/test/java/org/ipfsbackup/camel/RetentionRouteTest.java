@@ -65,8 +65,7 @@ class RetentionRouteTest {
     }
 
     void start(Path routes) throws Exception {
-        app = BackupApplication.start(new BackupApplication.Options(Project.config(), routes, overrides,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        app = TestSettings.start(routes, overrides);
     }
 
     /** Two chains: F1 <- I1 and F2 <- I2 (the newest). */

@@ -54,8 +54,7 @@ class StepRoutesTest {
         cluster = new FakeCluster();
         Map<String, String> o = TestSettings.routeTest(mongoUri, cluster.url(), work);
         o.put("dump.oplog", "false");
-        app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        app = TestSettings.start(Project.routes(), o);
     }
 
     @AfterEach

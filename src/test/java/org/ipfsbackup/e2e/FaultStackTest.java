@@ -52,8 +52,7 @@ class FaultStackTest {
         o.put("alert.from", "ipfs-backup@devstack.test");
         o.put("alert.to", OPS);
         o.put("alert.spool-dir", tmp.resolve("spool").toString());
-        try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        try (BackupApplication app = TestSettings.start(Project.routes(), o);
              var source = com.mongodb.client.MongoClients.create(env.get("MONGODB_URI"))) {
             ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
             int before = repo.all().size();

@@ -38,8 +38,7 @@ class RetentionStackTest {
         Map<String, String> env = stack.env();
         Map<String, String> o = TestSettings.stack(env, tmp.resolve("work"));
         o.put("retention.after-backup", "false");
-        try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(), o,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+        try (BackupApplication app = TestSettings.start(Project.routes(), o);
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
             var coll = source.getDatabase("retention").getCollection("items");
             coll.insertOne(new Document("n", 1));

@@ -23,6 +23,12 @@ public final class TestSettings {
         return m;
     }
 
+    /** Starts the application on the project's configuration with these overrides and the test key. */
+    public static org.ipfsbackup.camel.BackupApplication start(Path routes, Map<String, String> overrides) throws Exception {
+        return org.ipfsbackup.camel.BackupApplication.start(new org.ipfsbackup.camel.BackupApplication.Options(Project.config(), routes,
+                overrides, Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+    }
+
     /** Tests on the local stack: its MongoDB, both cluster peers, both Kubo nodes; the default KDF. */
     public static Map<String, String> stack(Map<String, String> env, Path workDir) {
         Map<String, String> m = new HashMap<>();
