@@ -174,4 +174,57 @@ public class AlertBinding {
                             "Content-Type", "text/plain; charset=UTF-8"));
         }
     }
+
+    /**
+     * Posts a composed alert as Slack-compatible JSON through {@code direct:alert-webhook} (camel-http). The endpoint
+     * in the route is only scheme://host:port (what JMX and the logs may show); the path, which holds the webhook's
+     * token, travels in the {@code CamelHttpPath} header of this one exchange. An HTTP status of 300 or more throws,
+     * so the alert is kept and sent again.
+     */
+    public static final class WebhookSender implements AlertSender {
+        private final org.apache.camel.CamelContext context;
+        private final AlertComposer composer;
+        private final java.net.URI url;
+        private ProducerTemplate template;
+
+        public WebhookSender(org.apache.camel.CamelContext context, AlertComposer composer, java.net.URI url) {
+            this.context = context;
+            this.composer = composer;
+            this.url = url;
+        }
+
+        /** What the route's endpoint names: scheme, host and port only. */
+        public static String endpoint(java.net.URI url) {
+            return url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "");
+        }
+
+        @Override
+        public synchronized void send(Alert a) throws Exception {
+            if (template == null) {
+                template = context.createProducerTemplate();
+            }
+            Map<String, Object> h = new java.util.HashMap<>();
+            h.put(org.apache.camel.Exchange.HTTP_METHOD, "POST");
+            h.put(org.apache.camel.Exchange.CONTENT_TYPE, "application/json; charset=UTF-8");
+            h.put(org.apache.camel.Exchange.HTTP_PATH, url.getRawPath() == null ? "" : url.getRawPath());
+            if (url.getRawQuery() != null) {
+                h.put(org.apache.camel.Exchange.HTTP_QUERY, url.getRawQuery());
+            }
+            try {
+                template.requestBodyAndHeaders("direct:alert-webhook", composer.slackJson(a), h);
+            } catch (org.apache.camel.CamelExecutionException e) {
+                Throwable c = e.getCause() == null ? e : e.getCause();
+                if (c instanceof org.apache.camel.http.base.HttpOperationFailedException f) {
+                    throw new java.io.IOException("webhook " + endpoint(url) + " answered HTTP " + f.getStatusCode()
+                            + (f.getStatusText() == null ? "" : " " + f.getStatusText()));
+                }
+                // the message of a client exception may quote the whole URL: its path (the token) is cut out
+                String m = String.valueOf(c.getMessage());
+                if (url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
+                    m = m.replace(url.getRawPath(), "/***");
+                }
+                throw new java.io.IOException("webhook " + endpoint(url) + ": " + c.getClass().getSimpleName() + ": " + m);
+            }
+        }
+    }
 }

@@ -192,44 +192,61 @@ public final class BackupApplication implements AutoCloseable {
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
 
-    /** Alert settings checked, camel-mail configured (credentials on the component, never in a URI), spool ready. */
+    /**
+     * Alert settings checked; camel-mail configured (credentials on the component, never in a URI) and/or the webhook
+     * endpoint (scheme://host:port only; the token-bearing path is sent per message); one spool per channel.
+     */
     private static AlertBinding alerts(CamelContext ctx, PropertySource props, Secrets secrets, Clock clock,
                                        org.ipfsbackup.watchdog.Watchdog watchdog) {
         AlertSettings settings = AlertSettings.load(props, secrets);
         PropertiesComponent pc = ctx.getPropertiesComponent();
-        if (!settings.enabled() || !settings.email()) {
-            pc.addOverrideProperty("alert.mail.uri", "log:ipfs-backup.alert-mail?level=WARN");
+        pc.addOverrideProperty("alert.mail.uri", "log:ipfs-backup.alert-mail?level=WARN");
+        pc.addOverrideProperty("alert.webhook.uri", "log:ipfs-backup.alert-webhook?level=WARN");
+        if (!settings.enabled() || (!settings.email() && !settings.webhook())) {
             return new AlertBinding(settings, null, clock, watchdog);
         }
-        String scheme = settings.security() == SmtpSecurity.SSL ? "smtps" : "smtp";
-        MailConfiguration mc = ctx.getComponent(scheme, MailComponent.class).getConfiguration();
-        if (settings.username() != null) {
-            mc.setUsername(settings.username());
-            mc.setPassword(secrets.require(AlertSettings.PASSWORD_SECRET, "ALERT_SMTP_USER is set"));
-        }
-        mc.setConnectionTimeout(10_000);
-        if (settings.security() == SmtpSecurity.STARTTLS) {
-            java.util.Properties tls = new java.util.Properties();
-            tls.put("mail.smtp.starttls.enable", "true");
-            tls.put("mail.smtp.starttls.required", "true");
-            mc.setAdditionalJavaMailProperties(tls);
-        }
-        pc.addOverrideProperty("alert.mail.uri", scheme + "://" + settings.smtpHost() + ":" + settings.smtpPort());
         Path spoolDir = Path.of(props.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool"));
-        AlertSpool spool;
-        try {
-            spool = new DirectorySpool(spoolDir);
-        } catch (RuntimeException e) {
-            throw new org.ipfsbackup.config.ConfigException("ALERT_SPOOL_DIR (alert.spool-dir) = " + spoolDir + " cannot be used: " + e.getMessage(), e);
-        }
         java.util.List<String> known = new java.util.ArrayList<>();
-        for (String name : new String[] {"BACKUP_ENCRYPTION_KEY", AlertSettings.PASSWORD_SECRET, "IPFS_CLUSTER_PASSWORD", "IPFS_CLUSTER_TOKEN"}) {
+        for (String name : new String[] {"BACKUP_ENCRYPTION_KEY", AlertSettings.PASSWORD_SECRET, AlertSettings.WEBHOOK_SECRET,
+                "IPFS_CLUSTER_PASSWORD", "IPFS_CLUSTER_TOKEN"}) {
             secrets.get(name).ifPresent(known::add);
         }
         AlertComposer composer = new AlertComposer(hostName(), known);
-        AlertDispatcher dispatcher = new AlertDispatcher(new AlertThrottle(settings.repeatInterval(), clock),
-                new AlertBinding.MailSender(ctx, composer, settings), spool);
+        java.util.List<AlertDispatcher.Channel> channels = new java.util.ArrayList<>();
+        if (settings.email()) {
+            String scheme = settings.security() == SmtpSecurity.SSL ? "smtps" : "smtp";
+            MailConfiguration mc = ctx.getComponent(scheme, MailComponent.class).getConfiguration();
+            if (settings.username() != null) {
+                mc.setUsername(settings.username());
+                mc.setPassword(secrets.require(AlertSettings.PASSWORD_SECRET, "ALERT_SMTP_USER is set"));
+            }
+            mc.setConnectionTimeout(10_000);
+            if (settings.security() == SmtpSecurity.STARTTLS) {
+                java.util.Properties tls = new java.util.Properties();
+                tls.put("mail.smtp.starttls.enable", "true");
+                tls.put("mail.smtp.starttls.required", "true");
+                mc.setAdditionalJavaMailProperties(tls);
+            }
+            pc.addOverrideProperty("alert.mail.uri", scheme + "://" + settings.smtpHost() + ":" + settings.smtpPort());
+            channels.add(new AlertDispatcher.Channel("mail", new AlertBinding.MailSender(ctx, composer, settings), spool(spoolDir)));
+        }
+        if (settings.webhook()) {
+            pc.addOverrideProperty("alert.webhook.uri", AlertBinding.WebhookSender.endpoint(settings.webhookUrl())
+                    + "?throwExceptionOnFailure=true&connectTimeout=10000&responseTimeout=30000");
+            // e-mail keeps the spool directory itself (as before webhooks existed); the webhook's is a folder inside it
+            channels.add(new AlertDispatcher.Channel("webhook", new AlertBinding.WebhookSender(ctx, composer, settings.webhookUrl()),
+                    spool(spoolDir.resolve("webhook"))));
+        }
+        AlertDispatcher dispatcher = new AlertDispatcher(new AlertThrottle(settings.repeatInterval(), clock), channels);
         return new AlertBinding(settings, dispatcher, clock, watchdog);
+    }
+
+    private static AlertSpool spool(Path dir) {
+        try {
+            return new DirectorySpool(dir);
+        } catch (RuntimeException e) {
+            throw new org.ipfsbackup.config.ConfigException("ALERT_SPOOL_DIR (alert.spool-dir) = " + dir + " cannot be used: " + e.getMessage(), e);
+        }
     }
 
     private static String hostName() {

@@ -102,4 +102,41 @@ class AlertDispatcherTest {
         assertThat(d.resolve("NO_RECENT_BACKUP/full", "backup succeeded")).isEqualTo(Outcome.SPOOLED);
         assertThat(spool.pending()).singleElement().satisfies(s -> assertThat(s.alert().resolved()).isTrue());
     }
+
+    @Test
+    void eachChannelKeepsOnlyWhatItMissedSoNobodyGetsAnAlertTwice() {
+        FlakySender mail = new FlakySender();
+        FlakySender webhook = new FlakySender();
+        DirectorySpool mailSpool = new DirectorySpool(dir.resolve("mail"), clock, SecretScrubber.PATTERNS);
+        DirectorySpool hookSpool = new DirectorySpool(dir.resolve("webhook"), clock, SecretScrubber.PATTERNS);
+        AlertDispatcher d = new AlertDispatcher(new AlertThrottle(Duration.ofHours(1), clock),
+                List.of(new AlertDispatcher.Channel("mail", mail, mailSpool), new AlertDispatcher.Channel("webhook", webhook, hookSpool)));
+
+        webhook.down = true;
+        assertThat(d.raise(alert(AlertEvent.BACKUP_FAILURE, "first"))).isEqualTo(Outcome.SPOOLED);
+        assertThat(mail.delivered).extracting(Alert::error).containsExactly("first");
+        assertThat(mailSpool.pending()).isEmpty();
+        assertThat(hookSpool.pending()).extracting(sa -> sa.alert().error()).containsExactly("first");
+
+        // the webhook still down: a second alert reaches the mail, and the webhook's kept one is not re-mailed
+        assertThat(d.raise(alert(AlertEvent.PIN_FAILURE, "second"))).isEqualTo(Outcome.SPOOLED);
+        assertThat(mail.delivered).extracting(Alert::error).containsExactly("first", "second");
+        assertThat(hookSpool.pending()).hasSize(2);
+
+        webhook.down = false;
+        assertThat(d.retryPending()).isEqualTo(2);
+        assertThat(webhook.delivered).extracting(Alert::error).containsExactly("first", "second");
+        assertThat(mail.delivered).hasSize(2);
+        assertThat(hookSpool.pending()).isEmpty();
+
+        assertThat(d.raise(alert(AlertEvent.RETENTION_FAILURE, "third"))).isEqualTo(Outcome.SENT);
+        assertThat(mail.delivered).hasSize(3);
+        assertThat(webhook.delivered).hasSize(3);
+    }
+
+    @Test
+    void aDispatcherNeedsAChannel() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AlertDispatcher(new AlertThrottle(Duration.ofHours(1), clock), List.of()))
+                .hasMessageContaining("at least one channel");
+    }
 }
