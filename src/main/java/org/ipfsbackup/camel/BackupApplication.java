@@ -170,7 +170,10 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(cfg.gzipLevel())));
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
-        r.bind("manifestBinding", new ManifestBinding(cipher, cfg.key(), clock));
+        ManifestBinding manifestBinding = new ManifestBinding(cipher, cfg.key(), clock);
+        manifestBinding.useRepository(new org.ipfsbackup.manifest.ManifestRepository(manifestMongo, cfg.manifestDatabase(),
+                cfg.manifestCollection(), cfg.manifestStateCollection()));
+        r.bind("manifestBinding", manifestBinding);
         org.ipfsbackup.watchdog.Watchdog watchdog = new org.ipfsbackup.watchdog.Watchdog(
                 org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", props.getOrDefault("watchdog.max-backup-age", "26h")),
                 props.getInt("watchdog.storage-threshold-percent", 80, 1, 100),

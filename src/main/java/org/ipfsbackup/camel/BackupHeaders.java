@@ -24,6 +24,10 @@ public final class BackupHeaders {
     public static final String PEERS = "IpfsBackupPeers";
     /** The {@link org.ipfsbackup.manifest.ManifestEntry} recorded for this backup. */
     public static final String ENTRY = "IpfsBackupEntry";
+    /** Set once the manifest insert of {@link #ENTRY} is acknowledged: from then on the upload is a backup and stays pinned. */
+    public static final String RECORDED = "IpfsBackupRecorded";
+    /** Set by the dead-letter route when the manifest could not be checked: the upload stays pinned for start-up recovery. */
+    public static final String KEEP_PIN = "IpfsBackupKeepPin";
     public static final String MANIFEST_CID = "IpfsBackupManifestCid";
     public static final String PREVIOUS_MANIFEST_CID = "IpfsBackupPreviousManifestCid";
     /** The backup lock is held by this job (released by clean-up and by the dead-letter route). */

@@ -110,7 +110,12 @@ public class IpfsBinding {
     public void unpinUnrecorded(Exchange exchange) {
         Message m = exchange.getMessage();
         String cid = m.getHeader(BackupHeaders.ADD_CID, String.class);
-        if (cid == null || m.getHeader(BackupHeaders.ENTRY) != null) {
+        if (cid == null || Boolean.TRUE.equals(m.getHeader(BackupHeaders.RECORDED, Boolean.class))) {
+            return;
+        }
+        if (m.getHeader(BackupHeaders.KEEP_PIN) != null) {
+            LOG.warn("upload={} failed after reaching the cluster: {} is kept pinned for start-up recovery ({})",
+                    m.getHeader(BackupHeaders.ADD_NAME), cid, m.getHeader(BackupHeaders.KEEP_PIN));
             return;
         }
         try {

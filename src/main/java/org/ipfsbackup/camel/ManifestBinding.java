@@ -33,10 +33,49 @@ public class ManifestBinding {
     private final EncryptionKey key;
     private final Clock clock;
 
+    private org.ipfsbackup.manifest.ManifestRepository repository;
+
     public ManifestBinding(BackupCipher cipher, EncryptionKey key, Clock clock) {
         this.cipher = cipher;
         this.key = key;
         this.clock = clock;
+    }
+
+    /** Where entries of failed backups are withdrawn from (see {@link #withdrawUnrecorded}). */
+    public void useRepository(org.ipfsbackup.manifest.ManifestRepository repository) {
+        this.repository = repository;
+    }
+
+    /** After the manifest insert was acknowledged: the upload is now a recorded backup. */
+    public void recorded(Exchange exchange) {
+        exchange.getMessage().setHeader(BackupHeaders.RECORDED, Boolean.TRUE);
+    }
+
+    /**
+     * Dead-letter step: a backup whose entry was built but whose insert was not acknowledged (MongoDB went away
+     * mid-write) may or may not have an entry now. The entry is withdrawn, so the upload can be unpinned without
+     * leaving an entry that names content no longer pinned. When MongoDB cannot be reached to make sure, the upload
+     * stays pinned ({@link BackupHeaders#KEEP_PIN}): start-up recovery unpins it later if no entry names it, and the
+     * manifest stays true either way.
+     */
+    public void withdrawUnrecorded(Exchange exchange) {
+        Message m = exchange.getMessage();
+        ManifestEntry e = m.getHeader(BackupHeaders.ENTRY, ManifestEntry.class);
+        if (e == null || Boolean.TRUE.equals(m.getHeader(BackupHeaders.RECORDED, Boolean.class))) {
+            return;
+        }
+        try {
+            boolean removed = repository.withdraw(e.cid());
+            LOG.warn("backup={} step=withdraw cid={} the manifest insert was not acknowledged; {}", e.fileName(), e.cid(),
+                    removed ? "its entry was written after all and is removed" : "no entry was written");
+            m.removeHeader(BackupHeaders.ENTRY);
+        } catch (RuntimeException ex) {
+            String why = ex.getClass().getSimpleName() + ": " + org.ipfsbackup.config.Masking.maskUri(String.valueOf(ex.getMessage()));
+            m.setHeader(BackupHeaders.KEEP_PIN, why);
+            LOG.error("backup={} step=withdraw cid={} MongoDB cannot be asked whether an entry was written ({}): the upload stays "
+                    + "pinned; start-up recovery unpins it once it is older than recovery.grace if no entry names it",
+                    e.fileName(), e.cid(), why);
+        }
     }
 
     /** Body becomes the backup's manifest document; the {@link ManifestEntry} is kept in {@link BackupHeaders#ENTRY}. */

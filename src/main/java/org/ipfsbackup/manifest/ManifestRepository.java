@@ -38,4 +38,15 @@ public class ManifestRepository {
         Document d = state.find(Filters.eq("_id", "head")).first();
         return Optional.ofNullable(d).map(x -> x.getString("cid"));
     }
+
+    /**
+     * Removes the entry of a backup that failed after its entry was sent to MongoDB but before the write was known
+     * to have succeeded (the connection dropped mid-insert). Majority write concern: when this returns, no entry
+     * claiming the backup is left. Throws when MongoDB cannot be reached.
+     *
+     * @return true when an entry was there and was removed
+     */
+    public boolean withdraw(String cid) {
+        return backups.withWriteConcern(com.mongodb.WriteConcern.MAJORITY).deleteOne(Filters.eq("_id", cid)).getDeletedCount() > 0;
+    }
 }

@@ -106,11 +106,16 @@ class FaultStackTest {
     }
 
     static List<String> subjects(Map<String, String> env) throws Exception {
+        return subjects(env, OPS);
+    }
+
+    /** The subjects in the stack's GreenMail INBOX of {@code to}, read over IMAP. */
+    static List<String> subjects(Map<String, String> env, String to) throws Exception {
         Properties p = new Properties();
         p.put("mail.imap.connectiontimeout", "5000");
         p.put("mail.imap.timeout", "5000");
         Store store = Session.getInstance(p).getStore("imap");
-        store.connect(env.get("IMAP_HOST"), Integer.parseInt(env.get("IMAP_PORT")), OPS, "any");
+        store.connect(env.get("IMAP_HOST"), Integer.parseInt(env.get("IMAP_PORT")), to, "any");
         try {
             Folder inbox = store.getFolder("INBOX");
             inbox.open(Folder.READ_ONLY);

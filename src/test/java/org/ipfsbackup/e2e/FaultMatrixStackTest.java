@@ -1,0 +1,399 @@
+package org.ipfsbackup.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.ipfsbackup.camel.BackupApplication;
+import org.ipfsbackup.config.IpfsSettings;
+import org.ipfsbackup.devstack.LocalStack;
+import org.ipfsbackup.devstack.StackExtension;
+import org.ipfsbackup.ipfs.ClusterClient;
+import org.ipfsbackup.ipfs.ClusterPin;
+import org.ipfsbackup.ipfs.KuboClient;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.recovery.OrphanAction;
+import org.ipfsbackup.testing.FaultProxy;
+import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fault matrix on the real stack (two Kubo nodes, two cluster peers, FerretDB, GreenMail). Each case asserts a
+ * clear error, the alert received over IMAP (or kept in the spool), nothing lost (no temp files, no orphan pin) and a
+ * true manifest (nothing recorded for a failed backup). Faults the real programs cannot be asked for are injected by
+ * {@link FaultProxy} in front of the real cluster REST API, or by stopping a stack process at an exact request.
+ */
+@Tag("stack")
+@ExtendWith(StackExtension.class)
+class FaultMatrixStackTest {
+    static final Pattern CID = Pattern.compile("\\b(baf[a-z2-7]{20,})\\b");
+
+    @TempDir
+    Path tmp;
+
+    Map<String, String> settings(LocalStack stack, String to) {
+        Map<String, String> env = stack.env();
+        Map<String, String> o = TestSettings.stack(env, tmp.resolve("work"));
+        o.put("ipfs.retry.delay", "200");
+        o.put("ipfs.retry.attempts", "3");
+        o.put("retention.after-backup", "false");
+        o.put("alert.enabled", "true");
+        o.put("alert.smtp.host", env.get("SMTP_HOST"));
+        o.put("alert.smtp.port", env.get("SMTP_PORT"));
+        o.put("alert.smtp.security", "none");
+        o.put("alert.from", "ipfs-backup@devstack.test");
+        o.put("alert.to", to);
+        o.put("alert.spool-dir", tmp.resolve("spool").toString());
+        o.put("alert.retry-interval", "500");
+        return o;
+    }
+
+    static ClusterClient cluster(Map<String, String> env) {
+        return new ClusterClient(new IpfsSettings(List.of(URI.create(env.get("IPFS_CLUSTER_NODE_1"))), List.of(), null, 2,
+                Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofSeconds(30)));
+    }
+
+    static Set<String> pinnedCids(Map<String, String> env) {
+        return cluster(env).allocations().stream().map(ClusterPin::cid).collect(Collectors.toSet());
+    }
+
+    static List<String> workFiles(Path work) throws IOException {
+        if (!Files.isDirectory(work)) {
+            return List.of();
+        }
+        try (var s = Files.walk(work)) {
+            return s.filter(p -> !p.equals(work)).map(Path::toString).toList();
+        }
+    }
+
+    static String closedPortUrl() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    static void awaitSubject(Map<String, String> env, String to, String subject) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> FaultStackTest.subjects(env, to).contains(subject));
+    }
+
+    @Test
+    void theClusterAnswering500TwiceIsRetriedAndTheBackupSucceeds(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        String to = "ops-500@devstack.test";
+        try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"))) {
+            Map<String, String> o = settings(stack, to);
+            o.put("ipfs.cluster.node1", proxy.url());
+            proxy.failNext("POST /add", 2);
+            try (BackupApplication app = TestSettings.start(Project.routes(), o);
+                 MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+                BackupApplication.Outcome ok = app.runBackup("full");
+                assertThat(ok.failure()).isNull();
+                assertThat(proxy.requests.stream().filter(r -> r.startsWith("POST /add") && r.contains("full_backup_")).count())
+                        .as("two injected 500s, then the retry that got through: " + proxy.requests).isEqualTo(3);
+                assertThat(proxy.failuresLeft()).isZero();
+                String cid = ok.entry().cid();
+                assertThat(new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state").find(cid).orElseThrow().status())
+                        .isEqualTo(ManifestEntry.COMPLETE);
+                KuboClient kubo = new KuboClient(Duration.ofSeconds(30));
+                for (String node : List.of(env.get("IPFS_NODE_1"), env.get("IPFS_NODE_2"))) {
+                    assertThat(kubo.isPinned(URI.create(node), cid)).as("pinned on " + node).isTrue();
+                }
+                assertThat(workFiles(tmp.resolve("work"))).isEmpty();
+                assertThat(FaultStackTest.subjects(env, to)).as("a retried fault is no alert").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableClusterFailsTheBackupWithAnAlertAndLeavesNothing(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        String to = "ops-unreachable@devstack.test";
+        Map<String, String> o = settings(stack, to);
+        o.put("ipfs.cluster.node1", closedPortUrl());
+        o.put("ipfs.cluster.node2", closedPortUrl());
+        try (BackupApplication app = TestSettings.start(Project.routes(), o);
+             MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            int before = repo.all().size();
+            BackupApplication.Outcome failed = app.runBackup("full");
+            assertThat(failed.succeeded()).isFalse();
+            assertThat(failed.failedStep()).isEqualTo("backup-upload");
+            assertThat(failed.failure()).as("a clear error").containsIgnoringCase("connect");
+            assertThat(repo.all()).as("nothing recorded").hasSize(before);
+            assertThat(workFiles(tmp.resolve("work"))).as("no temp files").isEmpty();
+            awaitSubject(env, to, "[ipfs-backup][CRITICAL] backup failure (full)");
+        }
+    }
+
+    @Test
+    void aPinThatNeverReachesPinnedFailsTheBackupAndTheUploadIsUnpinned(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        String to = "ops-pintimeout@devstack.test";
+        try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"))) {
+            Map<String, String> o = settings(stack, to);
+            o.put("ipfs.cluster.node1", proxy.url());
+            o.put("ipfs.pin.timeout", "3s");
+            proxy.neverPinned = true;
+            try (BackupApplication app = TestSettings.start(Project.routes(), o);
+                 MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+                ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+                int before = repo.all().size();
+                BackupApplication.Outcome failed = app.runBackup("full");
+                assertThat(failed.succeeded()).isFalse();
+                assertThat(failed.failedStep()).isEqualTo("backup-pin-verify");
+                assertThat(failed.failure()).contains("was not pinned").contains("ipfs.pin.timeout");
+                Matcher m = CID.matcher(failed.failure());
+                assertThat(m.find()).as("the error names the CID: " + failed.failure()).isTrue();
+                String cid = m.group(1);
+                assertThat(repo.all()).as("nothing recorded").hasSize(before);
+                assertThat(repo.find(cid)).isEmpty();
+                assertThat(proxy.count("DELETE /pins/" + cid)).as("the upload was unpinned").isEqualTo(1);
+                assertThat(pinnedCids(env)).as("no orphan pin in the real cluster").doesNotContain(cid);
+                assertThat(workFiles(tmp.resolve("work"))).isEmpty();
+                awaitSubject(env, to, "[ipfs-backup][CRITICAL] IPFS pin failure (full)");
+            }
+        }
+    }
+
+    @Test
+    void mongoDbGoneBeforeTheManifestIsWrittenFailsTheBackupAndRecoveryUnpinsTheUploadLater(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        String to = "ops-mongodown@devstack.test";
+        try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"))) {
+            Map<String, String> o = settings(stack, to);
+            o.put("ipfs.cluster.node1", proxy.url());
+            o.put("mongodb.uri", env.get("MONGODB_URI") + "&serverSelectionTimeoutMS=2000&connectTimeoutMS=2000");
+            o.put("recovery.grace", "1s");
+            // the upload is done and pin verification starts: MongoDB (source and manifest) goes away now
+            proxy.onFirst("GET /pins/", line -> stack.stopProcess("ferretdb"));
+            BackupApplication.Outcome failed;
+            try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
+                try {
+                    failed = app.runBackup("full");
+                } finally {
+                    if (!stack.isRunning("ferretdb")) {
+                        stack.startProcess("ferretdb");
+                    }
+                }
+                assertThat(failed.succeeded()).isFalse();
+                assertThat(failed.failedStep()).as(failed.failure()).isEqualTo("backup-record");
+                assertThat(failed.failure()).as("a clear error").containsIgnoringCase("mongo");
+                String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+                        .replaceAll("^GET /pins/([^?/]+).*$", "$1");
+                // whether the insert landed cannot be known while MongoDB is away: the upload is kept, not unpinned
+                assertThat(proxy.count("DELETE /pins/" + cid)).isZero();
+                assertThat(workFiles(tmp.resolve("work"))).as("no temp files").isEmpty();
+                awaitSubject(env, to, "[ipfs-backup][CRITICAL] backup failure (full)");
+                try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+                    assertThat(new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state").find(cid))
+                            .as("manifest true: no entry claims the failed backup").isEmpty();
+                }
+                // MongoDB is back: recovery finds the upload unknown to the manifest and unpins it
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> app.runRecovery().stream()
+                        .anyMatch(a -> a.pin().cid().equals(cid) && OrphanAction.UNPINNED.equals(a.action())));
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !pinnedCids(env).contains(cid));
+                // and the next backup succeeds
+                BackupApplication.Outcome ok = app.runBackup("full");
+                assertThat(ok.failure()).isNull();
+                awaitSubject(env, to, "[ipfs-backup][RESOLVED] backup failure (full)");
+            }
+        }
+    }
+
+    @Test
+    void anAlertSentWhileTheMailServerIsDownIsKeptAndDeliveredWhenItIsBack(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        String to = "ops-smtpdown@devstack.test";
+        Map<String, String> o = settings(stack, to);
+        o.put("ipfs.cluster.node1", closedPortUrl());
+        o.put("ipfs.cluster.node2", closedPortUrl());
+        Path spool = tmp.resolve("spool");
+        try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
+            stack.stopProcess("greenmail");
+            try {
+                assertThat(app.runBackup("full").succeeded()).isFalse();
+                assertThat(jsonFiles(spool)).as("the alert is kept").isEqualTo(1);
+                assertThat(Files.readString(onlyJson(spool))).contains("BACKUP_FAILURE").contains("reason");
+            } finally {
+                stack.startProcess("greenmail");
+            }
+            awaitSubject(env, to, "[ipfs-backup][CRITICAL] backup failure (full)");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> jsonFiles(spool) == 0);
+        }
+    }
+
+    @Test
+    void aFullTemporaryDirectoryFailsTheBackupNamingItAndLeavesNothing(LocalStack stack) throws Exception {
+        Assumptions.assumeTrue(canMountPrivateTmpfs(), "needs unshare --user --mount (a private tmpfs as the work directory)");
+        Map<String, String> env = stack.env();
+        String to = "ops-diskfull@devstack.test";
+        Map<String, String> o = settings(stack, to);
+        Path work = tmp.resolve("work");
+        Files.createDirectories(work);
+        Path config = writeConfig(o);
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            int before = repo.all().size();
+            Set<String> pinsBefore = pinnedCids(env);
+            // a 256 KiB tmpfs, private to the child process, mounted on the work directory
+            String script = "mount -t tmpfs -o size=256k tmpfs \"$WORK\" || exit 97; \"$JAVA\" -Xmx256m -cp \"$CP\" "
+                    + "org.ipfsbackup.cli.Main backup full --config \"$CONFIG\" --routes \"$ROUTES\"; rc=$?; echo LEFT-BEGIN; "
+                    + "find \"$WORK\" -mindepth 1; echo LEFT-END; exit $rc";
+            ProcessBuilder pb = new ProcessBuilder("unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script);
+            childEnv(pb, config).put("WORK", work.toString());
+            Path out = tmp.resolve("child.out");
+            pb.redirectErrorStream(true).redirectOutput(out.toFile());
+            Process p = pb.start();
+            assertThat(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String log = Files.readString(out, StandardCharsets.UTF_8);
+            assertThat(p.exitValue()).as(log).isEqualTo(1);
+            assertThat(log).contains("backup failed in step").contains("No space left on device");
+            String left = log.substring(log.indexOf("LEFT-BEGIN") + "LEFT-BEGIN".length(), log.indexOf("LEFT-END")).trim();
+            assertThat(left).as("no temp files left in the full directory").isEmpty();
+            assertThat(repo.all()).as("nothing recorded").hasSize(before);
+            Set<String> pinsAfter = pinnedCids(env);
+            pinsAfter.removeAll(pinsBefore);
+            assertThat(pinsAfter).as("no new pin").isEmpty();
+            awaitSubject(env, to, "[ipfs-backup][CRITICAL] backup failure (full)");
+        }
+    }
+
+    @Test
+    void killDashNineMidBackupThenRestartCleansUpAndUnpinsTheOrphan(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        String to = "ops-kill9@devstack.test";
+        Path work = tmp.resolve("work");
+        try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"));
+             MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            int before = repo.all().size();
+            Map<String, String> o = settings(stack, to);
+            o.put("ipfs.cluster.node1", proxy.url());
+            Path config = writeConfig(o);
+            ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-cp", classPath(), "org.ipfsbackup.cli.Main", "backup", "full",
+                    "--config", config.toString(), "--routes", Project.routes().toString());
+            childEnv(pb, config);
+            Path out = tmp.resolve("child.out");
+            pb.redirectErrorStream(true).redirectOutput(out.toFile());
+            Process child = pb.start();
+            // the upload is in the cluster and pin verification starts: kill -9, before anything is recorded
+            java.util.concurrent.CompletableFuture<Void> killed = new java.util.concurrent.CompletableFuture<>();
+            proxy.onFirst("GET /pins/", line -> {
+                child.destroyForcibly();
+                try {
+                    child.waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                killed.complete(null);
+            });
+            killed.get(180, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(child.exitValue()).as(Files.readString(out)).isEqualTo(137);
+            String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+                    .replaceAll("^GET /pins/([^?/]+).*$", "$1");
+            assertThat(workFiles(work)).as("the crash left its temp files").isNotEmpty();
+            assertThat(repo.find(cid)).as("nothing recorded").isEmpty();
+            assertThat(repo.all()).hasSize(before);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pinnedCids(env).contains(cid));
+
+            // restart: the temp files go at start; recovery (grace 0 here, 1 h by default) unpins the orphan and says so
+            o.put("recovery.grace", "1s");
+            try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
+                assertThat(workFiles(work)).as("temp files removed at start").isEmpty();
+                java.util.concurrent.atomic.AtomicReference<OrphanAction> mine = new java.util.concurrent.atomic.AtomicReference<>();
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    app.runRecovery().stream().filter(a -> a.pin().cid().equals(cid)).findFirst().ifPresent(mine::set);
+                    return mine.get() != null;
+                });
+                assertThat(mine.get().action()).isEqualTo(OrphanAction.UNPINNED);
+                assertThat(mine.get().describe()).contains(cid).contains("full_backup_");
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !pinnedCids(env).contains(cid));
+                assertThat(repo.all()).hasSize(before);
+                // and the next backup works
+                assertThat(app.runBackup("full").failure()).isNull();
+            }
+        }
+    }
+
+    static long jsonFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".json")).count();
+        }
+    }
+
+    static Path onlyJson(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
+        }
+    }
+
+    Path writeConfig(Map<String, String> o) throws IOException {
+        Properties p = new Properties();
+        p.putAll(o);
+        Path f = tmp.resolve("child.properties");
+        try (var w = Files.newBufferedWriter(f)) {
+            p.store(w, "fault matrix child process");
+        }
+        return f;
+    }
+
+    static Map<String, String> childEnv(ProcessBuilder pb, Path config) {
+        Map<String, String> e = pb.environment();
+        e.put("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY);
+        e.put("JAVA", java());
+        e.put("CP", classPath());
+        e.put("CONFIG", config.toString());
+        e.put("ROUTES", Project.routes().toString());
+        return e;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String classPath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+    }
+
+    static boolean canMountPrivateTmpfs() {
+        try {
+            Process p = new ProcessBuilder("unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                    "d=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs \"$d\" && umount \"$d\" && rmdir \"$d\"")
+                    .redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
