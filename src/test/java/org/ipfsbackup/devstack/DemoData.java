@@ -44,7 +44,8 @@ public final class DemoData {
                 }
                 System.out.println(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
             }
-            default -> throw new IllegalArgumentException("usage: DemoData write URI B|C | state URI | tick");
+            case "mail" -> System.out.println(mail(args[1], Integer.parseInt(args[2]), args[3]));
+            default -> throw new IllegalArgumentException("usage: DemoData write URI B|C | state URI | tick | mail IMAP_HOST IMAP_PORT USER");
         }
     }
 
@@ -77,5 +78,30 @@ public final class DemoData {
             n++;
         }
         return HexFormat.of().formatHex(md.digest()) + " " + n;
+    }
+
+    /** The INBOX of {@code user} in the stack's GreenMail, read over IMAP: a JSON list of {subject, body}. */
+    static String mail(String host, int port, String user) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("mail.imap.connectiontimeout", "5000");
+        p.put("mail.imap.timeout", "5000");
+        jakarta.mail.Store store = jakarta.mail.Session.getInstance(p).getStore("imap");
+        store.connect(host, port, user, "any");
+        try {
+            jakarta.mail.Folder inbox = store.getFolder("INBOX");
+            inbox.open(jakarta.mail.Folder.READ_ONLY);
+            try {
+                List<java.util.Map<String, String>> out = new java.util.ArrayList<>();
+                for (jakarta.mail.Message m : inbox.getMessages()) {
+                    Object content = m.getContent();
+                    out.add(java.util.Map.of("subject", m.getSubject(), "body", content instanceof String t ? t : String.valueOf(content)));
+                }
+                return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(out);
+            } finally {
+                inbox.close(false);
+            }
+        } finally {
+            store.close();
+        }
     }
 }

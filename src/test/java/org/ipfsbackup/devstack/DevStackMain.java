@@ -45,8 +45,18 @@ public final class DevStackMain {
             return usage(err);
         }
         String command = args[0];
+        String process = null;
+        int first = 1;
+        if (command.equals("stop-process") || command.equals("start-process")) {
+            if (args.length < 2 || !LocalStack.PROCESS_NAMES.contains(args[1])) {
+                err.println("devstack: " + command + " needs one of " + LocalStack.PROCESS_NAMES);
+                return 2;
+            }
+            process = args[1];
+            first = 2;
+        }
         Path dir = LocalStack.projectDir().resolve(".stack/run");
-        for (int i = 1; i < args.length; i++) {
+        for (int i = first; i < args.length; i++) {
             if ("--dir".equals(args[i]) && i + 1 < args.length) {
                 dir = Path.of(args[++i]);
             } else {
@@ -59,12 +69,14 @@ public final class DevStackMain {
             case "stop" -> stop(dir, err);
             case "status" -> status(dir, out);
             case "env" -> env(dir, out, err);
+            case "stop-process" -> stopProcess(dir, process, err);
+            case "start-process" -> startProcess(dir, process, err);
             default -> usage(err);
         };
     }
 
     private static int usage(PrintStream err) {
-        err.println("usage: devstack start|stop|status|env [--dir DIR]");
+        err.println("usage: devstack start|stop|status|env [--dir DIR] | stop-process|start-process NAME [--dir DIR]");
         return 2;
     }
 
@@ -90,6 +102,33 @@ public final class DevStackMain {
         err.println("devstack: ready in " + stack.info().path("startupMillis").asLong() + " ms; processes "
                 + stack.pidsByName() + "; logs in " + dir.resolve("logs"));
         printEnv(stack.env(), out);
+        return 0;
+    }
+
+    /** Stops one process of a running stack (to show a fault); its ports and state stay for start-process. */
+    private static int stopProcess(Path dir, String name, PrintStream err) {
+        if (!Files.exists(dir.resolve("stack.json"))) {
+            err.println("devstack: no stack in " + dir);
+            return 1;
+        }
+        LocalStack stack = LocalStack.attach(dir);
+        stack.stopProcess(name);
+        err.println("devstack: stopped " + name);
+        return 0;
+    }
+
+    /** Starts a stopped process again and waits until it is ready (for IPFS: until the cluster sees both peers). */
+    private static int startProcess(Path dir, String name, PrintStream err) {
+        if (!Files.exists(dir.resolve("stack.json"))) {
+            err.println("devstack: no stack in " + dir);
+            return 1;
+        }
+        LocalStack stack = LocalStack.attach(dir);
+        stack.startProcess(name);
+        if (name.startsWith("kubo") || name.startsWith("cluster")) {
+            stack.awaitClusterPeers(java.time.Duration.ofSeconds(90));
+        }
+        err.println("devstack: started " + name + " (ready)");
         return 0;
     }
 
