@@ -150,7 +150,7 @@ public final class BackupApplication implements AutoCloseable {
 
         Clock clock = Clock.systemUTC();
         WorkDirectories workDirs = new WorkDirectories(cfg.workDir());
-        BackupCipher cipher = new BackupCipher(cfg.key(), cfg.kdfIterations());
+        BackupCipher cipher = new BackupCipher(cfg.keys(), cfg.kdfIterations());
         DumpEngine engine = DumpEngines.create(cfg.dump());
         ClusterClient cluster = new ClusterClient(cfg.ipfs());
         manifestMongo = MongoClients.create(cfg.mongoUri());
