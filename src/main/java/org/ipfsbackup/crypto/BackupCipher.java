@@ -24,6 +24,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -203,11 +204,16 @@ public final class BackupCipher {
     }
 
     private String missingKey(String what, String keyId) {
-        return keys.find(keyId).isPresent()
-                ? "wrong key: " + what + " is wrapped under key id " + keyId + ", but the key configured under that id (in "
-                        + keys.describe() + ") does not unwrap it (another secret under the same id, or the wrapped key was altered)"
-                : "wrong key: " + what + " is wrapped under key id " + keyId + ", which is in neither " + keys.describe()
-                        + "; add the retired key " + keyId + " to the keyring (BACKUP_ENCRYPTION_KEYRING_DIR or BACKUP_ENCRYPTION_OLD_KEYS)";
+        Optional<EncryptionKey> named = keys.find(keyId);
+        if (named.isPresent()) {
+            return "wrong key: " + what + " is wrapped under key id " + keyId + ", and the "
+                    + (named.get() == keys.current() ? "configured key" : "keyring's key") + " with that id does not unwrap it"
+                    + " (another secret under the same id, or the wrapped key was altered)";
+        }
+        List<String> retired = keys.retiredIds();
+        return "wrong key: " + what + " is wrapped under key id " + keyId + ", which is neither the configured key ("
+                + keys.current().keyId() + ") nor in the keyring (" + (retired.isEmpty() ? "empty" : String.join(", ", retired))
+                + "): add the retired key " + keyId + " to the keyring (BACKUP_ENCRYPTION_KEYRING_DIR or BACKUP_ENCRYPTION_OLD_KEYS)";
     }
 
     /**
