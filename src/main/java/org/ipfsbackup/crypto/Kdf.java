@@ -17,6 +17,8 @@ final class Kdf {
     /** Associated data of the data-key wrap (format version 2); see FORMAT.md. */
     static final byte[] WRAP_LABEL = "ipfs-backup data key v2".getBytes(StandardCharsets.US_ASCII);
     static final int WRAP_NONCE_BYTES = 12;
+    /** PBKDF2 runs in this JVM (tests check that caching keeps them per salt, not per file). */
+    static final java.util.concurrent.atomic.AtomicLong DERIVATIONS = new java.util.concurrent.atomic.AtomicLong();
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private Kdf() {
@@ -27,6 +29,7 @@ final class Kdf {
      * {@link EncryptionKey}), so mapping bytes to chars for the JDK API is exact.
      */
     static byte[] pbkdf2(byte[] secret, byte[] salt, int iterations) {
+        DERIVATIONS.incrementAndGet();
         char[] chars = new char[secret.length];
         for (int i = 0; i < secret.length; i++) {
             chars[i] = (char) (secret[i] & 0x7F);
