@@ -150,7 +150,7 @@ public final class BackupApplication implements AutoCloseable {
 
         Clock clock = Clock.systemUTC();
         WorkDirectories workDirs = new WorkDirectories(cfg.workDir());
-        BackupCipher cipher = new BackupCipher(cfg.key(), cfg.kdfIterations());
+        BackupCipher cipher = new BackupCipher(cfg.keys(), cfg.kdfIterations());
         DumpEngine engine = DumpEngines.create(cfg.dump());
         ClusterClient cluster = new ClusterClient(cfg.ipfs());
         manifestMongo = MongoClients.create(cfg.mongoUri());
@@ -191,6 +191,8 @@ public final class BackupApplication implements AutoCloseable {
                 cipher, cfg.workDir().resolve("verify")), clock));
         pc.addOverrideProperty("verification.cron", org.ipfsbackup.config.CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)",
                 props.getOrDefault("verification.schedule", "0 3 * * 3")).replace(' ', '+'));
+        r.bind("rekeyBinding", new RekeyBinding(jobs, workDirs, lock, cipher, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
+                cfg.manifestStateCollection(), clock));
         jobs.removeLeftovers();
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
@@ -307,6 +309,26 @@ public final class BackupApplication implements AutoCloseable {
                 m.getHeader(RetentionBinding.UNPINNED, java.util.List.class), m.getHeader(RetentionBinding.FAILED, java.util.Map.class),
                 failure, m.getHeader(BackupHeaders.SKIPPED, String.class),
                 Boolean.TRUE.equals(m.getHeader(RetentionBinding.CHANGED)) ? m.getHeader(BackupHeaders.MANIFEST_CID, String.class) : null);
+    }
+
+    /** What a rekey run did (null result when it was skipped or failed before re-wrapping). */
+    public record RekeyOutcome(org.ipfsbackup.manifest.ManifestRekey.Result result, String manifestCid, String failure, String skipped) {
+    }
+
+    /** Re-wraps every manifest entry's data key under the current master key ({@code direct:rekey}). */
+    public RekeyOutcome runRekey(boolean dryRun) {
+        Exchange ex = context().createProducerTemplate().send("direct:rekey", e -> {
+            e.setPattern(ExchangePattern.InOut);
+            e.getMessage().setHeader(RekeyBinding.DRY_RUN, dryRun);
+        });
+        var m = ex.getMessage();
+        String failure = m.getHeader(RekeyBinding.FAILURE, String.class);
+        if (failure == null && ex.getException() != null) {
+            failure = JobBinding.describe(ex.getException());
+        }
+        return new RekeyOutcome(m.getHeader(RekeyBinding.RESULT, org.ipfsbackup.manifest.ManifestRekey.Result.class),
+                Boolean.TRUE.equals(m.getHeader(RekeyBinding.PUBLISH)) ? m.getHeader(BackupHeaders.MANIFEST_CID, String.class) : null,
+                failure, m.getHeader(BackupHeaders.SKIPPED, String.class));
     }
 
     /** Start-up recovery now: unpins pins of ours the manifest does not know (see {@link RecoveryBinding}). */

@@ -20,6 +20,8 @@ public final class BackupHeaders {
     public static final String ENCRYPTED_FILE = "IpfsBackupEncryptedFile";
     public static final String SIZE = "IpfsBackupSize";
     public static final String SHA256 = "IpfsBackupSha256";
+    /** The backup's data key as wrapped in its header ({@code WrappedKey.encode()}): recorded in the manifest entry. */
+    public static final String WRAPPED_KEY = "IpfsBackupWrappedKey";
     public static final String CID = "IpfsBackupCid";
     public static final String PEERS = "IpfsBackupPeers";
     /** The {@link org.ipfsbackup.manifest.ManifestEntry} recorded for this backup. */

@@ -30,7 +30,8 @@ public class CryptoBinding {
         m.setHeader(BackupHeaders.ENCRYPTED_FILE, target.toString());
         m.setHeader(BackupHeaders.SIZE, r.encryptedBytes());
         m.setHeader(BackupHeaders.SHA256, r.sha256());
-        LOG.info("backup={} step=encrypt bytes={} sha256={} durationMs={}", name, r.encryptedBytes(), r.sha256(),
+        m.setHeader(BackupHeaders.WRAPPED_KEY, r.dataKey().encode());
+        LOG.info("backup={} step=encrypt bytes={} sha256={} keyId={} durationMs={}", name, r.encryptedBytes(), r.sha256(), r.dataKey().keyId(),
                 (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -85,16 +85,18 @@ public class ManifestBinding {
         DumpResult dump = m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class);
         ArchiveResult archive = m.getHeader(BackupHeaders.ARCHIVE_RESULT, ArchiveResult.class);
         Instant started = m.getHeader(BackupHeaders.STARTED, Instant.class);
+        String wrappedKey = m.getHeader(BackupHeaders.WRAPPED_KEY, String.class);
+        String keyId = wrappedKey == null ? key.keyId() : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey).keyId();
         ManifestEntry e = new ManifestEntry(m.getHeader(BackupHeaders.TYPE, String.class), m.getHeader(BackupHeaders.ADD_CID, String.class),
                 started, m.getHeader(BackupHeaders.SIZE, Long.class), true, dump.databases(), dump.mongodbVersion(),
                 dump.replicaSet(), m.getHeader(BackupHeaders.SHA256, String.class), m.getHeader(BackupHeaders.NAME, String.class),
                 Duration.between(started, clock.instant()).toMillis(), (List<String>) m.getHeader(BackupHeaders.ADD_PEERS, List.class),
-                ManifestEntry.COMPLETE, dump.engine(), "gzip", key.keyId(), dump.collections(), dump.documents(),
+                ManifestEntry.COMPLETE, dump.engine(), "gzip", keyId, dump.collections(), dump.documents(),
                 archive == null ? null : archive.contentBytes(),
                 dump.oplogStart() == null ? null : dump.oplogStart().toString(),
                 dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
                 dump.oplogEnd() == null ? null : dump.oplogOperations(), m.getHeader(BackupHeaders.BASE_BACKUP, String.class),
-                m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class), null);
+                m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class), null, null, null, wrappedKey);
         m.setHeader(BackupHeaders.CID, e.cid());
         m.setHeader(BackupHeaders.PEERS, e.peers());
         m.setHeader(BackupHeaders.ENTRY, e);

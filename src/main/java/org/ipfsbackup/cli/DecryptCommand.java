@@ -20,12 +20,22 @@ class DecryptCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
     Path output;
 
+    @Option(names = "--wrapped-key", paramLabel = "KEY", description = "the backup's wrappedKey from its manifest entry (list --json): "
+            + "tried before the key in the file's header, e.g. after rekey when the file's own key was retired")
+    String wrappedKey;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        DecryptResult r = KeyOptions.cipher(options).decrypt(input, output);
+        org.ipfsbackup.crypto.WrappedKey manifestKey;
+        try {
+            manifestKey = wrappedKey == null ? null : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--wrapped-key: " + e.getMessage());
+        }
+        DecryptResult r = KeyOptions.cipher(options).decrypt(input, output, manifestKey);
         spec.commandLine().getErr().printf("decrypted %s -> %s: %d bytes (key id %s)%n", input, output, r.plainBytes(), r.keyId());
         return 0;
     }

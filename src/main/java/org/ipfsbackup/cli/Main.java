@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ipfs-backup", mixinStandardHelpOptions = true, version = "ipfs-backup 0.1.0",
         description = "Encrypted MongoDB backups to a private IPFS Cluster (Apache Camel).",
         subcommands = {RunCommand.class, BackupCommand.class, ListCommand.class, DownloadCommand.class, DecryptCommand.class,
-                ExtractCommand.class, VerifyCommand.class, RestoreCommand.class, RetentionCommand.class, RestoreDumpCommand.class, CompareCommand.class})
+                ExtractCommand.class, VerifyCommand.class, RestoreCommand.class, RetentionCommand.class, RekeyCommand.class, RestoreDumpCommand.class, CompareCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -19,7 +19,8 @@ import org.ipfsbackup.retention.RetentionSettings;
 public record AppConfig(Path workDir, String fullCron, String incrementalCron, String mongoUri, DumpSettings dump,
                         int gzipLevel, EncryptionKey key, int kdfIterations, IpfsSettings ipfs,
                         String manifestDatabase, String manifestCollection, String manifestStateCollection,
-                        boolean incrementalFallbackToFull, Duration lockWait, Retention retention) {
+                        boolean incrementalFallbackToFull, Duration lockWait, Retention retention,
+                        org.ipfsbackup.crypto.KeyRing keys) {
 
     /** Retention settings: the policy's own, its schedule, and how it runs. */
     public record Retention(RetentionSettings policy, String cron, boolean afterBackup, int batchSize, int manifestVersions) {
@@ -53,9 +54,10 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
         int gzip = p.getInt("archive.gzip-level", 6, 1, 9);
 
         int iterations = p.getInt("crypto.kdf.iterations", BackupCipher.DEFAULT_KDF_ITERATIONS, 1, Integer.MAX_VALUE);
-        String secret = secrets.require("BACKUP_ENCRYPTION_KEY",
+        // the current key and the retired ones of the keyring (each checked like the current one)
+        org.ipfsbackup.crypto.KeyRing keys = KeyRingConfig.load(p, secrets,
                 "backups are always encrypted and nothing is uploaded without a key");
-        EncryptionKey key = EncryptionKey.fromSecret(secret, p.getOrDefault("crypto.key-id", "k1"));
+        EncryptionKey key = keys.current();
         // constructing a cipher validates the iteration count with a message naming ENCRYPTION_KEY_DERIVATION_ITERATIONS
         new BackupCipher(key, iterations);
 
@@ -79,7 +81,7 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                         p.getInt("retention.keep-weekly", 0, 0, 10_000), p.getInt("retention.keep-monthly", 0, 0, 10_000)),
                         CronTranslator.toQuartz("RETENTION_SCHEDULE (retention.schedule)", p.getOrDefault("retention.schedule", "0 4 * * *")),
                         p.getBoolean("retention.after-backup", true), p.getInt("retention.batch-size", 20, 1, 10_000),
-                        p.getInt("retention.manifest-versions", 10, 1, 10_000)));
+                        p.getInt("retention.manifest-versions", 10, 1, 10_000)), keys);
     }
 
     private static String authorization(PropertySource p, Secrets secrets) {

@@ -1,5 +1,6 @@
 package org.ipfsbackup.crypto;
 
+import static org.ipfsbackup.crypto.DecryptionException.Reason.AUTHENTICATION_FAILED;
 import static org.ipfsbackup.crypto.DecryptionException.Reason.MALFORMED_HEADER;
 import static org.ipfsbackup.crypto.DecryptionException.Reason.TRUNCATED;
 import static org.ipfsbackup.crypto.DecryptionException.Reason.WRONG_KEY;
@@ -22,20 +23,28 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Encrypts and decrypts backup files and streams (format: FORMAT.md in this package).
  *
- * <p>Per file: a fresh random 16-byte salt, PBKDF2-HMAC-SHA256(secret, salt, iterations) to a 32-byte
- * key (computed once per file, never per segment), then Tink's AES-256-GCM-HKDF streaming AEAD with 1 MiB
- * segments. The complete ipfs-backup header is the AEAD's associated data, so altering any header byte
- * makes every segment fail authentication. Memory use is a few MiB whatever the file size.
+ * <p>Per file (format version 2): a fresh random 32-byte data key feeds Tink's AES-256-GCM-HKDF streaming AEAD
+ * with 1 MiB segments; the data key is wrapped (AES-256-GCM) under a key-encryption key derived with
+ * PBKDF2-HMAC-SHA256 from the current master secret, and the wrapped key travels in the header (and, through
+ * {@link EncryptResult#dataKey()}, in the manifest). The PBKDF2 salt is chosen once per cipher instance (one
+ * process run) and recorded in every header, so writing costs one PBKDF2 per process, not per file; derived
+ * key-encryption keys are cached per (master key, salt, iterations), so decrypting or re-wrapping many files
+ * written by the same run costs one PBKDF2 too. The complete header is the AEAD's associated data, so altering any
+ * header byte makes every segment fail authentication. Memory use is a few MiB whatever the file size.
  *
- * <p>Decryption uses the iteration count and segment size recorded in the file, not the configured ones,
- * so files stay readable after the configuration changes. A file whose key id differs from the configured
- * key's id is still tried (ids are labels and may be renamed); the key check decides, and a mismatch is
- * reported naming both ids.
+ * <p>Decryption takes the data key from the manifest's wrapped key when one is given and it belongs to the file
+ * (its key check matches), else from the header; the master key is looked up in the {@link KeyRing} by key id
+ * (then every other key, as ids are labels). Version-1 files (no wrapped key: the stream key is the PBKDF2 output
+ * itself) still decrypt. Iteration count and segment size come from the file, not the configuration.
  *
  * <p>Thread-safe; each stream it returns is not.
  */
@@ -49,27 +58,72 @@ public final class BackupCipher {
     static final int TAG_BYTES = 16;
     private static final String HKDF_ALGORITHM = "HmacSha256";
     private static final int AES_KEY_BYTES = 32;
+    private static final int KEK_CACHE_SIZE = 256;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final EncryptionKey key;
+    private final KeyRing keys;
     private final int kdfIterations;
+    /** PBKDF2 salt of the key-encryption key for everything this instance wraps. */
+    private final byte[] wrapSalt = new byte[HeaderCodec.SALT_BYTES];
+    private final Map<KekId, byte[]> keks = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<KekId, byte[]> eldest) {
+            if (size() > KEK_CACHE_SIZE) {
+                Arrays.fill(eldest.getValue(), (byte) 0);
+                return true;
+            }
+            return false;
+        }
+    };
+
+    private record KekId(EncryptionKey key, String salt, int iterations) {
+    }
+
+    /** A cipher with one master key and no retired keys. */
+    public BackupCipher(EncryptionKey key, int kdfIterations) {
+        this(KeyRing.of(Objects.requireNonNull(key, "key")), kdfIterations);
+    }
 
     /**
+     * @param keys          the current master key (encrypts) and retired ones (decrypt and re-wrap only)
      * @param kdfIterations PBKDF2 iterations for files encrypted from now on (from
      *                      {@code ENCRYPTION_KEY_DERIVATION_ITERATIONS}); {@value #MIN_KDF_ITERATIONS} to
      *                      {@value #MAX_KDF_ITERATIONS}
      * @throws IllegalArgumentException if the count is out of range or the key has been wiped
      */
-    public BackupCipher(EncryptionKey key, int kdfIterations) {
-        this.key = Objects.requireNonNull(key, "key");
-        if (key.isWiped()) {
-            throw new IllegalArgumentException("encryption key " + key.keyId() + " has been wiped");
+    public BackupCipher(KeyRing keys, int kdfIterations) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        if (keys.current().isWiped()) {
+            throw new IllegalArgumentException("encryption key " + keys.current().keyId() + " has been wiped");
         }
         if (kdfIterations < MIN_KDF_ITERATIONS || kdfIterations > MAX_KDF_ITERATIONS) {
             throw new IllegalArgumentException("ENCRYPTION_KEY_DERIVATION_ITERATIONS must be between "
                     + MIN_KDF_ITERATIONS + " and " + MAX_KDF_ITERATIONS + ", got " + kdfIterations);
         }
         this.kdfIterations = kdfIterations;
+        RANDOM.nextBytes(wrapSalt);
+    }
+
+    public KeyRing keys() {
+        return keys;
+    }
+
+    /** Id of the master key new files (and re-wrapped data keys) are wrapped under. */
+    public String currentKeyId() {
+        return keys.current().keyId();
+    }
+
+    /** PBKDF2 output for (key, salt, iterations), cached; callers must not modify or wipe it. */
+    private byte[] kek(EncryptionKey key, byte[] salt, int iterations) {
+        KekId id = new KekId(key, HexFormat.of().formatHex(salt), iterations);
+        synchronized (keks) {
+            byte[] k = keks.get(id);
+            if (k == null) {
+                k = key.derive(salt, iterations);
+                keks.put(id, k);
+            }
+            return k;
+        }
     }
 
     /**
@@ -80,27 +134,90 @@ public final class BackupCipher {
      */
     public EncryptingOutputStream encryptingStream(OutputStream sink) throws IOException {
         Objects.requireNonNull(sink, "sink");
-        byte[] salt = new byte[HeaderCodec.SALT_BYTES];
-        RANDOM.nextBytes(salt);
-        byte[] ikm = key.derive(salt, kdfIterations);
+        byte[] dataKey = new byte[AES_KEY_BYTES];
+        RANDOM.nextBytes(dataKey);
         try {
+            WrappedKey wrapped = wrap(dataKey);
             EncryptedFileHeader header = new EncryptedFileHeader(HeaderCodec.VERSION, HeaderCodec.KDF_PBKDF2_SHA256,
-                    kdfIterations, salt, HeaderCodec.AEAD_TINK_AES256_GCM_HKDF, SEGMENT_SIZE, key.keyId(),
-                    Kdf.keyCheck(ikm));
+                    kdfIterations, wrapSalt, HeaderCodec.AEAD_TINK_AES256_GCM_HKDF, SEGMENT_SIZE, wrapped.keyId(),
+                    Kdf.keyCheck(dataKey), wrapped.wrapped());
             byte[] headerBytes = HeaderCodec.encode(header);
-            AesGcmHkdfStreaming aead = streaming(ikm, SEGMENT_SIZE);
+            AesGcmHkdfStreaming aead = streaming(dataKey, SEGMENT_SIZE);
             StreamSegmentEncrypter encrypter = aead.newStreamSegmentEncrypter(headerBytes);
             int firstPlaintext = aead.getPlaintextSegmentSize() - aead.getCiphertextOffset();
-            return new EncryptingOutputStream(sink, headerBytes, encrypter, SEGMENT_SIZE, firstPlaintext);
+            return new EncryptingOutputStream(sink, headerBytes, encrypter, SEGMENT_SIZE, firstPlaintext, wrapped);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot initialise encryption: " + e.getMessage(), e);
         } finally {
-            Arrays.fill(ikm, (byte) 0);
+            Arrays.fill(dataKey, (byte) 0);
         }
     }
 
+    private WrappedKey wrap(byte[] dataKey) {
+        EncryptionKey current = keys.current();
+        return new WrappedKey(current.keyId(), kdfIterations, wrapSalt, Kdf.wrap(kek(current, wrapSalt, kdfIterations), dataKey));
+    }
+
+    /** The data key, or null when {@code key} is not the master key {@code w} was wrapped under (or w was altered). */
+    private byte[] unwrap(EncryptionKey key, WrappedKey w) {
+        return Kdf.unwrap(kek(key, w.salt(), w.iterations()), w.wrapped());
+    }
+
     /**
-     * Reads and checks the header (magic, version, algorithms, key check) before returning, so a wrong key
+     * Re-wraps a data key under the current master key (for {@code rekey}); the data key itself never leaves this
+     * class. Returns {@code w} itself when it is already wrapped under the current key.
+     *
+     * @throws DecryptionException (WRONG_KEY) naming the key id when no key of the ring unwraps it
+     */
+    public WrappedKey rewrap(WrappedKey w) throws DecryptionException {
+        if (w.keyId().equals(currentKeyId())) {
+            byte[] dk = unwrap(keys.current(), w);
+            if (dk != null) {
+                Arrays.fill(dk, (byte) 0);
+                return w;
+            }
+        }
+        for (EncryptionKey k : keys.candidates(w.keyId())) {
+            byte[] dk = unwrap(k, w);
+            if (dk != null) {
+                try {
+                    return wrap(dk);
+                } finally {
+                    Arrays.fill(dk, (byte) 0);
+                }
+            }
+        }
+        throw new DecryptionException(WRONG_KEY, missingKey("the data key", w.keyId()));
+    }
+
+    /** Whether {@code w} is wrapped under the current master key (its id, and the current secret unwraps it). */
+    public boolean isUnderCurrentKey(WrappedKey w) {
+        if (!w.keyId().equals(currentKeyId())) {
+            return false;
+        }
+        byte[] dk = unwrap(keys.current(), w);
+        if (dk == null) {
+            return false;
+        }
+        Arrays.fill(dk, (byte) 0);
+        return true;
+    }
+
+    private String missingKey(String what, String keyId) {
+        Optional<EncryptionKey> named = keys.find(keyId);
+        if (named.isPresent()) {
+            return "wrong key: " + what + " is wrapped under key id " + keyId + ", and the "
+                    + (named.get() == keys.current() ? "configured key" : "keyring's key") + " with that id does not unwrap it"
+                    + " (another secret under the same id, or the wrapped key was altered)";
+        }
+        List<String> retired = keys.retiredIds();
+        return "wrong key: " + what + " is wrapped under key id " + keyId + ", which is neither the configured key ("
+                + keys.current().keyId() + ") nor in the keyring (" + (retired.isEmpty() ? "empty" : String.join(", ", retired))
+                + "): add the retired key " + keyId + " to the keyring (BACKUP_ENCRYPTION_KEYRING_DIR or BACKUP_ENCRYPTION_OLD_KEYS)";
+    }
+
+    /**
+     * Reads and checks the header (magic, version, algorithms, key) before returning, so a wrong key
      * or foreign file fails here; the returned stream then authenticates every segment as it reads.
      * Plaintext from earlier segments may already have been consumed when a later segment fails, so treat
      * the output as untrusted until {@code read} returns -1 (or use {@link #decrypt}, which handles that).
@@ -109,18 +226,23 @@ public final class BackupCipher {
      * @throws DecryptionException for a foreign, unsupported, malformed or truncated header, or a wrong key
      */
     public InputStream decryptingStream(InputStream source) throws IOException {
-        return openDecrypting(source);
+        return openDecrypting(source, null);
     }
 
-    private DecryptingInputStream openDecrypting(InputStream source) throws IOException {
+    /**
+     * As {@link #decryptingStream(InputStream)}, trying the data key from the manifest ({@code manifestKey}, may be
+     * null) first and the header's wrapped key after it.
+     */
+    public InputStream decryptingStream(InputStream source, WrappedKey manifestKey) throws IOException {
+        return openDecrypting(source, manifestKey);
+    }
+
+    private DecryptingInputStream openDecrypting(InputStream source, WrappedKey manifestKey) throws IOException {
         Objects.requireNonNull(source, "source");
         HeaderCodec.Parsed parsed = HeaderCodec.read(source);
         EncryptedFileHeader header = parsed.header();
-        byte[] ikm = key.derive(header.salt(), header.iterations());
+        byte[] ikm = streamKey(header, manifestKey);
         try {
-            if (!MessageDigest.isEqual(Kdf.keyCheck(ikm), header.keyCheck())) {
-                throw wrongKey(header.keyId());
-            }
             AesGcmHkdfStreaming aead = streaming(ikm, header.segmentSize());
             byte[] streamHeader = source.readNBytes(aead.getHeaderLength());
             if (streamHeader.length < aead.getHeaderLength()) {
@@ -141,12 +263,70 @@ public final class BackupCipher {
         }
     }
 
-    private DecryptionException wrongKey(String fileKeyId) {
-        String configured = key.keyId();
-        String message = fileKeyId.equals(configured)
-                ? "wrong key: the configured key (id " + configured + ") is not the key this file was encrypted with"
-                : "wrong key: encrypted with key id " + fileKeyId + ", but the configured key is " + configured;
-        return new DecryptionException(WRONG_KEY, message + " (or the header's KDF fields were altered)");
+    /**
+     * The stream's input key material (a fresh array the caller wipes): the manifest's data key if it belongs to
+     * this file, else the header's (version 2), else PBKDF2 of a master secret (version 1). The key check decides
+     * whether a candidate belongs to the file.
+     */
+    private byte[] streamKey(EncryptedFileHeader header, WrappedKey manifestKey) throws DecryptionException {
+        byte[] check = header.keyCheck();
+        String manifestProblem = null;
+        if (manifestKey != null) {
+            for (EncryptionKey k : keys.candidates(manifestKey.keyId())) {
+                byte[] dk = unwrap(k, manifestKey);
+                if (dk == null) {
+                    continue;
+                }
+                if (MessageDigest.isEqual(Kdf.keyCheck(dk), check)) {
+                    return dk;
+                }
+                Arrays.fill(dk, (byte) 0);
+                manifestProblem = "the manifest's data key (key id " + manifestKey.keyId() + ") is not this file's";
+                break;
+            }
+            if (manifestProblem == null) {
+                manifestProblem = missingKey("the manifest's data key", manifestKey.keyId());
+            }
+        }
+        Optional<WrappedKey> inHeader = header.dataKey();
+        if (inHeader.isPresent()) {
+            for (EncryptionKey k : keys.candidates(header.keyId())) {
+                byte[] dk = unwrap(k, inHeader.get());
+                if (dk == null) {
+                    continue;
+                }
+                if (MessageDigest.isEqual(Kdf.keyCheck(dk), check)) {
+                    return dk;
+                }
+                Arrays.fill(dk, (byte) 0);
+                throw new DecryptionException(AUTHENTICATION_FAILED, "authentication failed: the header's key check does not match"
+                        + " its wrapped data key (the header was altered)" + (manifestProblem == null ? "" : "; " + manifestProblem));
+            }
+            String message = missingKey("this file's data key", header.keyId());
+            throw new DecryptionException(WRONG_KEY, manifestProblem == null ? message : manifestProblem + "; " + message.substring("wrong key: ".length()));
+        }
+        // version 1: the stream key is PBKDF2(secret, salt) itself
+        for (EncryptionKey k : keys.candidates(header.keyId())) {
+            byte[] ikm = kek(k, header.salt(), header.iterations());
+            if (MessageDigest.isEqual(Kdf.keyCheck(ikm), check)) {
+                return ikm.clone();
+            }
+        }
+        throw wrongKeyV1(header.keyId(), manifestProblem);
+    }
+
+    private DecryptionException wrongKeyV1(String fileKeyId, String manifestProblem) {
+        String configured = keys.current().keyId();
+        String message;
+        if (keys.retiredIds().isEmpty()) {
+            message = fileKeyId.equals(configured)
+                    ? "wrong key: the configured key (id " + configured + ") is not the key this file was encrypted with"
+                    : "wrong key: encrypted with key id " + fileKeyId + ", but the configured key is " + configured;
+        } else {
+            message = "wrong key: encrypted with key id " + fileKeyId + ", and no key in " + keys.describe() + " is that key";
+        }
+        message += " (or the header's KDF fields were altered)";
+        return new DecryptionException(WRONG_KEY, manifestProblem == null ? message : manifestProblem + "; " + message);
     }
 
     private static AesGcmHkdfStreaming streaming(byte[] ikm, int segmentSize) throws GeneralSecurityException {
@@ -160,11 +340,13 @@ public final class BackupCipher {
     public EncryptResult encrypt(Path plainFile, Path encryptedFile) throws IOException {
         MessageDigest sha256 = sha256();
         long[] counts = new long[2];
+        WrappedKey[] dataKey = {null};
         writeAtomically(encryptedFile, tmp -> {
             try (InputStream in = Files.newInputStream(plainFile);
                  CountingOutputStream out = new CountingOutputStream(
                          new DigestOutputStream(Files.newOutputStream(tmp), sha256))) {
                 EncryptingOutputStream enc = encryptingStream(out);
+                dataKey[0] = enc.dataKey();
                 try {
                     counts[0] = in.transferTo(enc);
                 } catch (IOException | RuntimeException e) {
@@ -175,7 +357,7 @@ public final class BackupCipher {
                 counts[1] = out.count();
             }
         });
-        return new EncryptResult(counts[0], counts[1], HexFormat.of().formatHex(sha256.digest()));
+        return new EncryptResult(counts[0], counts[1], HexFormat.of().formatHex(sha256.digest()), dataKey[0]);
     }
 
     /**
@@ -185,12 +367,17 @@ public final class BackupCipher {
      * failure the temporary file is deleted, so no partial plaintext is left behind.
      */
     public DecryptResult decrypt(Path encryptedFile, Path plainFile) throws IOException {
+        return decrypt(encryptedFile, plainFile, null);
+    }
+
+    /** As {@link #decrypt(Path, Path)}, with the data key from the manifest tried first (may be null). */
+    public DecryptResult decrypt(Path encryptedFile, Path plainFile, WrappedKey manifestKey) throws IOException {
         long encryptedBytes = Files.size(encryptedFile);
         long[] plain = {0};
         String[] keyId = {null};
         writeAtomically(plainFile, tmp -> {
             try (InputStream raw = Files.newInputStream(encryptedFile);
-                 DecryptingInputStream in = openDecrypting(raw);
+                 DecryptingInputStream in = openDecrypting(raw, manifestKey);
                  OutputStream out = Files.newOutputStream(tmp)) {
                 keyId[0] = in.header().keyId();
                 plain[0] = in.transferTo(out);

@@ -15,10 +15,13 @@ import java.util.Objects;
  * @param aead        segmented AEAD id, {@value HeaderCodec#AEAD_TINK_AES256_GCM_HKDF}
  * @param segmentSize ciphertext segment size in bytes (1 MiB when written by this version)
  * @param keyId       label of the master key that encrypted the file
- * @param keyCheck    32-byte key check value (HMAC of a constant under the derived key)
+ * @param keyCheck    32-byte key check value (HMAC of a constant under the stream's input key: the PBKDF2 output in
+ *                    version 1, the data key in version 2)
+ * @param wrappedKey  version 2: the data key wrapped under the key derived from the master key {@code keyId} with
+ *                    {@code salt} and {@code iterations} (60 bytes); version 1: null
  */
 public record EncryptedFileHeader(int version, String kdf, int iterations, byte[] salt, String aead,
-                                  int segmentSize, String keyId, byte[] keyCheck) {
+                                  int segmentSize, String keyId, byte[] keyCheck, byte[] wrappedKey) {
 
     public EncryptedFileHeader {
         Objects.requireNonNull(kdf, "kdf");
@@ -26,6 +29,24 @@ public record EncryptedFileHeader(int version, String kdf, int iterations, byte[
         Objects.requireNonNull(keyId, "keyId");
         salt = salt.clone();
         keyCheck = keyCheck.clone();
+        wrappedKey = wrappedKey == null ? null : wrappedKey.clone();
+    }
+
+    /** A version-1 header (no wrapped key: the stream key is derived from the master secret directly). */
+    public EncryptedFileHeader(int version, String kdf, int iterations, byte[] salt, String aead, int segmentSize, String keyId,
+                               byte[] keyCheck) {
+        this(version, kdf, iterations, salt, aead, segmentSize, keyId, keyCheck, null);
+    }
+
+    @Override
+    public byte[] wrappedKey() {
+        return wrappedKey == null ? null : wrappedKey.clone();
+    }
+
+    /** Version 2: the header's wrapped data key with what is needed to unwrap it; version 1: empty. */
+    public java.util.Optional<WrappedKey> dataKey() {
+        return wrappedKey == null ? java.util.Optional.empty()
+                : java.util.Optional.of(new WrappedKey(keyId, iterations, salt, wrappedKey));
     }
 
     @Override
@@ -47,13 +68,14 @@ public record EncryptedFileHeader(int version, String kdf, int iterations, byte[
     public boolean equals(Object o) {
         return o instanceof EncryptedFileHeader h && version == h.version && iterations == h.iterations
                 && segmentSize == h.segmentSize && kdf.equals(h.kdf) && aead.equals(h.aead)
-                && keyId.equals(h.keyId) && Arrays.equals(salt, h.salt) && Arrays.equals(keyCheck, h.keyCheck);
+                && keyId.equals(h.keyId) && Arrays.equals(salt, h.salt) && Arrays.equals(keyCheck, h.keyCheck)
+                && Arrays.equals(wrappedKey, h.wrappedKey);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(version, kdf, iterations, aead, segmentSize, keyId)
-                + 31 * Arrays.hashCode(salt) + 17 * Arrays.hashCode(keyCheck);
+                + 31 * Arrays.hashCode(salt) + 17 * Arrays.hashCode(keyCheck) + 7 * Arrays.hashCode(wrappedKey);
     }
 
     @Override
@@ -61,6 +83,7 @@ public record EncryptedFileHeader(int version, String kdf, int iterations, byte[
         HexFormat hex = HexFormat.of();
         return "EncryptedFileHeader[version=" + version + ", kdf=" + kdf + ", iterations=" + iterations
                 + ", salt=" + hex.formatHex(salt) + ", aead=" + aead + ", segmentSize=" + segmentSize
-                + ", keyId=" + keyId + ", keyCheck=" + hex.formatHex(keyCheck) + "]";
+                + ", keyId=" + keyId + ", keyCheck=" + hex.formatHex(keyCheck)
+                + (wrappedKey == null ? "" : ", wrappedKey=" + hex.formatHex(wrappedKey)) + "]";
     }
 }

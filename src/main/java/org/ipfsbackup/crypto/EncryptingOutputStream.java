@@ -27,6 +27,7 @@ public final class EncryptingOutputStream extends OutputStream {
     private final StreamSegmentEncrypter encrypter;
     private final ByteBuffer plaintext;
     private final ByteBuffer ciphertext;
+    private final WrappedKey dataKey;
     private boolean closed;
     private boolean broken;
 
@@ -35,8 +36,9 @@ public final class EncryptingOutputStream extends OutputStream {
      *                           shares its segment
      */
     EncryptingOutputStream(OutputStream sink, byte[] fileHeader, StreamSegmentEncrypter encrypter,
-                           int ciphertextSegmentSize, int firstPlaintextSize) throws IOException {
+                           int ciphertextSegmentSize, int firstPlaintextSize, WrappedKey dataKey) throws IOException {
         this.sink = sink;
+        this.dataKey = dataKey;
         this.encrypter = encrypter;
         this.plaintext = ByteBuffer.allocate(ciphertextSegmentSize - BackupCipher.TAG_BYTES);
         this.plaintext.limit(firstPlaintextSize);
@@ -45,6 +47,11 @@ public final class EncryptingOutputStream extends OutputStream {
         byte[] start = Arrays.copyOf(fileHeader, fileHeader.length + streamHeader.remaining());
         streamHeader.get(start, fileHeader.length, streamHeader.remaining());
         sink.write(start);
+    }
+
+    /** This file's data key as wrapped in its header (for the manifest entry). */
+    public WrappedKey dataKey() {
+        return dataKey;
     }
 
     @Override

@@ -54,36 +54,49 @@ public final class EncryptionKey {
      *                                  never contains the secret)
      */
     public static EncryptionKey fromSecret(String secret, String keyId) {
-        validate(secret);
+        return fromSecret(secret, keyId, ENV_VAR);
+    }
+
+    /**
+     * As {@link #fromSecret(String, String)} for a key that is not {@code BACKUP_ENCRYPTION_KEY} itself (a retired key
+     * of the keyring): the same strength rules, and every message names {@code setting} instead.
+     */
+    public static EncryptionKey fromSecret(String secret, String keyId, String setting) {
+        validate(secret, setting);
         return new EncryptionKey(secret.getBytes(StandardCharsets.US_ASCII), validKeyId(keyId));
     }
 
-    private static void validate(String s) {
+    /** Whether both keys hold the same secret (constant time); ids are not compared. */
+    boolean sameSecret(EncryptionKey other) {
+        return java.security.MessageDigest.isEqual(secret, other.secret);
+    }
+
+    private static void validate(String s, String setting) {
         if (s == null || s.isEmpty()) {
-            throw new IllegalArgumentException(ENV_VAR + " is not set or empty; refusing to run without an encryption key");
+            throw new IllegalArgumentException(setting + " is not set or empty; refusing to run without an encryption key");
         }
         if (Character.isWhitespace(s.charAt(0)) || Character.isWhitespace(s.charAt(s.length() - 1))) {
-            throw new IllegalArgumentException(ENV_VAR + " has leading or trailing whitespace (a stray newline?);"
+            throw new IllegalArgumentException(setting + " has leading or trailing whitespace (a stray newline?);"
                     + " remove it, the key is used exactly as given");
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c > 0x7E) {
-                throw new IllegalArgumentException(ENV_VAR + " must contain only printable ASCII characters"
+                throw new IllegalArgumentException(setting + " must contain only printable ASCII characters"
                         + " (0x20-0x7E); the character at position " + (i + 1) + " is not");
             }
         }
         if (s.length() < MIN_LENGTH) {
-            throw new IllegalArgumentException(ENV_VAR + " is too short: " + s.length() + " characters, at least "
+            throw new IllegalArgumentException(setting + " is too short: " + s.length() + " characters, at least "
                     + MIN_LENGTH + " required (e.g. openssl rand -base64 32)");
         }
         if (s.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException(ENV_VAR + " is too long: " + s.length() + " characters, at most "
+            throw new IllegalArgumentException(setting + " is too long: " + s.length() + " characters, at most "
                     + MAX_LENGTH + " allowed (it is never truncated)");
         }
         long distinct = s.chars().distinct().count();
         if (distinct < MIN_DISTINCT) {
-            throw new IllegalArgumentException(ENV_VAR + " is too weak: only " + distinct
+            throw new IllegalArgumentException(setting + " is too weak: only " + distinct
                     + " distinct characters, at least " + MIN_DISTINCT + " required");
         }
     }

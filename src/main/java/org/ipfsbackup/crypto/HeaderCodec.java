@@ -14,13 +14,15 @@ import java.util.Arrays;
 
 /**
  * Reads and writes the ipfs-backup header: magic, version, total header length, then type-length-value
- * fields (see FORMAT.md). Parsing is strict: version-1 fields must all appear once, in tag order, with
- * their exact lengths, and nothing else.
+ * fields (see FORMAT.md). Parsing is strict: the fields of the version (1: tags 01-07, 2: tags 01-08) must all
+ * appear once, in tag order, with their exact lengths, and nothing else.
  */
 final class HeaderCodec {
 
     static final byte[] MAGIC = "IPFSBKP".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    /** Version written: 2 (a wrapped per-file data key, field 08). Version 1 (no field 08) is still read. */
+    static final int VERSION = 2;
+    static final int VERSION_1 = 1;
     static final int FIXED_PART = MAGIC.length + 1 + 2;
     static final String KDF_PBKDF2_SHA256 = "PBKDF2-HMAC-SHA256";
     static final String AEAD_TINK_AES256_GCM_HKDF = "TINK-AES256-GCM-HKDF-SHA256";
@@ -38,6 +40,7 @@ final class HeaderCodec {
     static final int TAG_SEGMENT_SIZE = 5;
     static final int TAG_KEY_ID = 6;
     static final int TAG_KEY_CHECK = 7;
+    static final int TAG_WRAPPED_KEY = 8;
 
     /** A parsed header together with the exact bytes it was read from (the associated data). */
     record Parsed(EncryptedFileHeader header, byte[] bytes) {
@@ -55,6 +58,12 @@ final class HeaderCodec {
         field(fields, TAG_SEGMENT_SIZE, ByteBuffer.allocate(4).putInt(h.segmentSize()).array());
         field(fields, TAG_KEY_ID, ascii(h.keyId()));
         field(fields, TAG_KEY_CHECK, h.keyCheck());
+        if ((h.version() >= 2) != (h.wrappedKey() != null)) {
+            throw new IllegalArgumentException("a version " + h.version() + " header " + (h.version() >= 2 ? "needs" : "has no") + " a wrapped key");
+        }
+        if (h.wrappedKey() != null) {
+            field(fields, TAG_WRAPPED_KEY, h.wrappedKey());
+        }
         int total = FIXED_PART + fields.size();
         if (total > 0xFFFF) {
             throw new IllegalArgumentException("header too long: " + total);
@@ -92,9 +101,9 @@ final class HeaderCodec {
             throw new DecryptionException(TRUNCATED, "truncated: file ends inside the header");
         }
         int version = fixed[MAGIC.length] & 0xFF;
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_1) {
             throw new DecryptionException(UNSUPPORTED, "unsupported format version " + version
-                    + " (this build reads version " + VERSION + ")");
+                    + " (this build reads versions " + VERSION_1 + " and " + VERSION + ")");
         }
         int total = ((fixed[MAGIC.length + 1] & 0xFF) << 8) | (fixed[MAGIC.length + 2] & 0xFF);
         if (total < FIXED_PART) {
@@ -117,6 +126,7 @@ final class HeaderCodec {
         int segmentSize = ByteBuffer.wrap(next(b, TAG_SEGMENT_SIZE, 4)).getInt();
         String keyId = new String(next(b, TAG_KEY_ID, -1), StandardCharsets.US_ASCII);
         byte[] keyCheck = next(b, TAG_KEY_CHECK, KEY_CHECK_BYTES);
+        byte[] wrappedKey = version >= 2 ? next(b, TAG_WRAPPED_KEY, WrappedKey.WRAPPED_BYTES) : null;
         if (b.hasRemaining()) {
             throw malformed("unexpected data after the last field (tag " + (b.get(b.position()) & 0xFF) + ")");
         }
@@ -136,7 +146,7 @@ final class HeaderCodec {
         if (!EncryptionKey.isValidKeyId(keyId)) {
             throw malformed("invalid key id '" + printable(keyId) + "'");
         }
-        return new EncryptedFileHeader(version, kdf, iterations, salt, aead, segmentSize, keyId, keyCheck);
+        return new EncryptedFileHeader(version, kdf, iterations, salt, aead, segmentSize, keyId, keyCheck, wrappedKey);
     }
 
     /** The next field, which must carry {@code tag} and, if {@code length >= 0}, exactly that many bytes. */

@@ -15,6 +15,10 @@ import org.bson.Document;
  * @param size bytes of the encrypted file as uploaded
  * @param sha256 hex sha256 of the encrypted file as uploaded
  * @param peers cluster peer ids that reported the CID pinned
+ * @param keyId id of the master key {@code wrappedKey} is wrapped under (the key that encrypted the backup, until
+ *     {@code rekey} re-wraps its data key under a newer one)
+ * @param wrappedKey the backup's data key wrapped under master key {@code keyId}
+ *     ({@link org.ipfsbackup.crypto.WrappedKey#encode()}); null for backups written before format version 2
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
@@ -22,9 +26,41 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                             List<String> peers, String status, String engine, String compression, String keyId,
                             Integer collections, Long documents, Long contentBytes,
                             String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
-                            Instant deletedAt, Instant lastVerifiedAt, String verification) {
+                            Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey) {
 
     public static final String COMPLETE = "complete";
+
+    /** An entry without a wrapped data key (format version 1 backups). */
+    public ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
+                         String mongodbVersion, String replicaSet, String sha256, String fileName, long durationMs,
+                         List<String> peers, String status, String engine, String compression, String keyId,
+                         Integer collections, Long documents, Long contentBytes,
+                         String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
+                         Instant deletedAt, Instant lastVerifiedAt, String verification) {
+        this(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs, peers, status,
+                engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations, baseBackup,
+                previous, deletedAt, lastVerifiedAt, verification, null);
+    }
+
+    /** The same entry with its data key re-wrapped under master key {@code keyId}. */
+    public ManifestEntry withWrappedKey(String newKeyId, String newWrappedKey) {
+        return new ManifestEntry(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs,
+                peers, status, engine, compression, newKeyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations,
+                baseBackup, previous, deletedAt, lastVerifiedAt, verification, newWrappedKey);
+    }
+
+    /**
+     * The wrapped data key, parsed; null when the entry has none (an old-format backup) or it is malformed: decryption
+     * then uses the key in the file's header, which is authenticated with the file.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public org.ipfsbackup.crypto.WrappedKey dataKey() {
+        try {
+            return wrappedKey == null ? null : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
     public static final String DELETED = "deleted";
 
     /** An entry not verified yet (the scheduled verification sets lastVerifiedAt and its outcome). */
@@ -79,6 +115,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         putIf(d, "deletedAt", deletedAt == null ? null : Date.from(deletedAt));
         putIf(d, "lastVerifiedAt", lastVerifiedAt == null ? null : Date.from(lastVerifiedAt));
         putIf(d, "verification", verification);
+        putIf(d, "wrappedKey", wrappedKey);
         return d;
     }
 
@@ -93,7 +130,8 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                 d.getString("oplogStart"), d.getString("oplogEnd"),
                 d.get("oplogOperations") == null ? null : number(d.get("oplogOperations")),
                 d.getString("baseBackup"), d.getString("previous"), d.get("deletedAt") == null ? null : instant(d.get("deletedAt")),
-                d.get("lastVerifiedAt") == null ? null : instant(d.get("lastVerifiedAt")), d.getString("verification"));
+                d.get("lastVerifiedAt") == null ? null : instant(d.get("lastVerifiedAt")), d.getString("verification"),
+                d.getString("wrappedKey"));
     }
 
     private static void putIf(Document d, String k, Object v) {

@@ -117,7 +117,16 @@ public final class BackupFetcher {
 
     /** Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet). */
     public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, Path dir) throws IOException {
-        try (InputStream in = cipher.decryptingStream(Files.newInputStream(encrypted))) {
+        return decryptAndExtract(cipher, encrypted, null, dir);
+    }
+
+    /**
+     * As {@link #decryptAndExtract(BackupCipher, Path, Path)} with the data key from the backup's manifest entry tried
+     * first ({@code manifestKey}, may be null), then the one in the file's header.
+     */
+    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir)
+            throws IOException {
+        try (InputStream in = cipher.decryptingStream(Files.newInputStream(encrypted), manifestKey)) {
             ExtractResult r = new TarGzExtractor(ExtractLimits.defaults()).extract(in, dir);
             // read to the end: the final segment's tag is checked only there
             if (in.read() != -1) {

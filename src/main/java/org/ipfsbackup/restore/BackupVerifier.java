@@ -44,7 +44,7 @@ public final class BackupVerifier {
             Path enc = dir.resolve("backup.enc");
             var d = fetcher.download(e.cid(), e.sha256(), enc);
             List<ArchiveEntryInfo> entries;
-            try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
+            try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc), e.dataKey())) {
                 entries = new TarGzExtractor(ExtractLimits.defaults()).list(in);
                 in.transferTo(OutputStream.nullOutputStream()); // to the end: the last segment's tag
             }

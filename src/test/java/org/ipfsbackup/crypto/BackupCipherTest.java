@@ -48,7 +48,7 @@ class BackupCipherTest {
     void encryptedSizeIsHeaderPlusSixteenBytesPerSegment() throws IOException {
         byte[] encrypted = TestKeys.encrypt(TestKeys.cipher(), new byte[FIRST_SEGMENT_PLAIN + SEGMENT_PLAIN + 5]);
         int header = HeaderCodec.read(new ByteArrayInputStream(encrypted)).bytes().length;
-        assertThat(header).isEqualTo(134);
+        assertThat(header).isEqualTo(197);
         // our header + Tink header (40) + 3 segments each with a 16-byte tag
         assertThat(encrypted).hasSize(header + 40 + FIRST_SEGMENT_PLAIN + SEGMENT_PLAIN + 5 + 3 * 16);
     }
@@ -89,13 +89,20 @@ class BackupCipherTest {
     }
 
     @Test
-    void eachFileGetsFreshSaltAndNonce() throws IOException {
+    void eachFileGetsFreshDataKeyAndNonceWhileOneProcessSharesItsPbkdf2Salt() throws IOException {
         BackupCipher cipher = TestKeys.cipher();
         byte[] a = TestKeys.encrypt(cipher, "same".getBytes(StandardCharsets.US_ASCII));
         byte[] b = TestKeys.encrypt(cipher, "same".getBytes(StandardCharsets.US_ASCII));
         assertThat(a).isNotEqualTo(b);
-        assertThat(BackupCipher.readHeader(new ByteArrayInputStream(a)).salt())
-                .isNotEqualTo(BackupCipher.readHeader(new ByteArrayInputStream(b)).salt());
+        EncryptedFileHeader ha = BackupCipher.readHeader(new ByteArrayInputStream(a));
+        EncryptedFileHeader hb = BackupCipher.readHeader(new ByteArrayInputStream(b));
+        // a fresh random data key per file (key check and wrapped key differ) ...
+        assertThat(ha.keyCheck()).isNotEqualTo(hb.keyCheck());
+        assertThat(ha.wrappedKey()).isNotEqualTo(hb.wrappedKey());
+        // ... wrapped under one key-encryption key per process: one PBKDF2 per run, not per file
+        assertThat(ha.salt()).isEqualTo(hb.salt());
+        assertThat(BackupCipher.readHeader(new ByteArrayInputStream(TestKeys.encrypt(TestKeys.cipher(), new byte[1]))).salt())
+                .isNotEqualTo(ha.salt());
     }
 
     @Test

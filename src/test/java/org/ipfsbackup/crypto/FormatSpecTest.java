@@ -34,12 +34,27 @@ class FormatSpecTest {
     /** The test vector in FORMAT.md: key, key id, plaintext and the complete encrypted file. */
     static final String VECTOR_SECRET = "correct horse battery staple, ipfs-backup 2025";
     static final String VECTOR_PLAIN = "Hello from ipfs-backup!\n";
+    /** The version-2 test vector in FORMAT.md: same secret and plaintext, key id test-vector-2. */
+    static final String VECTOR_V2_HEX = "49504653424b500200d001001250424b4446322d484d41432d534841323536020004000186a003001079acf1c67ab6145ee30a6836f41a24f304001b54494e4b2d4145533235362d47434d2d484b44462d5348413235360500040010000006000d746573742d766563746f722d32070020f98de5db95fd87b80db80e1a3687d1041378e0cfa20aba5a096a40ae9e3d18c908003cc4e3b93233b0634800cb6c3dee4055b20dc9fca491db65b16bfeeea1b1e0e9d34b151015a51dc25413df2b6b3b14ccb9eb0e59971f09db7230e6dd482858991b62ae3c72ed36a677cc178b72609e643ad7a959ba0825e6ea21d7806d1c9b665f5d8e1dcb518ab20e87c3dfa087e52fac02ac215a81f3a71496ab727cfc5d9ebb700ab0de92dc1b2a6f9c4e3a";
     static final String VECTOR_HEX = "49504653424b5001009101001250424b4446322d484d41432d534841323536020004000186a0030010ae868cfd7fc4831b40a561a66103fc6204001b54494e4b2d4145533235362d47434d2d484b44462d5348413235360500040010000006000d746573742d766563746f722d31070020deb514481574d5d1365e327b23c2f5198cb29953ffc515f1eef7fd00d23940a5285dc045f262ba5f286bda0177214e805d230e92d756be78e101d3419beec6e394f1b07a934de4d0d56617360ecaa377f933c16e98b6b28a1b67a0c1d36abbc72a7602f062ad7b1f0b10b2639c6126d4";
 
     @Test
     void specDecryptorReadsTheTestVector() throws Exception {
         byte[] file = HexFormat.of().parseHex(VECTOR_HEX);
         assertThat(new String(specDecrypt(file, VECTOR_SECRET), StandardCharsets.US_ASCII)).isEqualTo(VECTOR_PLAIN);
+    }
+
+    @Test
+    void specDecryptorAndBackupCipherReadTheVersion2TestVector() throws Exception {
+        byte[] file = HexFormat.of().parseHex(VECTOR_V2_HEX);
+        assertThat(new String(specDecrypt(file, VECTOR_SECRET), StandardCharsets.US_ASCII)).isEqualTo(VECTOR_PLAIN);
+        BackupCipher cipher = TestKeys.cipher(VECTOR_SECRET, "test-vector-2");
+        assertThat(new String(TestKeys.decrypt(cipher, file), StandardCharsets.US_ASCII)).isEqualTo(VECTOR_PLAIN);
+        EncryptedFileHeader header = BackupCipher.readHeader(new ByteArrayInputStream(file));
+        assertThat(header.version()).isEqualTo(2);
+        assertThat(header.keyId()).isEqualTo("test-vector-2");
+        assertThat(header.wrappedKey()).hasSize(60);
+        assertThat(header.encode()).hasSize(208).isEqualTo(Arrays.copyOf(file, 208));
     }
 
     @Test
@@ -71,7 +86,8 @@ class FormatSpecTest {
         byte[] plain = TestKeys.random(FIRST_SEGMENT_PLAIN + 77, 3);
         byte[] file = TestKeys.encrypt(TestKeys.cipher(), plain);
         HeaderCodec.Parsed parsed = HeaderCodec.read(new ByteArrayInputStream(file));
-        byte[] ikm = TestKeys.key().derive(parsed.header().salt(), parsed.header().iterations());
+        byte[] kek = TestKeys.key().derive(parsed.header().salt(), parsed.header().iterations());
+        byte[] ikm = specUnwrap(kek, parsed.header().wrappedKey());
         AesGcmHkdfStreaming tink = new AesGcmHkdfStreaming(ikm, "HmacSha256", 32, 1 << 20, 0);
         InputStream payload = new ByteArrayInputStream(file, parsed.bytes().length, file.length);
         try (InputStream in = tink.newDecryptingStream(payload, parsed.bytes())) {
@@ -118,7 +134,8 @@ class FormatSpecTest {
         byte[] magic = new byte[7];
         in.get(magic);
         assertThat(new String(magic, StandardCharsets.US_ASCII)).isEqualTo("IPFSBKP");
-        assertThat(in.get()).isEqualTo((byte) 1);
+        int version = in.get();
+        assertThat(version).isIn(1, 2);
         int headerLength = in.getShort() & 0xFFFF;
         Map<Integer, byte[]> fields = new HashMap<>();
         while (in.position() < headerLength) {
@@ -133,7 +150,9 @@ class FormatSpecTest {
         int segmentSize = ByteBuffer.wrap(fields.get(5)).getInt();
 
         PBEKeySpec spec = new PBEKeySpec(secret.toCharArray(), fields.get(3), iterations, 256);
-        byte[] ikm = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+        byte[] kek = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+        // version 1: the PBKDF2 output is the stream key; version 2: it unwraps the data key in field 08
+        byte[] ikm = version == 1 ? kek : specUnwrap(kek, fields.get(8));
         assertThat(hmacSha256(ikm, "ipfs-backup key check v1".getBytes(StandardCharsets.US_ASCII)))
                 .as("key check").isEqualTo(fields.get(7));
 
@@ -159,6 +178,15 @@ class FormatSpecTest {
                 return plain.toByteArray();
             }
         }
+    }
+
+    /** Field 08: nonce (12) || AES-256-GCM ciphertext and tag of the data key, associated data "ipfs-backup data key v2". */
+    static byte[] specUnwrap(byte[] kek, byte[] wrapped) throws Exception {
+        assertThat(wrapped).hasSize(60);
+        Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+        gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, wrapped, 0, 12));
+        gcm.updateAAD("ipfs-backup data key v2".getBytes(StandardCharsets.US_ASCII));
+        return gcm.doFinal(wrapped, 12, 48);
     }
 
     /** HKDF-SHA256 (RFC 5869) with a 32-byte output: one HMAC for extract, one for expand. */

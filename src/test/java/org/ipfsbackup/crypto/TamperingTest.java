@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every modification of an encrypted file must fail decryption, with a useful reason, leaving no plaintext. */
 class TamperingTest {
 
-    /** Header of a file written by {@link TestKeys#cipher()}: magic, version, length, then fields. */
-    private static final int HEADER = 134;
+    /** Header of a file written by {@link TestKeys#cipher()}: magic, version 2, length, then fields 01-08. */
+    private static final int HEADER = 197;
     private static final int STREAM_HEADER = 40;
     /** Segments 0, 1, 2 full, segment 3 holds 1000 bytes. */
     private static final byte[] PLAIN = TestKeys.random(FIRST_SEGMENT_PLAIN + 2 * SEGMENT_PLAIN + 1000, 1);
@@ -59,7 +59,11 @@ class TamperingTest {
                 Arguments.of("segment size (high byte, out of range)", 90, MALFORMED_HEADER),
                 Arguments.of("segment size (low byte)", 93, AUTHENTICATION_FAILED),
                 Arguments.of("key id (k1 -> j1, still valid)", 97, AUTHENTICATION_FAILED),
-                Arguments.of("key check", 120, WRONG_KEY),
+                Arguments.of("key check (the wrapped key unwraps, but is not the header's)", 120, AUTHENTICATION_FAILED),
+                Arguments.of("wrapped key tag", 134, MALFORMED_HEADER),
+                Arguments.of("wrapped key nonce", 140, WRONG_KEY),
+                Arguments.of("wrapped data key", 160, WRONG_KEY),
+                Arguments.of("wrapped key GCM tag", 196, WRONG_KEY),
                 Arguments.of("stream header length byte", HEADER, MALFORMED_HEADER),
                 Arguments.of("stream HKDF salt", HEADER + 5, AUTHENTICATION_FAILED),
                 Arguments.of("stream nonce prefix", HEADER + 39, AUTHENTICATION_FAILED),
@@ -133,11 +137,13 @@ class TamperingTest {
         assertThatThrownBy(() -> other.decrypt(in, dir.resolve("out")))
                 .isInstanceOf(DecryptionException.class)
                 .hasFieldOrPropertyWithValue("reason", WRONG_KEY)
-                .hasMessageStartingWith("wrong key: the configured key (id k1) is not the key this file was encrypted with");
+                .hasMessageStartingWith("wrong key: this file's data key is wrapped under key id k1, and the configured key with that id"
+                        + " does not unwrap it");
 
         BackupCipher otherId = TestKeys.cipher(TestKeys.OTHER_SECRET, "k2");
         assertThatThrownBy(() -> otherId.decrypt(in, dir.resolve("out")))
-                .hasMessageStartingWith("wrong key: encrypted with key id k1, but the configured key is k2");
+                .hasMessageStartingWith("wrong key: this file's data key is wrapped under key id k1, which is neither the configured key"
+                        + " (k2) nor in the keyring (empty): add the retired key k1 to the keyring");
         assertThat(dir).isDirectoryNotContaining(p -> !p.equals(in));
     }
 
@@ -169,9 +175,12 @@ class TamperingTest {
 
     @Test
     void unsupportedVersionIsNamed() throws IOException {
-        byte[] v2 = encrypted.clone();
-        v2[7] = 2;
-        assertThat(assertFailsLeavingNothing(v2, UNSUPPORTED)).hasMessageStartingWith("unsupported format version 2");
+        byte[] v3 = encrypted.clone();
+        v3[7] = 3;
+        assertThat(assertFailsLeavingNothing(v3, UNSUPPORTED)).hasMessageStartingWith("unsupported format version 3");
+        byte[] v1 = encrypted.clone();
+        v1[7] = 1; // a version-1 reader stops where version 2's field 08 starts
+        assertThat(assertFailsLeavingNothing(v1, MALFORMED_HEADER)).hasMessageContaining("unexpected data after the last field (tag 8)");
     }
 
     @Test
