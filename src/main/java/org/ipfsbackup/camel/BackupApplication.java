@@ -159,7 +159,8 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("manifestMongo", manifestMongo);
         r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
         // a lease in MongoDB: backups and retention never overlap, in this process or across instances
-        BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock);
+        BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock,
+                org.ipfsbackup.config.Durations.parse("backup.lock-lease", props.getOrDefault("backup.lock-lease", "2m")));
         this.lock = lock;
         JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait());
         r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, workDirs, lock, clock,
@@ -183,9 +184,16 @@ public final class BackupApplication implements AutoCloseable {
         AlertBinding alertBinding = alerts(ctx, props, secrets, clock, watchdog);
         alertBinding.watchOplog(manifestMongo, org.ipfsbackup.watchdog.Watchdog.interval(cfg.incrementalCron()));
         r.bind("alertBinding", alertBinding);
-        r.bind("recoveryBinding", new RecoveryBinding(cluster, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
+        RecoveryBinding recovery = new RecoveryBinding(cluster, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
                 cfg.manifestStateCollection(), props.getOrDefault("manifest.history-collection", "manifest_history"),
-                org.ipfsbackup.config.Durations.parse("recovery.grace", props.getOrDefault("recovery.grace", "1h")), clock));
+                org.ipfsbackup.config.Durations.parse("recovery.grace", props.getOrDefault("recovery.grace", "1h")), clock);
+        org.ipfsbackup.manifest.ManifestRepository manifestRepo = new org.ipfsbackup.manifest.ManifestRepository(manifestMongo,
+                cfg.manifestDatabase(), cfg.manifestCollection(), cfg.manifestStateCollection());
+        recovery.use(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.BackupAdopter(
+                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
+                cipher, name -> new org.ipfsbackup.archive.GzipCodec(6), cluster::status, recovery::entries, manifestRepo::insert,
+                cfg.ipfs().replicationFactor(), cfg.workDir()), lock, workDirs, jobs);
+        r.bind("recoveryBinding", recovery);
         r.bind("verificationBinding", new VerificationBinding(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.restore.BackupVerifier(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
                 cipher, cfg.workDir().resolve("verify")), clock));
@@ -332,8 +340,14 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     /** Start-up recovery now: unpins pins of ours the manifest does not know (see {@link RecoveryBinding}). */
+    @SuppressWarnings("unchecked")
     public java.util.List<org.ipfsbackup.recovery.OrphanAction> runRecovery() {
-        return context().getRegistry().lookupByNameAndType("recoveryBinding", RecoveryBinding.class).recoverOrphanPins();
+        Exchange ex = context().createProducerTemplate().send("direct:recovery", e -> e.setPattern(ExchangePattern.InOut));
+        java.util.List<org.ipfsbackup.recovery.OrphanAction> report = ex.getMessage().getHeader(RecoveryBinding.REPORT, java.util.List.class);
+        if (report == null) {
+            throw new IllegalStateException("start-up recovery failed; see the log (step=recovery outcome=failed)");
+        }
+        return report;
     }
 
     /** Runs the scheduled verification now ({@code direct:verification}). */

@@ -58,4 +58,20 @@ public class DumpBinding {
                 m.getHeader(BackupHeaders.NAME), r.engine(), r.databases(), r.collections(), r.documents(), r.oplogOperations(),
                 r.bytes(), r.oplogStart(), r.oplogEnd(), (System.nanoTime() - t0) / 1_000_000);
     }
+
+    /**
+     * Writes {@link org.ipfsbackup.manifest.BackupInfo} into the dump directory, so the archive describes itself and
+     * start-up recovery can adopt an upload whose manifest entry was never written (kill -9 between upload and record).
+     */
+    public void describe(Exchange exchange) throws java.io.IOException {
+        Message m = exchange.getMessage();
+        DumpResult r = m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class);
+        new org.ipfsbackup.manifest.BackupInfo(org.ipfsbackup.manifest.BackupInfo.VERSION, m.getHeader(BackupHeaders.NAME, String.class),
+                m.getHeader(BackupHeaders.TYPE, String.class), m.getHeader(BackupHeaders.STARTED, java.time.Instant.class), r.databases(),
+                r.mongodbVersion(), r.replicaSet(), r.engine(), r.collections(), r.documents(),
+                r.oplogStart() == null ? null : r.oplogStart().toString(), r.oplogEnd() == null ? null : r.oplogEnd().toString(),
+                r.oplogEnd() == null ? null : r.oplogOperations(), m.getHeader(BackupHeaders.BASE_BACKUP, String.class),
+                m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class))
+                .writeInto(Path.of(m.getHeader(BackupHeaders.DUMP_DIR, String.class)));
+    }
 }

@@ -1,23 +1,39 @@
 package org.ipfsbackup.camel;
 
 import com.mongodb.client.MongoClient;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.bson.Document;
 import org.ipfsbackup.ipfs.ClusterClient;
+import org.ipfsbackup.job.BackupLock;
+import org.ipfsbackup.job.BackupNames;
+import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.recovery.Adopter;
 import org.ipfsbackup.recovery.OrphanAction;
 import org.ipfsbackup.recovery.OrphanPins;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Start-up recovery after a crash (kill -9 mid-backup): pins named like ours that the manifest does not know and that
- * are older than the grace period are unpinned. They are not adopted: an upload interrupted before its manifest
- * entry was written lacks what the chain needs (its dump's oplog position), so it is not a backup to rely on.
+ * are older than the grace period. A backup file is adopted when it verifies and fits the manifest
+ * ({@link org.ipfsbackup.recovery.BackupAdopter}); everything else is unpinned; each one is logged with what was done
+ * and why. Runs under the backup lock; when something was adopted, a new manifest version is published.
  */
 public class RecoveryBinding {
+    private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.recovery");
+    /** Header: the {@code List<OrphanAction>} of the run. */
+    public static final String REPORT = "IpfsRecoveryReport";
+    /** Header: true when an orphan was adopted and the manifest must be published again. */
+    public static final String PUBLISH = "IpfsRecoveryPublish";
+
     private final ClusterClient cluster;
     private final MongoClient mongo;
     private final String database;
@@ -25,6 +41,11 @@ public class RecoveryBinding {
     private final String stateCollection;
     private final String historyCollection;
     private final OrphanPins orphans;
+    private final Clock clock;
+    private Adopter adopter;
+    private BackupLock lock;
+    private WorkDirectories workDirs;
+    private JobBinding jobs;
 
     public RecoveryBinding(ClusterClient cluster, MongoClient mongo, String database, String collection, String stateCollection,
                            String historyCollection, java.time.Duration grace, Clock clock) {
@@ -35,15 +56,78 @@ public class RecoveryBinding {
         this.stateCollection = stateCollection;
         this.historyCollection = historyCollection;
         this.orphans = new OrphanPins(grace, clock);
+        this.clock = clock;
     }
 
+    /** Adoption (null: every orphan is unpinned), the lock shared with backups, and the job directories. */
+    public void use(Adopter adopter, BackupLock lock, WorkDirectories workDirs, JobBinding jobs) {
+        this.adopter = adopter;
+        this.lock = lock;
+        this.workDirs = workDirs;
+        this.jobs = jobs;
+    }
+
+    private ManifestRepository repository() {
+        return new ManifestRepository(mongo, database, collection, stateCollection);
+    }
+
+    /** The entries of the manifest (for the adopter's checks). */
+    public List<ManifestEntry> entries() {
+        return repository().all();
+    }
+
+    /** Finds the orphans and adopts or unpins each (the caller holds the lock). */
     public List<OrphanAction> recoverOrphanPins() {
         Set<String> known = new HashSet<>();
-        new ManifestRepository(mongo, database, collection, stateCollection).all().stream().map(ManifestEntry::cid).forEach(known::add);
-        new ManifestRepository(mongo, database, collection, stateCollection).headManifestCid().ifPresent(known::add);
+        ManifestRepository repo = repository();
+        repo.all().stream().map(ManifestEntry::cid).forEach(known::add);
+        repo.headManifestCid().ifPresent(known::add);
         for (Document d : mongo.getDatabase(database).getCollection(historyCollection).find()) {
             known.add(d.getString("_id"));
         }
-        return orphans.resolve(cluster.allocations(), known, null, cluster::unpin);
+        return orphans.resolve(cluster.allocations(), known, adopter, cluster::unpin);
+    }
+
+    /** Route step: under the backup lock (skipped, and said so, when a job holds it), adopt or unpin the orphans. */
+    public void recover(Exchange exchange) {
+        Message m = exchange.getMessage();
+        if (lock != null && !lock.tryAcquire("recovery")) {
+            String reason = "a " + lock.holder() + " job is running; orphan pins are looked at next start";
+            LOG.info("step=recovery outcome=skipped reason=\"{}\"", reason);
+            m.setHeader(BackupHeaders.SKIPPED, reason);
+            m.setHeader(REPORT, List.of());
+            exchange.setRouteStop(true);
+            return;
+        }
+        m.setHeader(BackupHeaders.LOCK_HELD, lock != null);
+        List<OrphanAction> report = recoverOrphanPins();
+        long adopted = report.stream().filter(OrphanAction::adopted).count();
+        LOG.info("step=recovery outcome=done orphans={} adopted={} unpinned={} failed={}", report.size(), adopted,
+                report.stream().filter(OrphanAction::unpinned).count(), report.stream().filter(OrphanAction::failed).count());
+        m.setHeader(REPORT, report);
+        m.setHeader(PUBLISH, adopted > 0);
+        if (adopted > 0) {
+            String name = "recovery_" + BackupNames.manifestFile(clock.instant()).replace("manifest_", "").replace(".json.enc", "");
+            Path dir = workDirs.create(name);
+            m.setHeader(BackupHeaders.NAME, name);
+            m.setHeader(BackupHeaders.WORK_DIR, dir.toString());
+        }
+    }
+
+    /** Route step: temp files removed, lock released. */
+    public void finish(Exchange exchange) {
+        jobs.cleanup(exchange);
+    }
+
+    /** Dead-letter step of the recovery route: logged, lock and temp files released. */
+    public void failed(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LOG.error("step=recovery outcome=failed route={} error={}", exchange.getProperty(Exchange.FAILURE_ROUTE_ID),
+                org.ipfsbackup.config.Masking.maskUri(JobBinding.describe(cause)));
+        try {
+            jobs.cleanup(exchange);
+        } catch (RuntimeException e) {
+            LOG.error("step=recovery could not release its work directory or lock: {}", e.getMessage());
+        }
     }
 }

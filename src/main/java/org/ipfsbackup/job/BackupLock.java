@@ -68,6 +68,18 @@ public final class BackupLock implements AutoCloseable {
         return new BackupLock(database.getCollection(COLLECTION), clock);
     }
 
+    /**
+     * The lock in {@code <database>.locks} with this lease (renewed every third of it): how long after a crash
+     * (kill -9) of the holder another start may take the lock over.
+     */
+    public static BackupLock inDatabase(MongoDatabase database, Clock clock, Duration lease) {
+        if (lease == null || lease.compareTo(Duration.ofSeconds(3)) < 0) {
+            throw new org.ipfsbackup.config.ConfigException("BACKUP_LOCK_LEASE (backup.lock-lease) = " + lease
+                    + " is too short: give at least 3s (default 2m)");
+        }
+        return new BackupLock(database.getCollection(COLLECTION), clock, lease, lease.dividedBy(3), DEFAULT_POLL, defaultOwner());
+    }
+
     BackupLock(MongoCollection<Document> locks, Clock clock, Duration lease, Duration heartbeatEvery, Duration pollEvery, String owner) {
         if (lease.isNegative() || lease.isZero() || heartbeatEvery.compareTo(lease) >= 0) {
             throw new IllegalArgumentException("the heartbeat (" + heartbeatEvery + ") must renew the lease (" + lease + ") before it expires");

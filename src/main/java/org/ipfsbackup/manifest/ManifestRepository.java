@@ -49,4 +49,9 @@ public class ManifestRepository {
     public boolean withdraw(String cid) {
         return backups.withWriteConcern(com.mongodb.WriteConcern.MAJORITY).deleteOne(Filters.eq("_id", cid)).getDeletedCount() > 0;
     }
+
+    /** Inserts an entry (start-up recovery's adoption); majority write concern; a duplicate CID throws. */
+    public void insert(ManifestEntry e) {
+        backups.withWriteConcern(com.mongodb.WriteConcern.MAJORITY).insertOne(e.toDocument());
+    }
 }

@@ -14,4 +14,14 @@ public interface Adopter {
      * @throws Exception when verifying or recording failed; the message is reported and the pin is unpinned
      */
     boolean adopt(ClusterPin pin) throws Exception;
+
+    /**
+     * Thrown when it cannot be decided now (no IPFS node could give the file): the pin is left alone and looked at
+     * again at the next start, rather than unpinning what may be a good backup.
+     */
+    final class Deferred extends Exception {
+        public Deferred(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 }

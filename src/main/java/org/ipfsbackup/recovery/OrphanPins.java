@@ -130,6 +130,8 @@ public final class OrphanPins {
                     return new OrphanAction(p, OrphanAction.ADOPTED, "verified and recorded in the manifest");
                 }
                 why = "did not verify";
+            } catch (Adopter.Deferred e) {
+                return new OrphanAction(p, OrphanAction.KEPT, "left pinned for the next start: " + message(e));
             } catch (Exception e) {
                 why = "adoption failed: " + message(e);
             }

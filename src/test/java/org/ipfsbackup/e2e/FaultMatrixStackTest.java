@@ -179,7 +179,7 @@ class FaultMatrixStackTest {
     }
 
     @Test
-    void mongoDbGoneBeforeTheManifestIsWrittenFailsTheBackupAndRecoveryUnpinsTheUploadLater(LocalStack stack) throws Exception {
+    void mongoDbGoneBeforeTheManifestIsWrittenFailsTheBackupAndRecoveryAdoptsTheUploadLater(LocalStack stack) throws Exception {
         Map<String, String> env = stack.env();
         String to = "ops-mongodown@devstack.test";
         try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"))) {
@@ -211,10 +211,15 @@ class FaultMatrixStackTest {
                     assertThat(new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state").find(cid))
                             .as("manifest true: no entry claims the failed backup").isEmpty();
                 }
-                // MongoDB is back: recovery finds the upload unknown to the manifest and unpins it
-                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> app.runRecovery().stream()
-                        .anyMatch(a -> a.pin().cid().equals(cid) && OrphanAction.UNPINNED.equals(a.action())));
-                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !pinnedCids(env).contains(cid));
+                // MongoDB is back: recovery finds the upload unknown to the manifest, verifies it and adopts it
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> app.runRecovery().stream()
+                        .anyMatch(a -> a.pin().cid().equals(cid) && a.adopted()));
+                try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+                    ManifestEntry adopted = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state").find(cid).orElseThrow();
+                    assertThat(adopted.status()).isEqualTo(ManifestEntry.COMPLETE);
+                    assertThat(adopted.peers()).hasSize(2);
+                }
+                assertThat(pinnedCids(env)).contains(cid);
                 // and the next backup succeeds
                 BackupApplication.Outcome ok = app.runBackup("full");
                 assertThat(ok.failure()).isNull();
@@ -282,7 +287,7 @@ class FaultMatrixStackTest {
     }
 
     @Test
-    void killDashNineMidBackupThenRestartCleansUpAndUnpinsTheOrphan(LocalStack stack) throws Exception {
+    void killDashNineMidBackupThenRestartCleansUpAndAdoptsTheVerifiedUpload(LocalStack stack) throws Exception {
         Map<String, String> env = stack.env();
         String to = "ops-kill9@devstack.test";
         Path work = tmp.resolve("work");
@@ -292,6 +297,7 @@ class FaultMatrixStackTest {
             int before = repo.all().size();
             Map<String, String> o = settings(stack, to);
             o.put("ipfs.cluster.node1", proxy.url());
+            o.put("backup.lock-lease", "6s"); // the killed process's lease: taken over 6 s after its last heartbeat
             Path config = writeConfig(o);
             ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-cp", classPath(), "org.ipfsbackup.cli.Main", "backup", "full",
                     "--config", config.toString(), "--routes", Project.routes().toString());
@@ -319,21 +325,29 @@ class FaultMatrixStackTest {
             assertThat(repo.all()).hasSize(before);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pinnedCids(env).contains(cid));
 
-            // restart: the temp files go at start; recovery (grace 0 here, 1 h by default) unpins the orphan and says so
+            // restart: the temp files go at start; recovery (grace 1 s here, 1 h by default) finds the orphan,
+            // verifies it (download, CID, decryption, its ipfs-backup.json) and adopts it, and says so
             o.put("recovery.grace", "1s");
             try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
                 assertThat(workFiles(work)).as("temp files removed at start").isEmpty();
                 java.util.concurrent.atomic.AtomicReference<OrphanAction> mine = new java.util.concurrent.atomic.AtomicReference<>();
-                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-                    app.runRecovery().stream().filter(a -> a.pin().cid().equals(cid)).findFirst().ifPresent(mine::set);
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    app.runRecovery().stream().filter(a -> a.pin().cid().equals(cid) && !a.kept()).findFirst().ifPresent(mine::set);
                     return mine.get() != null;
                 });
-                assertThat(mine.get().action()).isEqualTo(OrphanAction.UNPINNED);
+                assertThat(mine.get().action()).as(mine.get().describe()).isEqualTo(OrphanAction.ADOPTED);
                 assertThat(mine.get().describe()).contains(cid).contains("full_backup_");
-                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !pinnedCids(env).contains(cid));
-                assertThat(repo.all()).hasSize(before);
-                // and the next backup works
-                assertThat(app.runBackup("full").failure()).isNull();
+                ManifestEntry adopted = repo.find(cid).orElseThrow();
+                assertThat(adopted.type()).isEqualTo("full");
+                assertThat(adopted.status()).isEqualTo(ManifestEntry.COMPLETE);
+                assertThat(adopted.oplogEnd()).as("the chain can go on from it").isNotNull();
+                assertThat(repo.all()).hasSize(before + 1);
+                assertThat(workFiles(work)).as("no temp files after adoption").isEmpty();
+                assertThat(pinnedCids(env)).contains(cid);
+                // the adopted backup is the base of the next incremental
+                BackupApplication.Outcome inc = app.runBackup("incremental");
+                assertThat(inc.failure()).isNull();
+                assertThat(inc.entry().previous()).isEqualTo(cid);
             }
         }
     }
