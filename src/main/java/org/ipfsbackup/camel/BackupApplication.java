@@ -1,7 +1,6 @@
 package org.ipfsbackup.camel;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -153,7 +152,7 @@ public final class BackupApplication implements AutoCloseable {
         BackupCipher cipher = new BackupCipher(cfg.keys(), cfg.kdfIterations());
         DumpEngine engine = DumpEngines.create(cfg.dump());
         ClusterClient cluster = new ClusterClient(cfg.ipfs());
-        manifestMongo = MongoClients.create(cfg.mongoUri());
+        manifestMongo = org.ipfsbackup.config.MongoConnections.create(cfg.mongoUri());
 
         Registry r = ctx.getRegistry();
         r.bind("manifestMongo", manifestMongo);

@@ -1,6 +1,5 @@
 package org.ipfsbackup.cli;
 
-import com.mongodb.client.MongoClients;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +29,7 @@ class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (var s = MongoClients.create(sourceUri); var t = MongoClients.create(targetUri)) {
+        try (var s = org.ipfsbackup.config.MongoConnections.create(sourceUri); var t = org.ipfsbackup.config.MongoConnections.create(targetUri)) {
             CompareResult r = DatabaseComparator.compare(s, t, databases);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();

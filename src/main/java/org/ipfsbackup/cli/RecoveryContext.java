@@ -1,6 +1,5 @@
 package org.ipfsbackup.cli;
 
-import com.mongodb.client.MongoClients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -43,7 +42,7 @@ final class RecoveryContext {
     /** The manifest from MongoDB ({@code mongodb.uri}, or {@code --manifest-uri}). */
     List<ManifestEntry> manifestFromMongo(String uriOverride) {
         String uri = uriOverride != null ? uriOverride : props.require("mongodb.uri");
-        try (var client = MongoClients.create(uri)) {
+        try (var client = org.ipfsbackup.config.MongoConnections.create(uri)) {
             return repository(client).all();
         }
     }

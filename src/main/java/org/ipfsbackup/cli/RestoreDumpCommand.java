@@ -1,6 +1,5 @@
 package org.ipfsbackup.cli;
 
-import com.mongodb.client.MongoClients;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +36,7 @@ class RestoreDumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (var client = MongoClients.create(targetUri)) {
+        try (var client = org.ipfsbackup.config.MongoConnections.create(targetUri)) {
             RestoreResult r = new DriverRestore(client).restoreDump(dir, new RestoreOptions(drop, nsInclude, ""));
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();

@@ -49,7 +49,8 @@ public record DumpSettings(String mongoUri, String engine, List<String> includeD
         mongoUri = mongoUri.strip();
         ConnectionString cs;
         try {
-            cs = new ConnectionString(mongoUri);
+            cs = org.ipfsbackup.config.MongoConnections.connectionString(mongoUri);
+            org.ipfsbackup.config.MongoConnections.tls(mongoUri);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("MONGODB_URI is not a valid MongoDB connection string ("
                     + Secrets.mask(e.getMessage(), mongoUri) + "): " + Secrets.maskUri(mongoUri));
@@ -137,7 +138,7 @@ public record DumpSettings(String mongoUri, String engine, List<String> includeD
 
     /** Whether the URI itself sets a read preference (then mongodump gets it from the URI, not from a flag). */
     public boolean readPreferenceFromUri() {
-        return new ConnectionString(mongoUri).getReadPreference() != null;
+        return org.ipfsbackup.config.MongoConnections.connectionString(mongoUri).getReadPreference() != null;
     }
 
     public ReadPreference driverReadPreference() {

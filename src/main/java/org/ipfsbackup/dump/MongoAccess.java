@@ -63,10 +63,10 @@ final class MongoAccess implements AutoCloseable {
         if (shared != null) {
             return new MongoAccess(shared, false, rp);
         }
-        ConnectionString cs = new ConnectionString(settings.mongoUri());
+        ConnectionString cs = org.ipfsbackup.config.MongoConnections.connectionString(settings.mongoUri());
         // a backstop for a read that hangs: the dump's own deadline is checked as it goes
         long readTimeoutMs = Math.min(Integer.MAX_VALUE, Math.max(30_000, settings.timeout().toMillis()));
-        MongoClientSettings.Builder b = MongoClientSettings.builder().applyConnectionString(cs).readPreference(rp);
+        MongoClientSettings.Builder b = org.ipfsbackup.config.MongoConnections.settings(settings.mongoUri()).readPreference(rp);
         if (cs.getApplicationName() == null) {
             b.applicationName("ipfs-backup");
         }

@@ -144,7 +144,7 @@ public final class MongoToolRunner {
      * authentication database it becomes {@code authSource}.
      */
     public static String uriForTools(String uri) {
-        ConnectionString cs = new ConnectionString(uri);
+        ConnectionString cs = org.ipfsbackup.config.MongoConnections.connectionString(uri);
         String db = cs.getDatabase();
         if (db == null || db.isEmpty()) {
             return uri;

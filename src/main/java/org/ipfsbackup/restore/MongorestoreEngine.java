@@ -42,8 +42,6 @@ import org.ipfsbackup.dump.Secrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.mongodb.ConnectionString;
-import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
@@ -453,8 +451,7 @@ public final class MongorestoreEngine {
     private void requireApplyOps(String targetUri) {
         long selectMillis = Math.min(timeout.toMillis(), 30_000);
         Optional<String> missing;
-        try (MongoClient client = MongoClients.create(MongoClientSettings.builder()
-                .applyConnectionString(new ConnectionString(targetUri))
+        try (MongoClient client = MongoClients.create(org.ipfsbackup.config.MongoConnections.settings(targetUri)
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(selectMillis, TimeUnit.MILLISECONDS))
                 .build())) {
             missing = applyOpsMissing(client);

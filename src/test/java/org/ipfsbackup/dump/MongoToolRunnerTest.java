@@ -44,6 +44,20 @@ class MongoToolRunnerTest {
     }
 
     @Test
+    void tlsOptionsReachTheToolsUntouched() {
+        // mongodump/mongorestore read tlsCAFile & co. from the URI themselves (the driver side is MongoConnections)
+        String options = "tls=true&tlsCAFile=/etc/ipfs-backup/tls/ca.pem&tlsAllowInvalidCertificates=true"
+                + "&tlsCertificateKeyFile=/etc/ipfs-backup/tls/client.pem&authSource=admin&readPreference=secondary";
+        assertThat(MongoToolRunner.uriForTools("mongodb://backup:pw@db1:27017,db2:27017/?replicaSet=rs0&" + options))
+                .isEqualTo("mongodb://backup:pw@db1:27017,db2:27017/?replicaSet=rs0&" + options);
+        assertThat(MongoToolRunner.uriForTools("mongodb://backup:pw@db1/appdb?" + options))
+                .as("a path database still moves out, the TLS options stay")
+                .isEqualTo("mongodb://backup:pw@db1/?" + options);
+        assertThat(MongoToolRunner.configYaml(MongoToolRunner.uriForTools("mongodb://backup:pw@db1/?" + options)))
+                .isEqualTo("uri: \"mongodb://backup:pw@db1/?" + options + "\"\n");
+    }
+
+    @Test
     void tailKeepsTheLastLines() {
         assertThat(MongoToolRunner.tail("a\nb\n" + "x\n".repeat(30) + "last\n")).endsWith("x\nlast").doesNotContain("a\nb");
         assertThat(MongoToolRunner.tail("x\n".repeat(14) + "last").split("\n")).hasSize(MongoToolRunner.STDERR_TAIL_LINES);

@@ -100,6 +100,25 @@ class MongodumpEngineTest {
     }
 
     @Test
+    void theSeedsTlsUriReachesMongodumpWholeThroughTheConfigFileOnly() throws Exception {
+        Path fake = script("fake-mongodump-fail.sh");
+        // the seed's MONGODB_URI shape; the engine's own queries go to the shared (plain) test server
+        String tlsUri = mongo.uriWithCredentials("backup", PASSWORD) + "?tls=true&tlsCAFile=" + tmp.resolve("ca.pem")
+                + "&tlsAllowInvalidCertificates=true&authSource=admin&readPreference=secondary";
+        DumpSettings settings = DumpSettings.of(tlsUri).withEngine("mongodump").withMongodumpPath(fake.toString());
+        MongodumpEngine engine = new MongodumpEngine(settings, fake, configDir, mongo.client);
+        Path out = tmp.resolve("out");
+
+        assertThatThrownBy(() -> engine.dumpFull(out)).isInstanceOf(DumpException.class).hasMessageNotContaining(PASSWORD);
+
+        assertThat(Files.readString(scriptDir.resolve("config-seen.yaml"))).isEqualTo("uri: \"" + tlsUri + "\"\n");
+        List<String> args = Files.readAllLines(scriptDir.resolve("args.txt"));
+        assertThat(args).noneMatch(a -> a.contains("mongodb://") || a.contains(PASSWORD) || a.contains("tls"));
+        // the read preference comes with the URI, so no --readPreference flag
+        assertThat(args.subList(1, args.size())).containsExactly("--out", out.toString(), "--db", "analytics");
+    }
+
+    @Test
     void oplogDumpFailureAlsoCleansUpQueryAndConfigFiles() throws Exception {
         Path fake = script("fake-mongodump-fail.sh");
         MongodumpEngine engine = new MongodumpEngine(settings(fake), fake, configDir, mongo.client);

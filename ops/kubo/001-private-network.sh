@@ -1,0 +1,16 @@
+#!/bin/sh
+# Kubo in a private network of two nodes (run by the kubo image before the daemon starts, see /container-init.d):
+# no public bootstrap peers, no public DHT/routing, no NAT traversal, API and gateway on the compose network only.
+# The ipfs-cluster peers connect their Kubo nodes to each other (ipfshttp connector), so no peer list is needed here.
+set -e
+ipfs bootstrap rm --all
+ipfs config Addresses.API /ip4/0.0.0.0/tcp/5001
+ipfs config Addresses.Gateway /ip4/0.0.0.0/tcp/8080
+ipfs config --json Addresses.Announce '[]'
+ipfs config Routing.Type dhtserver
+ipfs config --json Discovery.MDNS.Enabled true
+ipfs config --json Swarm.DisableNatPortMap true
+ipfs config --json Swarm.RelayClient.Enabled false
+ipfs config --json Swarm.RelayService.Enabled false
+ipfs config --json AutoNAT.ServiceMode '"disabled"'
+ipfs config --json Swarm.Transports.Network.Relay false
