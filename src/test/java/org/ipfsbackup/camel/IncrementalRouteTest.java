@@ -113,7 +113,7 @@ class IncrementalRouteTest {
             assertThat(e1.baseBackup()).isEqualTo(full.entry().cid());
             assertThat(e1.previous()).isEqualTo(full.entry().cid());
             assertThat(OplogPosition.parse(e1.oplogStart())).isGreaterThan(OplogPosition.parse(full.entry().oplogEnd()));
-            assertThat(archiveEntries(e1.cid())).containsExactly("oplog.bson");
+            assertThat(archiveEntries(e1.cid())).as("an incremental holds the oplog and its description").containsExactly("ipfs-backup.json", "oplog.bson");
             // the oplog is kept whole (as mongodump does): the manifest's own writes are in it too; the orders
             // changes are exactly the three made since the full
             List<Document> ops = oplog(e1.cid());
