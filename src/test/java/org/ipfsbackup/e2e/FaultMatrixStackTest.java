@@ -59,13 +59,7 @@ class FaultMatrixStackTest {
         o.put("ipfs.retry.delay", "200");
         o.put("ipfs.retry.attempts", "3");
         o.put("retention.after-backup", "false");
-        o.put("alert.enabled", "true");
-        o.put("alert.smtp.host", env.get("SMTP_HOST"));
-        o.put("alert.smtp.port", env.get("SMTP_PORT"));
-        o.put("alert.smtp.security", "none");
-        o.put("alert.from", "ipfs-backup@devstack.test");
-        o.put("alert.to", to);
-        o.put("alert.spool-dir", tmp.resolve("spool").toString());
+        TestSettings.withStackAlerts(o, env, to, tmp.resolve("spool"));
         o.put("alert.retry-interval", "500");
         return o;
     }

@@ -45,13 +45,7 @@ class FaultStackTest {
         o.put("ipfs.retry.delay", "500");
         o.put("ipfs.retry.attempts", "1");
         o.put("retention.after-backup", "false");
-        o.put("alert.enabled", "true");
-        o.put("alert.smtp.host", env.get("SMTP_HOST"));
-        o.put("alert.smtp.port", env.get("SMTP_PORT"));
-        o.put("alert.smtp.security", "none");
-        o.put("alert.from", "ipfs-backup@devstack.test");
-        o.put("alert.to", OPS);
-        o.put("alert.spool-dir", tmp.resolve("spool").toString());
+        TestSettings.withStackAlerts(o, env, OPS, tmp.resolve("spool"));
         try (BackupApplication app = TestSettings.start(Project.routes(), o);
              var source = com.mongodb.client.MongoClients.create(env.get("MONGODB_URI"))) {
             ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");

@@ -41,4 +41,16 @@ public final class TestSettings {
         m.put("backup.work-dir", workDir.toString());
         return m;
     }
+
+    /** Alert e-mails to the stack's GreenMail for {@code to}, kept in {@code spoolDir} while it cannot be reached. */
+    public static Map<String, String> withStackAlerts(Map<String, String> o, Map<String, String> env, String to, Path spoolDir) {
+        o.put("alert.enabled", "true");
+        o.put("alert.smtp.host", env.get("SMTP_HOST"));
+        o.put("alert.smtp.port", env.get("SMTP_PORT"));
+        o.put("alert.smtp.security", "none");
+        o.put("alert.from", "ipfs-backup@devstack.test");
+        o.put("alert.to", to);
+        o.put("alert.spool-dir", spoolDir.toString());
+        return o;
+    }
 }
