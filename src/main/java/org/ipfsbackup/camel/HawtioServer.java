@@ -83,7 +83,7 @@ public final class HawtioServer {
         System.setProperty("hawtio.authenticationEnabled", "false");
         System.setProperty("hawtio.disableProxy", "true");
         System.setProperty("hawtio.offline", "true");
-        System.setProperty("jolokia.policyLocation", "classpath:/jolokia-access.xml");
+        System.setProperty("jolokia.policyLocation", policyFile().toUri().toString());
         Server s = new Server();
         ServerConnector c = new ServerConnector(s);
         c.setHost(host);
@@ -92,6 +92,9 @@ public final class HawtioServer {
         WebAppContext web = new WebAppContext();
         web.setContextPath("/hawtio");
         web.setWar(war.toAbsolutePath().toString());
+        // the war brings its own Jolokia (and logging); it must not see the application's Jolokia classes and
+        // service files, so the web app's parent only shares the servlet API and Jetty with this JVM's classpath
+        web.setClassLoader(new org.eclipse.jetty.ee10.webapp.WebAppClassLoader(new SharedOnly(HawtioServer.class.getClassLoader()), web));
         web.setThrowUnavailableOnStartupException(true);
         s.setHandler(web);
         s.setStopAtShutdown(false);
@@ -99,6 +102,48 @@ public final class HawtioServer {
         server = s;
         LOG.info("Hawtio at http://{}:{}/hawtio/ (Camel routes: /hawtio/camel/routes), war {}", host.contains(":") ? "[" + host + "]" : host,
                 port(), war.getFileName());
+    }
+
+    /** The packaged jolokia-access.xml as a file (the web app cannot see the application's classpath). */
+    static Path policyFile() throws IOException {
+        Path f = Files.createTempFile("ipfs-backup-jolokia-access", ".xml");
+        f.toFile().deleteOnExit();
+        try (java.io.InputStream in = HawtioServer.class.getResourceAsStream("/jolokia-access.xml")) {
+            if (in == null) {
+                throw new IOException("jolokia-access.xml is missing from the application");
+            }
+            Files.copy(in, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return f;
+    }
+
+    /** Parent of the Hawtio web app: the JDK, plus the servlet API and Jetty from the application's class loader. */
+    static final class SharedOnly extends ClassLoader {
+        private final ClassLoader app;
+
+        SharedOnly(ClassLoader app) {
+            super(ClassLoader.getPlatformClassLoader());
+            this.app = app;
+        }
+
+        private static boolean shared(String name) {
+            return name.startsWith("jakarta.servlet.") || name.startsWith("org.eclipse.jetty.");
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            return shared(name) ? app.loadClass(name) : super.loadClass(name, resolve);
+        }
+
+        @Override
+        public java.net.URL getResource(String name) {
+            return shared(name.replace('/', '.')) ? app.getResource(name) : super.getResource(name);
+        }
+
+        @Override
+        public java.util.Enumeration<java.net.URL> getResources(String name) throws IOException {
+            return shared(name.replace('/', '.')) ? app.getResources(name) : super.getResources(name);
+        }
     }
 
     /** The bound port (useful with port 0). */
