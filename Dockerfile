@@ -50,15 +50,18 @@ ENV BACKUP_CONFIG=/app/application.properties \
     BACKUP_WORK_DIR=/var/lib/ipfs-backup/work \
     ALERT_SPOOL_DIR=/var/lib/ipfs-backup/alert-spool \
     MONGODUMP_PATH=/usr/bin/mongodump \
-    MONGORESTORE_PATH=/usr/bin/mongorestore
+    MONGORESTORE_PATH=/usr/bin/mongorestore \
+    MANAGEMENT_HOST=0.0.0.0 \
+    MANAGEMENT_PORT=9464
 
 WORKDIR /app
 USER 10001:10001
 VOLUME ["/var/lib/ipfs-backup/work", "/var/lib/ipfs-backup/alert-spool"]
-# management HTTP server (camel.management.port): /observe/health, /observe/metrics
-EXPOSE 8080
+# management HTTP server (camel.management.port, MANAGEMENT_PORT): /observe/health, /observe/metrics; bound to all
+# interfaces in the container so Prometheus can scrape it (Jolokia still answers loopback clients only)
+EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/observe/health || exit 1
+  CMD curl -fsS http://127.0.0.1:9464/observe/health || exit 1
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/ipfs-backup.jar"]
 CMD ["run"]

@@ -28,6 +28,13 @@ public class AlertBinding {
     private com.mongodb.client.MongoClient sourceMongo;
     private java.time.Duration incrementalInterval;
 
+    private org.ipfsbackup.observe.BackupMetrics metrics;
+
+    /** Metrics the watchdog updates: oplog window, peers holding the newest backup of each type. */
+    public void observe(org.ipfsbackup.observe.BackupMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     /** Where the oplog window is measured (the replica set backed up) and how often incrementals run. */
     public void watchOplog(com.mongodb.client.MongoClient source, java.time.Duration interval) {
         this.sourceMongo = source;
@@ -90,12 +97,20 @@ public class AlertBinding {
         }
         if (sourceMongo != null) {
             try {
-                var w = org.ipfsbackup.watchdog.Watchdog.oplogWindow(sourceMongo, incrementalInterval);
+                var span = org.ipfsbackup.watchdog.Watchdog.oplogSpan(sourceMongo);
+                if (metrics != null) {
+                    metrics.oplogWindow(span.window());
+                }
+                var w = org.ipfsbackup.watchdog.Watchdog.oplogWindow(span.oldest(), span.newest(), span.sizeBytes(), span.maxSizeBytes(),
+                        incrementalInterval);
                 LOG.info("step=watchdog check=oplog-window firing={} {}", w.firing(), w.detail());
                 condition(AlertEvent.OPLOG_WINDOW_SHORT, null, w, now);
             } catch (RuntimeException e) {
                 LOG.warn("step=watchdog check=oplog-window could not read the oplog: {}", e.getMessage());
             }
+        }
+        if (metrics != null) {
+            watchdog.newestPinned(entries).forEach(metrics::peersPinned);
         }
         for (var p : watchdog.pins(entries)) {
             if (p.firing() || p.detail().contains("recovered")) {
@@ -153,6 +168,13 @@ public class AlertBinding {
         private final AlertComposer composer;
         private final AlertSettings settings;
         private ProducerTemplate template;
+        private java.util.function.Consumer<AlertEvent> onSent = e -> { };
+
+        /** Called after each alert e-mail that went out (the alerts-sent metric). */
+        public MailSender onSent(java.util.function.Consumer<AlertEvent> onSent) {
+            this.onSent = onSent;
+            return this;
+        }
 
         public MailSender(org.apache.camel.CamelContext context, AlertComposer composer, AlertSettings settings) {
             this.context = context;
@@ -172,6 +194,7 @@ public class AlertBinding {
             template.requestBodyAndHeaders("direct:alert-mail", composer.body(a),
                     Map.of("Subject", composer.subject(a), "To", String.join(",", settings.to()), "From", settings.from(),
                             "Content-Type", "text/plain; charset=UTF-8"));
+            onSent.accept(a.event());
         }
     }
 
@@ -186,6 +209,13 @@ public class AlertBinding {
         private final AlertComposer composer;
         private final java.net.URI url;
         private ProducerTemplate template;
+        private java.util.function.Consumer<AlertEvent> onSent = e -> { };
+
+        /** Called after each alert that was posted (the alerts-sent metric, when there is no e-mail channel). */
+        public WebhookSender onSent(java.util.function.Consumer<AlertEvent> onSent) {
+            this.onSent = onSent;
+            return this;
+        }
 
         public WebhookSender(org.apache.camel.CamelContext context, AlertComposer composer, java.net.URI url) {
             this.context = context;
@@ -225,6 +255,7 @@ public class AlertBinding {
                 }
                 throw new java.io.IOException("webhook " + endpoint(url) + ": " + c.getClass().getSimpleName() + ": " + m);
             }
+            onSent.accept(a.event());
         }
     }
 }

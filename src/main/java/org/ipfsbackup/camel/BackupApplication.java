@@ -71,6 +71,11 @@ public final class BackupApplication implements AutoCloseable {
     private AppConfig config;
     private MongoClient manifestMongo;
     private BackupLock lock;
+    private org.ipfsbackup.observe.BackupMetrics metrics;
+    private MongoClient healthMongo;
+    private java.util.List<org.apache.camel.health.HealthCheck> healthChecks = java.util.List.of();
+    private HawtioServer hawtio;
+    private Operations operations;
 
     private BackupApplication(Main main) {
         this.main = main;
@@ -96,12 +101,21 @@ public final class BackupApplication implements AutoCloseable {
         main.configure().withRoutesIncludePattern(routes);
         Map<String, String> overrides = new LinkedHashMap<>(o.overrides());
         overrides.putIfAbsent("backup.schedule.enabled", Boolean.toString(o.schedules()));
+        if (!o.schedules()) {
+            // one-shot commands run beside the service: they must not take its management port
+            overrides.putIfAbsent("camel.management.enabled", "false");
+        }
         overrides.forEach(main::addOverrideProperty);
         Secrets secrets = new Secrets(o.env());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
                 app.wire(m.getCamelContext(), secrets);
+            }
+
+            @Override
+            public void afterConfigure(BaseMainSupport m) {
+                app.registerHealthChecks(m.getCamelContext());
             }
         });
         try {
@@ -113,6 +127,16 @@ public final class BackupApplication implements AutoCloseable {
         if (main.getCamelContext() == null || !main.getCamelContext().isStarted()) {
             app.close();
             throw new IllegalStateException("Camel did not start; see the log above");
+        }
+        app.operations = new Operations(app.context());
+        app.operations.register();
+        if (app.hawtio != null) {
+            try {
+                app.hawtio.start();
+            } catch (Exception e) {
+                app.close();
+                throw new org.ipfsbackup.config.ConfigException("Hawtio (HAWTIO_ENABLED) could not start: " + e.getMessage(), e);
+            }
         }
         return app;
     }
@@ -156,6 +180,7 @@ public final class BackupApplication implements AutoCloseable {
 
         Registry r = ctx.getRegistry();
         r.bind("manifestMongo", manifestMongo);
+        observe(ctx, props, cfg, clock);
         r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
         // a lease in MongoDB: backups and retention never overlap, in this process or across instances
         BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock,
@@ -180,7 +205,8 @@ public final class BackupApplication implements AutoCloseable {
                 new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes(), cluster, cfg.ipfs().replicationFactor());
         pc.addOverrideProperty("watchdog.cron", org.ipfsbackup.config.CronTranslator.toQuartz("WATCHDOG_SCHEDULE (watchdog.schedule)",
                 props.getOrDefault("watchdog.schedule", "0 * * * *")).replace(' ', '+'));
-        AlertBinding alertBinding = alerts(ctx, props, secrets, clock, watchdog);
+        AlertBinding alertBinding = alerts(ctx, props, secrets, clock, watchdog, metrics);
+        alertBinding.observe(metrics);
         alertBinding.watchOplog(manifestMongo, org.ipfsbackup.watchdog.Watchdog.interval(cfg.incrementalCron()));
         r.bind("alertBinding", alertBinding);
         RecoveryBinding recovery = new RecoveryBinding(cluster, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
@@ -205,11 +231,69 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     /**
+     * Metrics (the Prometheus registry Camel's own route metrics use, bound before camel-micrometer looks for it),
+     * the step log/metrics event notifier, the health checks' objects and the optional Hawtio console.
+     */
+    private void observe(CamelContext ctx, PropertySource props, AppConfig cfg, Clock clock) {
+        Registry r = ctx.getRegistry();
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters = r.lookupByNameAndType("metricsRegistry",
+                io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class);
+        if (meters == null) {
+            meters = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            r.bind("metricsRegistry", meters);
+        }
+        metrics = new org.ipfsbackup.observe.BackupMetrics(meters);
+        r.bind("backupMetrics", metrics);
+        ctx.getManagementStrategy().addEventNotifier(new ObservabilityNotifier(metrics, clock));
+
+        // health checks use their own client with short timeouts: a dead MongoDB answers the health check in seconds
+        healthMongo = org.ipfsbackup.config.MongoConnections.create(org.ipfsbackup.config.MongoConnections.settings(cfg.mongoUri())
+                .applyToClusterSettings(b -> b.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))
+                .applyToSocketSettings(b -> b.connectTimeout(3, java.util.concurrent.TimeUnit.SECONDS).readTimeout(5, java.util.concurrent.TimeUnit.SECONDS)));
+        var i = cfg.ipfs();
+        ClusterClient quickCluster = new ClusterClient(new org.ipfsbackup.config.IpfsSettings(i.clusterNodes(), i.kuboNodes(), i.authorization(),
+                i.replicationFactor(), i.pinTimeout(), i.pinPollInterval(), java.time.Duration.ofSeconds(5)));
+        var manifest = new org.ipfsbackup.manifest.ManifestRepository(healthMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
+                cfg.manifestStateCollection());
+        healthChecks = java.util.List.of(new BackupHealthChecks.Mongo(healthMongo, cfg.mongoUri()), new BackupHealthChecks.Cluster(quickCluster),
+                new BackupHealthChecks.LastBackup(manifest, org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)",
+                        props.getOrDefault("watchdog.max-backup-age", "26h")), clock, metrics));
+        // ipfs_backup_last_success_timestamp_seconds starts from the manifest, not empty, after a restart
+        org.ipfsbackup.observe.BackupMetrics m = metrics;
+        Thread seed = new Thread(() -> {
+            try {
+                BackupHealthChecks.seed(m, manifest.all());
+            } catch (RuntimeException e) {
+                LOG.debug("could not read the manifest for the last-success metric yet: {}", e.getMessage());
+            }
+        }, "ipfs-backup-metrics-seed");
+        seed.setDaemon(true);
+        seed.start();
+        hawtio = HawtioServer.fromSettings(props);
+    }
+
+    private void registerHealthChecks(CamelContext ctx) {
+        org.apache.camel.health.HealthCheckRegistry registry = org.apache.camel.health.HealthCheckRegistry.get(ctx);
+        if (registry == null) {
+            LOG.warn("no health check registry (camel.health.enabled=false): /observe/health shows no ipfs-backup checks");
+            return;
+        }
+        for (org.apache.camel.health.HealthCheck c : healthChecks) {
+            registry.register(c);
+        }
+    }
+
+    /** The application's metrics (also bound as {@code backupMetrics}). */
+    public org.ipfsbackup.observe.BackupMetrics metrics() {
+        return metrics;
+    }
+
+    /**
      * Alert settings checked; camel-mail configured (credentials on the component, never in a URI) and/or the webhook
      * endpoint (scheme://host:port only; the token-bearing path is sent per message); one spool per channel.
      */
     private static AlertBinding alerts(CamelContext ctx, PropertySource props, Secrets secrets, Clock clock,
-                                       org.ipfsbackup.watchdog.Watchdog watchdog) {
+                                       org.ipfsbackup.watchdog.Watchdog watchdog, org.ipfsbackup.observe.BackupMetrics metrics) {
         AlertSettings settings = AlertSettings.load(props, secrets);
         PropertiesComponent pc = ctx.getPropertiesComponent();
         pc.addOverrideProperty("alert.mail.uri", "log:ipfs-backup.alert-mail?level=WARN");
@@ -240,13 +324,15 @@ public final class BackupApplication implements AutoCloseable {
                 mc.setAdditionalJavaMailProperties(tls);
             }
             pc.addOverrideProperty("alert.mail.uri", scheme + "://" + settings.smtpHost() + ":" + settings.smtpPort());
-            channels.add(new AlertDispatcher.Channel("mail", new AlertBinding.MailSender(ctx, composer, settings), spool(spoolDir)));
+            channels.add(new AlertDispatcher.Channel("mail", new AlertBinding.MailSender(ctx, composer, settings)
+                    .onSent(e -> metrics.alertSent(e.name())), spool(spoolDir)));
         }
         if (settings.webhook()) {
             pc.addOverrideProperty("alert.webhook.uri", AlertBinding.WebhookSender.endpoint(settings.webhookUrl())
                     + "?throwExceptionOnFailure=true&connectTimeout=10000&responseTimeout=30000");
             // e-mail keeps the spool directory itself (as before webhooks existed); the webhook's is a folder inside it
-            channels.add(new AlertDispatcher.Channel("webhook", new AlertBinding.WebhookSender(ctx, composer, settings.webhookUrl()),
+            channels.add(new AlertDispatcher.Channel("webhook", new AlertBinding.WebhookSender(ctx, composer, settings.webhookUrl())
+                    .onSent(settings.email() ? e -> { } : e -> metrics.alertSent(e.name())),
                     spool(spoolDir.resolve("webhook"))));
         }
         AlertDispatcher dispatcher = new AlertDispatcher(new AlertThrottle(settings.repeatInterval(), clock), channels);
@@ -375,6 +461,14 @@ public final class BackupApplication implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (hawtio != null) {
+            hawtio.stop();
+            hawtio = null;
+        }
+        if (operations != null) {
+            operations.unregister();
+            operations = null;
+        }
         try {
             if (main.isStarted() || main.isStarting()) {
                 main.stop();
@@ -389,6 +483,10 @@ public final class BackupApplication implements AutoCloseable {
         if (manifestMongo != null) {
             manifestMongo.close();
             manifestMongo = null;
+        }
+        if (healthMongo != null) {
+            healthMongo.close();
+            healthMongo = null;
         }
     }
 }

@@ -23,6 +23,12 @@ public final class Main {
 
     public static int execute(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         environment = env;
+        try {
+            org.ipfsbackup.observe.LogSetup.configure(env);
+        } catch (org.ipfsbackup.config.ConfigException e) {
+            err.println("error: " + e.getMessage());
+            return 3;
+        }
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);

@@ -99,6 +99,19 @@ public class ClusterClient {
         return parseStatus(r.body());
     }
 
+    /** {@code GET /id}: the id of the peer that answered (the health check: is the cluster API reachable?). */
+    public String id() {
+        HttpResponse<String> r = send("GET", "/id", null);
+        if (r.statusCode() != 200) {
+            throw error("GET /id", r);
+        }
+        try {
+            return JSON.readTree(r.body()).path("id").asText();
+        } catch (IOException e) {
+            throw new IpfsException("cluster answered /id with something that is not JSON: " + AddResponseParser.abbreviate(r.body()), false, e);
+        }
+    }
+
     /** {@code GET /peers}: the peer ids of the cluster, with the error text of unreachable ones. */
     public Map<String, String> peers() {
         HttpResponse<String> r = send("GET", "/peers", null);

@@ -67,6 +67,28 @@ public final class Watchdog {
         return out;
     }
 
+    /**
+     * Peers that hold (pinned) the newest complete backup of each type, for the peers-pinned metric: one number per
+     * type, however many backups exist. A type whose status cannot be read is left out.
+     */
+    public java.util.Map<String, Integer> newestPinned(List<ManifestEntry> manifest) {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        java.util.Map<String, ManifestEntry> newest = new java.util.HashMap<>();
+        for (ManifestEntry e : manifest) {
+            if (ManifestEntry.COMPLETE.equals(e.status())) {
+                newest.merge(e.type(), e, (a, b) -> a.timestamp().isAfter(b.timestamp()) ? a : b);
+            }
+        }
+        newest.forEach((type, e) -> {
+            try {
+                out.put(type, cluster.status(e.cid()).pinnedPeers().size());
+            } catch (RuntimeException ex) {
+                // unreachable cluster: the pins check reports it
+            }
+        });
+        return out;
+    }
+
     /** No successful backup for more than {@code maxAge} (26 h by default: a daily incremental may be a little late). */
     public Finding lastBackup(List<ManifestEntry> manifest, Instant now) {
         Optional<ManifestEntry> newest = manifest.stream().filter(e -> ManifestEntry.COMPLETE.equals(e.status()))
@@ -101,14 +123,28 @@ public final class Watchdog {
                         + "incrementals more often" : ""));
     }
 
+    /** The source oplog's oldest and newest entry times (null: no oplog) and its size and maximum size in bytes. */
+    public record OplogSpan(Instant oldest, Instant newest, long sizeBytes, long maxSizeBytes) {
+        /** Time between the oldest and the newest entry; null without an oplog. */
+        public Duration window() {
+            return oldest == null || newest == null ? null : Duration.between(oldest, newest);
+        }
+    }
+
     /** Reads the oplog's oldest and newest entries and its size from the replica set (the source MongoDB). */
     public static Finding oplogWindow(com.mongodb.client.MongoClient client, Duration incrementalInterval) {
+        OplogSpan s = oplogSpan(client);
+        return oplogWindow(s.oldest(), s.newest(), s.sizeBytes(), s.maxSizeBytes(), incrementalInterval);
+    }
+
+    /** The oplog as it is now: first and last entry, size (collStats; 0 where the server does not say). */
+    public static OplogSpan oplogSpan(com.mongodb.client.MongoClient client) {
         var local = client.getDatabase("local");
         var oplog = local.getCollection("oplog.rs");
         org.bson.Document first = oplog.find().sort(new org.bson.Document("$natural", 1)).limit(1).first();
         org.bson.Document last = oplog.find().sort(new org.bson.Document("$natural", -1)).limit(1).first();
         if (first == null || last == null) {
-            return oplogWindow(null, null, 0, 0, incrementalInterval);
+            return new OplogSpan(null, null, 0, 0);
         }
         long size = 0;
         long max = 0;
@@ -119,7 +155,7 @@ public final class Watchdog {
         } catch (RuntimeException e) {
             // a server without collStats on the oplog: judge by the window alone
         }
-        return oplogWindow(time(first), time(last), size, max, incrementalInterval);
+        return new OplogSpan(time(first), time(last), size, max);
     }
 
     private static Instant time(org.bson.Document entry) {

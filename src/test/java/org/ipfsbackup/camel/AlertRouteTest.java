@@ -101,6 +101,10 @@ class AlertRouteTest {
         assertThat(app.runBackup("full").succeeded()).isTrue();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 2);
         assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] backup failure (full)", "[ipfs-backup][RESOLVED] backup failure (full)");
+        // both mails counted by event in ipfs_backup_alerts_sent_total
+        var sent = app.metrics().registry().find("ipfs.backup.alerts.sent").tag("event", "backup_failure").counter();
+        assertThat(sent).isNotNull();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sent.count() == 2.0);
     }
 
     @Test
@@ -168,6 +172,9 @@ class AlertRouteTest {
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 1);
         assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] backup verification failure");
+        // ipfs_backup_verifications_total{outcome}
+        assertThat(app.metrics().registry().find("ipfs.backup.verifications").tag("outcome", "ok").counter().count()).isEqualTo(1.0);
+        assertThat(app.metrics().registry().find("ipfs.backup.verifications").tag("outcome", "failed").counter().count()).isEqualTo(1.0);
     }
 
     @Test

@@ -105,6 +105,8 @@ class RetentionRouteTest {
         assertThat(o.failure()).isNull();
         assertThat(o.unpinned()).containsExactlyInAnyOrder(b.get(0).cid(), b.get(1).cid());
         assertThat(cluster.content).doesNotContainKeys(b.get(0).cid(), b.get(1).cid()).containsKeys(b.get(2).cid(), b.get(3).cid());
+        // ipfs_backup_unpins_total{reason="retention"}
+        assertThat(app.metrics().registry().find("ipfs.backup.unpins").tag("reason", "retention").counter().count()).isEqualTo(2.0);
         try (MongoClient c = MongoClients.create(uri)) {
             var entries = repo(c).all();
             assertThat(entries).filteredOn(e -> e.status().equals(ManifestEntry.DELETED)).extracting(ManifestEntry::cid)

@@ -32,12 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>The management port is {@code camel.management.port} of application.properties (its {@code {{env:VAR:default}}}
  * resolved with the backup service's environment); while that property does not exist the deployment files are
- * expected to use 8080 ({@link #ASSUMED_MANAGEMENT_PORT}). Likewise the management path is
+ * expected to use 9464 ({@link #ASSUMED_MANAGEMENT_PORT}). Likewise the management path is
  * {@code camel.management.path}, else Camel's {@code /observe}.
  */
 class DeploymentConsistencyTest {
 
-    static final int ASSUMED_MANAGEMENT_PORT = 8080;
+    static final int ASSUMED_MANAGEMENT_PORT = 9464;
     static final String DEFAULT_MANAGEMENT_PATH = "/observe";
     /** Metric names the dashboard and the alert rules may use (the application's documented metrics). */
     static final Set<String> METRICS = Set.of("ipfs_backup_backups_total", "ipfs_backup_last_success_timestamp_seconds",

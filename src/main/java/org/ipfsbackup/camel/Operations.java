@@ -1,0 +1,90 @@
+package org.ipfsbackup.camel;
+
+import java.lang.management.ManagementFactory;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The trigger operations, sent asynchronously to the entry routes ({@code direct:backup-full}, ...). */
+public final class Operations implements OperationsMBean {
+    private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.operations");
+    public static final String OBJECT_NAME = "org.ipfsbackup:type=Operations";
+    private final CamelContext context;
+    private ProducerTemplate template;
+
+    public Operations(CamelContext context) {
+        this.context = context;
+    }
+
+    private synchronized String trigger(String route) {
+        if (template == null) {
+            template = context.createProducerTemplate();
+        }
+        LOG.info("triggered over JMX: direct:{}", route);
+        template.asyncSend("direct:" + route, e -> { });
+        return "started direct:" + route + " (see the log and /observe/metrics for its outcome)";
+    }
+
+    @Override
+    public String triggerFullBackup() {
+        return trigger("backup-full");
+    }
+
+    @Override
+    public String triggerIncrementalBackup() {
+        return trigger("backup-incremental");
+    }
+
+    @Override
+    public String triggerRetention() {
+        return trigger("retention");
+    }
+
+    @Override
+    public String triggerVerification() {
+        return trigger("verification");
+    }
+
+    @Override
+    public String triggerWatchdog() {
+        return trigger("watchdog");
+    }
+
+    /** Registers in the platform MBean server (replacing a registration left by an earlier application in this JVM). */
+    public void register() {
+        try {
+            MBeanServer s = ManagementFactory.getPlatformMBeanServer();
+            ObjectName n = new ObjectName(OBJECT_NAME);
+            if (s.isRegistered(n)) {
+                s.unregisterMBean(n);
+            }
+            s.registerMBean(this, n);
+        } catch (Exception e) {
+            LOG.warn("could not register {}: {}", OBJECT_NAME, e.toString());
+        }
+    }
+
+    public void unregister() {
+        try {
+            MBeanServer s = ManagementFactory.getPlatformMBeanServer();
+            ObjectName n = new ObjectName(OBJECT_NAME);
+            if (s.isRegistered(n)) {
+                s.unregisterMBean(n);
+            }
+        } catch (Exception e) {
+            LOG.debug("could not unregister {}: {}", OBJECT_NAME, e.toString());
+        }
+        synchronized (this) {
+            if (template != null) {
+                try {
+                    template.stop();
+                } catch (RuntimeException e) {
+                    LOG.debug("stopping the template: {}", e.toString());
+                }
+            }
+        }
+    }
+}

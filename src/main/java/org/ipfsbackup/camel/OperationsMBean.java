@@ -1,0 +1,17 @@
+package org.ipfsbackup.camel;
+
+/**
+ * JMX operations of {@code org.ipfsbackup:type=Operations} (Hawtio's JMX view, Jolokia exec): start a run now, in
+ * the background, through the same routes as the schedules. Each returns at once with what it started.
+ */
+public interface OperationsMBean {
+    String triggerFullBackup();
+
+    String triggerIncrementalBackup();
+
+    String triggerRetention();
+
+    String triggerVerification();
+
+    String triggerWatchdog();
+}
