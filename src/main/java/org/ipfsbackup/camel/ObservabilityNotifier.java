@@ -72,9 +72,10 @@ public class ObservabilityNotifier extends EventNotifierSupport {
                     ex.removeProperty(TIMER);
                 }
             }
-        } else if (event instanceof CamelEvent.ExchangeCompletedEvent c && "startup-recovery".equals(c.getExchange().getFromRouteId())) {
-            Object body = c.getExchange().getMessage().getBody();
-            if (body instanceof List<?> l) {
+        } else if (event instanceof CamelEvent.ExchangeCompletedEvent c
+                && ("startup-recovery".equals(c.getExchange().getFromRouteId()) || "recovery".equals(c.getExchange().getFromRouteId()))) {
+            Object report = c.getExchange().getMessage().getHeader(RecoveryBinding.REPORT);
+            if (report instanceof List<?> l) {
                 metrics.unpinned("orphan", (int) l.stream().filter(o -> o instanceof OrphanAction a && a.unpinned()).count());
             }
         }

@@ -72,6 +72,7 @@ class RecoveryRouteTest {
         assertThat(actions).allMatch(OrphanAction::unpinned);
         assertThat(cluster.content).doesNotContainKeys("bafkreiorphanfull", "bafkreiorphanmanifest")
                 .containsKeys("bafkreiyoung", "bafkreiforeign", recorded.cid());
+        assertThat(((io.micrometer.prometheusmetrics.PrometheusMeterRegistry) app.metrics().registry()).scrape()).contains("ipfs_backup_unpins_total{reason=\"orphan\"} 2.0");
     }
 
     MongoClient client() {
