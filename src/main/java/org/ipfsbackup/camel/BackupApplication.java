@@ -161,13 +161,15 @@ public final class BackupApplication implements AutoCloseable {
         // a lease in MongoDB: backups and retention never overlap, in this process or across instances
         BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock);
         this.lock = lock;
-        JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait());
+        // backup.compression, archive.*: checked here, at start-up (ConfigException naming the setting)
+        org.ipfsbackup.config.ArchiveSettings archive = org.ipfsbackup.config.ArchiveSettings.load(props);
+        JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait(), archive.compression());
         r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, workDirs, lock, clock,
                 cfg.retention().batchSize(), cfg.retention().manifestVersions()));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
         r.bind("dumpBinding", new DumpBinding(engine, jobs, cfg.incrementalFallbackToFull()));
-        r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(cfg.gzipLevel())));
+        r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(archive.codec())));
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
         r.bind("manifestBinding", new ManifestBinding(cipher, cfg.key(), clock));

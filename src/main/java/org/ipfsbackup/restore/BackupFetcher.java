@@ -115,10 +115,22 @@ public final class BackupFetcher {
         }
     }
 
-    /** Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet). */
+    /** Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet); codec by magic bytes. */
     public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, Path dir) throws IOException {
+        return decryptAndExtract(cipher, encrypted, dir, null, null);
+    }
+
+    /**
+     * Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet), with the codec the
+     * manifest's {@code compression} names, else the one its file name names, else the magic bytes show (see
+     * {@link org.ipfsbackup.archive.Compression#forReading}).
+     */
+    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, Path dir, String compression, String fileName)
+            throws IOException {
+        org.ipfsbackup.archive.CompressionCodec codec = org.ipfsbackup.archive.Compression.forReading(compression, fileName);
+        org.ipfsbackup.crypto.GcmWarmUp.startOnce();
         try (InputStream in = cipher.decryptingStream(Files.newInputStream(encrypted))) {
-            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults()).extract(in, dir);
+            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults(), codec).extract(in, dir);
             // read to the end: the final segment's tag is checked only there
             if (in.read() != -1) {
                 throw new IOException(encrypted + ": data after the end of the archive");

@@ -45,7 +45,8 @@ public final class BackupVerifier {
             var d = fetcher.download(e.cid(), e.sha256(), enc);
             List<ArchiveEntryInfo> entries;
             try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
-                entries = new TarGzExtractor(ExtractLimits.defaults()).list(in);
+                entries = new TarGzExtractor(ExtractLimits.defaults(),
+                        org.ipfsbackup.archive.Compression.forReading(e.compression(), e.fileName())).list(in);
                 in.transferTo(OutputStream.nullOutputStream()); // to the end: the last segment's tag
             }
             return new Result(e, true, d.node().toString(), d.bytes(), entries.size(), entries.stream().mapToLong(ArchiveEntryInfo::size).sum(), null);
