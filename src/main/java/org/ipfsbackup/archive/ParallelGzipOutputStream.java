@@ -28,7 +28,8 @@ import java.util.zip.Deflater;
  *
  * <p>The worker threads belong to this stream: they are daemon threads, and {@link #close()} ends them, also when
  * compression failed. A worker's failure is thrown (as an {@link IOException} with the cause) from the next
- * {@code write} or {@code close}. Not thread-safe: one writer.
+ * {@code write} or {@code close}; after a failure, {@code close} only releases the threads and closes the sink (the
+ * output, without its trailer, is not a valid gzip file). Not thread-safe: one writer.
  */
 public final class ParallelGzipOutputStream extends OutputStream {
 
@@ -143,7 +144,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
         closed = true;
         try {
             if (failure != null) {
-                throw failure;
+                return; // already thrown to the writer; the output is incomplete and gets no trailer
             }
             submit(true);
             while (!inFlight.isEmpty()) {
@@ -221,7 +222,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
             throw new IOException("parallel gzip stream is closed");
         }
         if (failure != null) {
-            throw failure;
+            throw new IOException("parallel gzip stream failed earlier: " + failure.getMessage(), failure);
         }
     }
 
