@@ -89,6 +89,30 @@ public final class UserLikeDump {
         return written;
     }
 
+    /** The collections, in the order {@link #document} takes their index. */
+    public static final String[] COLLECTIONS = {"users", "orders", "events"};
+
+    /** Calls {@code sink} with documents of collection {@code coll} (index into {@link #COLLECTIONS}) until about {@code bytes}. */
+    public static void documents(int coll, long bytes, long seed, java.util.function.Consumer<byte[]> sink) {
+        Random r = new Random(seed);
+        long time = 1_700_000_000_000L;
+        long w = 0;
+        for (long seq = 0; w < bytes; seq++) {
+            BasicOutputBuffer buf = new BasicOutputBuffer(1024);
+            try (BsonBinaryWriter bw = new BsonBinaryWriter(buf)) {
+                time += r.nextInt(60_000);
+                switch (coll) {
+                    case 0 -> user(bw, r, seq, time);
+                    case 1 -> order(bw, r, seq, time);
+                    default -> event(bw, r, seq, time);
+                }
+            }
+            byte[] doc = buf.toByteArray();
+            w += doc.length;
+            sink.accept(doc);
+        }
+    }
+
     private static ObjectId id(Random r, long time) {
         return new ObjectId((int) (time / 1000), r.nextInt(1 << 24) & 0xffffff);
     }
