@@ -54,6 +54,7 @@ public final class BackupFetcher {
      * and the error says so.
      */
     public Download download(String cid, String expectedSha256, Path target) throws IOException {
+        org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download is decrypted
         Path tmp = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest[] md = new MessageDigest[1];
         try {
@@ -128,7 +129,7 @@ public final class BackupFetcher {
     public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, Path dir, String compression, String fileName)
             throws IOException {
         org.ipfsbackup.archive.CompressionCodec codec = org.ipfsbackup.archive.Compression.forReading(compression, fileName);
-        org.ipfsbackup.crypto.GcmWarmUp.startOnce();
+        org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(encrypted));
         try (InputStream in = cipher.decryptingStream(Files.newInputStream(encrypted))) {
             ExtractResult r = new TarGzExtractor(ExtractLimits.defaults(), codec).extract(in, dir);
             // read to the end: the final segment's tag is checked only there

@@ -44,6 +44,7 @@ public final class BackupVerifier {
             Path enc = dir.resolve("backup.enc");
             var d = fetcher.download(e.cid(), e.sha256(), enc);
             List<ArchiveEntryInfo> entries;
+            org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(enc));
             try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
                 entries = new TarGzExtractor(ExtractLimits.defaults(),
                         org.ipfsbackup.archive.Compression.forReading(e.compression(), e.fileName())).list(in);
