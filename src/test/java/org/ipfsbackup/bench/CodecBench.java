@@ -55,7 +55,8 @@ public final class CodecBench {
         return switch (name) {
             case "gzip-1" -> new GzipCodec(GzipCodec.DEFAULT_LEVEL);
             case "gzip" -> Compression.forWriting(Compression.GZIP, GzipCodec.DEFAULT_LEVEL, ZstdCodec.DEFAULT_LEVEL, threads);
-            case "zstd" -> Compression.forWriting(Compression.ZSTD, GzipCodec.DEFAULT_LEVEL, ZstdCodec.DEFAULT_LEVEL, threads);
+            case "zstd" -> Compression.forWriting(Compression.ZSTD, GzipCodec.DEFAULT_LEVEL,
+                    Integer.getInteger("bench.zstd-level", ZstdCodec.DEFAULT_LEVEL), threads);
             default -> throw new IllegalArgumentException("codec must be gzip-1, gzip or zstd, got " + name);
         };
     }
