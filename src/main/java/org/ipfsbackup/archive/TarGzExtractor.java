@@ -70,21 +70,28 @@ public final class TarGzExtractor {
     /** Lists the entries without writing anything (entry count limited by {@link ExtractLimits#maxEntries()}). */
     public List<ArchiveEntryInfo> list(InputStream tarGz) throws IOException {
         List<ArchiveEntryInfo> entries = new ArrayList<>();
-        InputStream decompressed = codec.decompress(tarGz);
-        TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8");
-        TarArchiveEntry entry;
-        while ((entry = tar.getNextEntry()) != null) {
-            if (entries.size() >= limits.maxEntries()) {
-                throw new UnsafeArchiveException(entry.getName(), "more than " + limits.maxEntries() + " entries");
+        try (InputStream decompressed = ReadAheadInputStream.start(codec.decompress(tarGz))) {
+            TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8");
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                if (entries.size() >= limits.maxEntries()) {
+                    throw new UnsafeArchiveException(entry.getName(), "more than " + limits.maxEntries() + " entries");
+                }
+                entries.add(new ArchiveEntryInfo(entry.getName(), entry.isFile() ? entry.getSize() : 0, entry.isDirectory()));
             }
-            entries.add(new ArchiveEntryInfo(entry.getName(), entry.isFile() ? entry.getSize() : 0, entry.isDirectory()));
+            readToEnd(decompressed);
         }
-        readToEnd(decompressed);
         return entries;
     }
 
     private ExtractResult extractInto(InputStream tarGz, Path root, List<Path> created) throws IOException {
-        InputStream decompressed = codec.decompress(tarGz);
+        // decrypting and decompressing on one thread, tar and the files on this one (closing stops that thread only)
+        try (InputStream decompressed = ReadAheadInputStream.start(codec.decompress(tarGz))) {
+            return extractFrom(decompressed, root, created);
+        }
+    }
+
+    private ExtractResult extractFrom(InputStream decompressed, Path root, List<Path> created) throws IOException {
         TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8");
         byte[] buffer = new byte[BUFFER];
         int entries = 0;
