@@ -24,7 +24,10 @@ public class ArchiveBinding {
         Path dump = Path.of(m.getHeader(BackupHeaders.DUMP_DIR, String.class));
         String name = m.getHeader(BackupHeaders.NAME, String.class);
         Path target = Path.of(m.getHeader(BackupHeaders.WORK_DIR, String.class)).resolve(BackupNames.archiveFile(name));
-        org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // AES-GCM compiled while the archive compresses (see there)
+        org.ipfsbackup.dump.DumpResult dumped = m.getHeader(BackupHeaders.DUMP_RESULT, org.ipfsbackup.dump.DumpResult.class);
+        if (dumped == null || dumped.bytes() >= 4 * org.ipfsbackup.crypto.GcmWarmUp.WORTH_WAITING_BYTES) {
+            org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // AES-GCM compiled while the archive compresses (see there)
+        }
         long t0 = System.nanoTime();
         ArchiveResult r = archiver.archive(dump, target);
         WorkDirectories.deleteTree(dump);

@@ -29,8 +29,8 @@ import org.ipfsbackup.restore.BackupFetcher;
  *   backup CODEC DUMP OUT [keep]      archive + compress + encrypt + sha256, exactly as the pipeline's steps do
  *                                     (CODEC: gzip-1 = the old single-thread gzip, gzip = parallel, zstd); keep = keep
  *                                     the plain archive as OUT.plain for the gunzip comparison
- *   restore ENC DIR [DUMP]            sha256 of the download (verify) + decrypt + extract, as restore does; with DUMP,
- *                                     checks every restored file against the original
+ *   restore ENC DIR                   sha256 of the download (verify) + decrypt + extract, as restore does
+ *   check DUMP DIR                    every restored file against the original (sha256), not timed
  * </pre>
  * Each prints one line {@code RESULT key=value ...} for the script, with the peak RSS from /proc/self/status.
  */
@@ -45,7 +45,12 @@ public final class CodecBench {
                 System.out.println("RESULT bytes=" + n);
             }
             case "backup" -> backup(args[1], Path.of(args[2]), Path.of(args[3]), args.length > 4 && args[4].equals("keep"));
-            case "restore" -> restore(Path.of(args[1]), Path.of(args[2]), args.length > 3 ? Path.of(args[3]) : null);
+            case "restore" -> restore(Path.of(args[1]), Path.of(args[2]), null);
+            case "check" -> {
+                boolean same = Fingerprint.of(Path.of(args[1])).equals(Fingerprint.of(Path.of(args[2])));
+                System.out.println("RESULT identical=" + same);
+                System.exit(same ? 0 : 1);
+            }
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
