@@ -62,7 +62,8 @@ public final class CodecBench {
             case "gzip" -> Compression.forWriting(Compression.GZIP, GzipCodec.DEFAULT_LEVEL, ZstdCodec.DEFAULT_LEVEL, threads);
             case "zstd" -> Compression.forWriting(Compression.ZSTD, GzipCodec.DEFAULT_LEVEL,
                     Integer.getInteger("bench.zstd-level", ZstdCodec.DEFAULT_LEVEL), threads);
-            default -> throw new IllegalArgumentException("codec must be gzip-1, gzip or zstd, got " + name);
+            case "zstd-1" -> Compression.forWriting(Compression.ZSTD, GzipCodec.DEFAULT_LEVEL, 1, threads);
+            default -> throw new IllegalArgumentException("codec must be gzip-1, gzip, zstd or zstd-1, got " + name);
         };
     }
 
