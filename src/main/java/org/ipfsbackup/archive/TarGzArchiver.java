@@ -52,6 +52,11 @@ public final class TarGzArchiver {
         this(new GzipCodec(gzipLevel));
     }
 
+    /** The codec's name ({@code gzip}, {@code zstd}), as the manifest records it. */
+    public String compression() {
+        return codec.name();
+    }
+
     /** Uses another compression for the tar stream. */
     public TarGzArchiver(CompressionCodec codec) {
         this.codec = Objects.requireNonNull(codec, "codec");

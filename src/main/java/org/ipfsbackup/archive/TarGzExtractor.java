@@ -36,15 +36,17 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 public final class TarGzExtractor {
 
     private static final int BUFFER = 64 * 1024;
+    private static final int MAX_TRAILING = 1 << 20;
 
     private final ExtractLimits limits;
     private final CompressionCodec codec;
 
+    /** Reads gzip or zstd, whichever the archive's magic bytes show ({@link Compression#detecting()}). */
     public TarGzExtractor(ExtractLimits limits) {
-        this(limits, new GzipCodec(GzipCodec.DEFAULT_LEVEL));
+        this(limits, Compression.detecting());
     }
 
-    /** Reads archives compressed with another codec. */
+    /** Reads archives with the given codec (e.g. {@link Compression#forReading} for what the manifest says). */
     public TarGzExtractor(ExtractLimits limits, CompressionCodec codec) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.codec = Objects.requireNonNull(codec, "codec");
@@ -68,19 +70,29 @@ public final class TarGzExtractor {
     /** Lists the entries without writing anything (entry count limited by {@link ExtractLimits#maxEntries()}). */
     public List<ArchiveEntryInfo> list(InputStream tarGz) throws IOException {
         List<ArchiveEntryInfo> entries = new ArrayList<>();
-        TarArchiveInputStream tar = open(tarGz);
-        TarArchiveEntry entry;
-        while ((entry = tar.getNextEntry()) != null) {
-            if (entries.size() >= limits.maxEntries()) {
-                throw new UnsafeArchiveException(entry.getName(), "more than " + limits.maxEntries() + " entries");
+        try (InputStream decompressed = ReadAheadInputStream.start(codec.decompress(tarGz))) {
+            TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8");
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                if (entries.size() >= limits.maxEntries()) {
+                    throw new UnsafeArchiveException(entry.getName(), "more than " + limits.maxEntries() + " entries");
+                }
+                entries.add(new ArchiveEntryInfo(entry.getName(), entry.isFile() ? entry.getSize() : 0, entry.isDirectory()));
             }
-            entries.add(new ArchiveEntryInfo(entry.getName(), entry.isFile() ? entry.getSize() : 0, entry.isDirectory()));
+            readToEnd(decompressed);
         }
         return entries;
     }
 
     private ExtractResult extractInto(InputStream tarGz, Path root, List<Path> created) throws IOException {
-        TarArchiveInputStream tar = open(tarGz);
+        // decrypting and decompressing on one thread, tar and the files on this one (closing stops that thread only)
+        try (InputStream decompressed = ReadAheadInputStream.start(codec.decompress(tarGz))) {
+            return extractFrom(decompressed, root, created);
+        }
+    }
+
+    private ExtractResult extractFrom(InputStream decompressed, Path root, List<Path> created) throws IOException {
+        TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8");
         byte[] buffer = new byte[BUFFER];
         int entries = 0;
         int files = 0;
@@ -137,11 +149,25 @@ public final class TarGzExtractor {
             files++;
             total += size;
         }
+        readToEnd(decompressed);
         return new ExtractResult(files, total);
     }
 
-    private TarArchiveInputStream open(InputStream tarGz) throws IOException {
-        return new TarArchiveInputStream(codec.decompress(tarGz), "UTF-8");
+    /**
+     * Reads the compressed stream to its end after the tar archive's end: so the codec checks its trailer (gzip's
+     * CRC-32 and length, zstd's checksum) and the caller's stream is consumed up to the compressed data's end.
+     * Tar pads to its record size (10 KiB); more than {@value #MAX_TRAILING} bytes after the end are refused.
+     */
+    private static void readToEnd(InputStream decompressed) throws IOException {
+        byte[] skip = new byte[8192];
+        long trailing = 0;
+        int n;
+        while ((n = decompressed.read(skip)) >= 0) {
+            trailing += n;
+            if (trailing > MAX_TRAILING) {
+                throw new UnsafeArchiveException("(after the end)", "more than " + MAX_TRAILING + " bytes after the end of the tar archive");
+            }
+        }
     }
 
     /** The name's path components, with empty and {@code .} components dropped. */

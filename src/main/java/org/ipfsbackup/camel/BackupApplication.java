@@ -186,13 +186,15 @@ public final class BackupApplication implements AutoCloseable {
         BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock,
                 org.ipfsbackup.config.Durations.parse("backup.lock-lease", props.getOrDefault("backup.lock-lease", "2m")));
         this.lock = lock;
-        JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait());
+        // backup.compression, archive.*: checked here, at start-up (ConfigException naming the setting)
+        org.ipfsbackup.config.ArchiveSettings archive = org.ipfsbackup.config.ArchiveSettings.load(props);
+        JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait(), archive.compression());
         r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, workDirs, lock, clock,
                 cfg.retention().batchSize(), cfg.retention().manifestVersions()));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
         r.bind("dumpBinding", new DumpBinding(engine, jobs, cfg.incrementalFallbackToFull()));
-        r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(cfg.gzipLevel())));
+        r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(archive.codec())));
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
         ManifestBinding manifestBinding = new ManifestBinding(cipher, cfg.key(), clock);
@@ -216,7 +218,7 @@ public final class BackupApplication implements AutoCloseable {
                 cfg.manifestDatabase(), cfg.manifestCollection(), cfg.manifestStateCollection());
         recovery.use(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.BackupAdopter(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
-                cipher, name -> new org.ipfsbackup.archive.GzipCodec(6), cluster::status, recovery::entries, manifestRepo::insert,
+                cipher, name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, recovery::entries, manifestRepo::insert,
                 cfg.ipfs().replicationFactor(), cfg.workDir()), lock, workDirs, jobs);
         r.bind("recoveryBinding", recovery);
         r.bind("verificationBinding", new VerificationBinding(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.restore.BackupVerifier(

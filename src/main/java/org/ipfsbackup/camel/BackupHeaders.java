@@ -17,6 +17,8 @@ public final class BackupHeaders {
     public static final String DUMP_RESULT = "IpfsBackupDumpResult";
     public static final String ARCHIVE_FILE = "IpfsBackupArchiveFile";
     public static final String ARCHIVE_RESULT = "IpfsBackupArchiveResult";
+    /** The archive's codec name ({@code gzip}, {@code zstd}), recorded in the manifest's {@code compression}. */
+    public static final String COMPRESSION = "IpfsBackupCompression";
     public static final String ENCRYPTED_FILE = "IpfsBackupEncryptedFile";
     public static final String SIZE = "IpfsBackupSize";
     public static final String SHA256 = "IpfsBackupSha256";

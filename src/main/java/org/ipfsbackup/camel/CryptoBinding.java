@@ -24,6 +24,7 @@ public class CryptoBinding {
         String name = m.getHeader(BackupHeaders.NAME, String.class);
         Path target = Path.of(m.getHeader(BackupHeaders.WORK_DIR, String.class)).resolve(name);
         long t0 = System.nanoTime();
+        org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(plain)); // started by the archive step; see there
         EncryptResult r = cipher.encrypt(plain, target);
         Files.delete(plain);
         m.removeHeader(BackupHeaders.ARCHIVE_FILE);

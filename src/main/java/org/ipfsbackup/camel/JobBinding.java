@@ -21,7 +21,15 @@ public class JobBinding {
     private final BackupLock lock;
     private final Duration fullWaitsFor;
 
+    private final String compression;
+
     public JobBinding(WorkDirectories workDirs, Clock clock, BackupLock lock, Duration fullWaitsFor) {
+        this(workDirs, clock, lock, fullWaitsFor, org.ipfsbackup.archive.Compression.GZIP);
+    }
+
+    /** @param compression the archive codec's name, which the backup's file name carries ({@code .tar.gz} / {@code .tar.zst}) */
+    public JobBinding(WorkDirectories workDirs, Clock clock, BackupLock lock, Duration fullWaitsFor, String compression) {
+        this.compression = compression;
         this.workDirs = workDirs;
         this.clock = clock;
         this.lock = lock;
@@ -55,7 +63,7 @@ public class JobBinding {
     public void switchToFull(Exchange exchange, String reason) {
         Message m = exchange.getMessage();
         Instant started = m.getHeader(BackupHeaders.STARTED, Instant.class);
-        String name = BackupNames.backupFile("full", started);
+        String name = BackupNames.backupFile("full", started, compression);
         LOG.warn("backup={} step=start outcome=switched-to-full backup={} reason=\"{}\"", m.getHeader(BackupHeaders.NAME), name, reason);
         m.setHeader(BackupHeaders.TYPE, "full");
         m.setHeader(BackupHeaders.NAME, name);
@@ -67,7 +75,7 @@ public class JobBinding {
 
     void start(Exchange exchange, String type) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        String name = BackupNames.backupFile(type, now);
+        String name = BackupNames.backupFile(type, now, compression);
         Path dir = workDirs.create(name);
         Message m = exchange.getMessage();
         m.setHeader(BackupHeaders.TYPE, type);

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "extract", description = "Extract a decrypted .tar.gz into a new directory, refusing unsafe entries.")
+@Command(name = "extract", description = "Extract a decrypted .tar.gz or .tar.zst into a new directory, refusing unsafe entries.")
 class ExtractCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN")
     Path input;
@@ -26,7 +26,9 @@ class ExtractCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (InputStream in = Files.newInputStream(input)) {
-            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults()).extract(in, output);
+            // the codec its name says (x.tar.zst, x.tar.gz), checked against the magic bytes; other names: the magic bytes
+            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults(),
+                    org.ipfsbackup.archive.Compression.forReading(null, input.getFileName().toString())).extract(in, output);
             spec.commandLine().getErr().printf("extracted %s -> %s: %d files, %d bytes%n", input, output, r.files(), r.bytes());
         }
         return 0;

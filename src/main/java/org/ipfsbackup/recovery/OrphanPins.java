@@ -35,7 +35,7 @@ public final class OrphanPins {
     public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
     public static final String APP = "ipfs-backup";
 
-    static final Pattern BACKUP_NAME = Pattern.compile("(full|incremental)_backup_(\\d{4}-\\d{2}-\\d{2}_\\d{6})\\.tar\\.gz\\.enc");
+    static final Pattern BACKUP_NAME = Pattern.compile("(full|incremental)_backup_(\\d{4}-\\d{2}-\\d{2}_\\d{6})\\.tar\\.(?:gz|zst)\\.enc");
     static final Pattern MANIFEST_NAME = Pattern.compile("manifest_(\\d{4}-\\d{2}-\\d{2}_\\d{6})\\.json\\.enc");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd_HHmmss").withResolverStyle(ResolverStyle.STRICT);
 

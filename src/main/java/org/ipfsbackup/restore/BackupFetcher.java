@@ -54,6 +54,7 @@ public final class BackupFetcher {
      * and the error says so.
      */
     public Download download(String cid, String expectedSha256, Path target) throws IOException {
+        org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download is decrypted
         Path tmp = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest[] md = new MessageDigest[1];
         try {
@@ -115,19 +116,23 @@ public final class BackupFetcher {
         }
     }
 
-    /** Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet). */
+    /** Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet); codec by magic bytes. */
     public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, Path dir) throws IOException {
-        return decryptAndExtract(cipher, encrypted, null, dir);
+        return decryptAndExtract(cipher, encrypted, null, dir, null, null);
     }
 
     /**
-     * As {@link #decryptAndExtract(BackupCipher, Path, Path)} with the data key from the backup's manifest entry tried
-     * first ({@code manifestKey}, may be null), then the one in the file's header.
+     * Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet): the data key from the
+     * backup's manifest entry is tried first ({@code manifestKey}, may be null), then the one in the file's header; the
+     * codec is the one the manifest's {@code compression} names, else the one its file name names, else the magic
+     * bytes show (see {@link org.ipfsbackup.archive.Compression#forReading}).
      */
-    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir)
-            throws IOException {
+    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir,
+                                                  String compression, String fileName) throws IOException {
+        org.ipfsbackup.archive.CompressionCodec codec = org.ipfsbackup.archive.Compression.forReading(compression, fileName);
+        org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(encrypted));
         try (InputStream in = cipher.decryptingStream(Files.newInputStream(encrypted), manifestKey)) {
-            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults()).extract(in, dir);
+            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults(), codec).extract(in, dir);
             // read to the end: the final segment's tag is checked only there
             if (in.read() != -1) {
                 throw new IOException(encrypted + ": data after the end of the archive");

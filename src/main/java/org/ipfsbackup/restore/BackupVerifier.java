@@ -44,8 +44,10 @@ public final class BackupVerifier {
             Path enc = dir.resolve("backup.enc");
             var d = fetcher.download(e.cid(), e.sha256(), enc);
             List<ArchiveEntryInfo> entries;
+            org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(enc));
             try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc), e.dataKey())) {
-                entries = new TarGzExtractor(ExtractLimits.defaults()).list(in);
+                entries = new TarGzExtractor(ExtractLimits.defaults(),
+                        org.ipfsbackup.archive.Compression.forReading(e.compression(), e.fileName())).list(in);
                 in.transferTo(OutputStream.nullOutputStream()); // to the end: the last segment's tag
             }
             return new Result(e, true, d.node().toString(), d.bytes(), entries.size(), entries.stream().mapToLong(ArchiveEntryInfo::size).sum(), null);

@@ -76,7 +76,7 @@ public final class PointInTimeRestore {
                 progress.accept("downloaded " + e.type() + " " + e.fileName() + " (" + e.cid() + ", " + d.bytes() + " bytes) from "
                         + d.node() + ", sha256 matches the manifest");
                 Path dir = scratch.resolve(e.cid());
-                BackupFetcher.decryptAndExtract(cipher, enc, e.dataKey(), dir);
+                BackupFetcher.decryptAndExtract(cipher, enc, e.dataKey(), dir, e.compression(), e.fileName());
                 Files.delete(enc);
                 dirs.put(e, dir);
             }

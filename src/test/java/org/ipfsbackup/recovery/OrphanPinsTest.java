@@ -51,8 +51,10 @@ class OrphanPinsTest {
                 pin("c8", "full_backup_2026-5-11_090000.tar.gz.enc", hoursAgo(3)),
                 pin("c9", "", hoursAgo(3)),
                 new ClusterPin("c10", "renamed.bin", OUR_META, hoursAgo(3), null),
-                new ClusterPin("c11", "photo.png", Map.of("app", "something-else"), hoursAgo(3), null));
-        assertThat(orphans.find(pins, Set.of())).extracting(ClusterPin::cid).containsExactly("c1", "c2", "c3", "c10");
+                new ClusterPin("c11", "photo.png", Map.of("app", "something-else"), hoursAgo(3), null),
+                pin("c12", "full_backup_2026-05-11_090000.tar.zst.enc", hoursAgo(3)),
+                pin("c13", "full_backup_2026-05-11_090000.tar.xz.enc", hoursAgo(3)));
+        assertThat(orphans.find(pins, Set.of())).extracting(ClusterPin::cid).containsExactly("c1", "c2", "c3", "c10", "c12");
     }
 
     @Test

@@ -1,0 +1,24 @@
+package org.ipfsbackup.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class GcmWarmUpTest {
+
+    @Test
+    void warmUpEndsWithinItsTimeAndBeforeBulkReturns() throws Exception {
+        long t0 = System.nanoTime();
+        GcmWarmUp.run(Duration.ofMillis(300));
+        // one batch and one probe may finish after the deadline, not more
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+
+        long t1 = System.nanoTime();
+        GcmWarmUp.beforeBulk(1); // small: never waits
+        assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(Duration.ofSeconds(1));
+        GcmWarmUp.beforeBulk(1L << 30); // large: waits for the warm-up, at most 5 s
+        assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(Duration.ofSeconds(6));
+
+    }
+}
