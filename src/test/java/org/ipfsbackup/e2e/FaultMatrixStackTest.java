@@ -346,6 +346,45 @@ class FaultMatrixStackTest {
         }
     }
 
+    @Test
+    void twoInstancesTriggeredTogetherNeverRunAtOnce(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        Map<String, String> a = settings(stack, "ops-two@devstack.test");
+        Map<String, String> b = new java.util.HashMap<>(a);
+        b.put("backup.work-dir", tmp.resolve("work-b").toString());
+        b.put("alert.spool-dir", tmp.resolve("spool-b").toString());
+        try (BackupApplication one = TestSettings.start(Project.routes(), a);
+             BackupApplication two = TestSettings.start(Project.routes(), b);
+             MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            assertThat(one.runBackup("full").failure()).isNull(); // a chain for the incrementals
+            int before = repo.all().size();
+            // both instances' incrementals at the same moment: one runs, the other is skipped naming the holder
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var f1 = pool.submit(() -> {
+                    start.await();
+                    return one.runBackup("incremental");
+                });
+                var f2 = pool.submit(() -> {
+                    start.await();
+                    return two.runBackup("incremental");
+                });
+                List<BackupApplication.Outcome> outcomes = List.of(f1.get(5, java.util.concurrent.TimeUnit.MINUTES),
+                        f2.get(5, java.util.concurrent.TimeUnit.MINUTES));
+                assertThat(outcomes).filteredOn(BackupApplication.Outcome::succeeded).as("exactly one ran").hasSize(1);
+                BackupApplication.Outcome skipped = outcomes.stream().filter(BackupApplication.Outcome::wasSkipped).findFirst().orElseThrow();
+                assertThat(skipped.skipped()).as("says who holds the lock").contains("incremental");
+                assertThat(repo.all()).as("one entry, no duplicate").hasSize(before + 1);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(workFiles(tmp.resolve("work"))).isEmpty();
+            assertThat(workFiles(tmp.resolve("work-b"))).isEmpty();
+        }
+    }
+
     static long jsonFiles(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return 0;
