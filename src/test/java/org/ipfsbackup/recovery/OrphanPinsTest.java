@@ -146,6 +146,20 @@ class OrphanPinsTest {
     }
 
     @Test
+    void anAdoptionThatCannotBeDecidedNowLeavesThePinForTheNextStart() {
+        ClusterPin p = pin("c1", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
+        List<OrphanAction> r = orphans.resolve(List.of(p), Set.of(), x -> {
+            throw new Adopter.Deferred("cannot be downloaded now (no IPFS node answers)", null);
+        }, recordUnpin);
+        assertThat(r).singleElement().satisfies(a -> {
+            assertThat(a.kept()).isTrue();
+            assertThat(a.reason()).isEqualTo("left pinned for the next start: cannot be downloaded now (no IPFS node answers)");
+            assertThat(a.describe()).contains("c1", "kept");
+        });
+        assertThat(unpinned).isEmpty();
+    }
+
+    @Test
     void withoutAdopterEverythingIsUnpinned() {
         ClusterPin p = pin("c1", "full_backup_2026-05-11_090000.tar.gz.enc", hoursAgo(3));
         assertThat(orphans.resolve(List.of(p), Set.of(), null, recordUnpin)).singleElement()
