@@ -6,8 +6,6 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import jakarta.mail.internet.MimeMessage;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -17,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.bson.Document;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Failure alerts by e-mail through camel-mail into GreenMail: sent, not repeated, resolved, kept while SMTP is down. */
 class AlertRouteTest {
-    MongoServer mongo;
+    InJvmMongo mongo;
     FakeCluster cluster;
     GreenMail smtp;
     int smtpPort;
@@ -37,8 +36,7 @@ class AlertRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
+        mongo = InJvmMongo.start(false);
         try (MongoClient c = MongoClients.create(uri())) {
             c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 1));
         }
@@ -63,7 +61,7 @@ class AlertRouteTest {
     }
 
     String uri() {
-        return "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        return mongo.uri();
     }
 
     @AfterEach
@@ -71,7 +69,7 @@ class AlertRouteTest {
         app.close();
         smtp.stop();
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     List<String> subjects() {

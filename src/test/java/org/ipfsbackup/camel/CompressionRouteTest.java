@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +16,7 @@ import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.restore.BackupFetcher;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** backup.compression through the real routes: the file name and the manifest name the codec, and it restores. */
 class CompressionRouteTest {
-    MongoServer mongo;
+    InJvmMongo mongo;
     String mongoUri;
     FakeCluster cluster;
     BackupApplication app;
@@ -37,9 +36,8 @@ class CompressionRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        mongoUri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(false);
+        mongoUri = mongo.uri();
         try (MongoClient c = MongoClients.create(mongoUri)) {
             c.getDatabase("shop").getCollection("customers").insertMany(List.of(
                     new Document("_id", 1).append("name", "Ada"), new Document("_id", 2).append("name", "Grace")));
@@ -53,7 +51,7 @@ class CompressionRouteTest {
             app.close();
         }
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     Map<String, String> settings(String compression) {

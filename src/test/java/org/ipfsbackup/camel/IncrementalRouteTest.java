@@ -7,8 +7,6 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,6 +21,7 @@ import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.dump.OplogPosition;
 import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Incrementals through the real routes, on mongo-java-server with its oplog (driver engine), cluster double. */
 class IncrementalRouteTest {
-    MongoServer mongo;
+    InJvmMongo mongo;
     String uri;
     FakeCluster cluster;
     BackupApplication app;
@@ -42,11 +41,8 @@ class IncrementalRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        MemoryBackend backend = new MemoryBackend();
-        backend.enableOplog();
-        mongo = new MongoServer(backend);
-        mongo.bind("127.0.0.1", 0);
-        uri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(true);
+        uri = mongo.uri();
         cluster = new FakeCluster();
     }
 
@@ -56,7 +52,7 @@ class IncrementalRouteTest {
             app.close();
         }
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     void start(boolean fallback) throws Exception {

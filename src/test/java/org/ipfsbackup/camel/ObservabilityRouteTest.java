@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -26,6 +24,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bson.Document;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -43,7 +42,7 @@ class ObservabilityRouteTest {
     static final ObjectMapper JSON = new ObjectMapper();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    MongoServer mongo;
+    InJvmMongo mongo;
     String mongoUri;
     FakeCluster cluster;
     @TempDir
@@ -53,9 +52,8 @@ class ObservabilityRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        mongoUri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(false);
+        mongoUri = mongo.uri();
         try (MongoClient c = MongoClients.create(mongoUri)) {
             c.getDatabase("shop").getCollection("customers").insertMany(List.of(new Document("_id", 1).append("name", "Ada"),
                     new Document("_id", 2).append("name", "Grace")));
@@ -70,7 +68,7 @@ class ObservabilityRouteTest {
             app.close();
         }
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     static int freePort() throws IOException {
@@ -187,7 +185,7 @@ class ObservabilityRouteTest {
         assertThat(check(h2, "ipfs-cluster").path("status").asText()).isEqualTo("DOWN");
         assertThat(check(h2, "mongodb").path("status").asText()).isEqualTo("UP");
         // MongoDB goes away too
-        mongo.shutdownNow();
+        mongo.close();
         JsonNode h3 = JSON.readTree(get("/observe/health").body());
         assertThat(check(h3, "mongodb").path("status").asText()).isEqualTo("DOWN");
         assertThat(check(h3, "last-backup").path("status").asText()).isEqualTo("DOWN");

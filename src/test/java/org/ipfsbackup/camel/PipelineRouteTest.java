@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -28,6 +26,7 @@ import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -43,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineRouteTest {
     static final int ITERATIONS = 10_000;
 
-    MongoServer mongo;
+    InJvmMongo mongo;
     String mongoUri;
     FakeCluster cluster;
     @TempDir
@@ -52,9 +51,8 @@ class PipelineRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        mongoUri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(false);
+        mongoUri = mongo.uri();
         try (MongoClient c = MongoClients.create(mongoUri)) {
             c.getDatabase("shop").getCollection("customers").insertMany(List.of(
                     new Document("_id", 1).append("name", "Ada").append("tags", List.of("a", "b")),
@@ -70,7 +68,7 @@ class PipelineRouteTest {
             app.close();
         }
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     Map<String, String> overrides(String node1, String node2) {

@@ -2,8 +2,6 @@ package org.ipfsbackup.camel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +11,7 @@ import com.mongodb.client.MongoClients;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.recovery.OrphanAction;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * unpinned otherwise, at the next start; nothing else is touched.
  */
 class RecoveryRouteTest {
-    MongoServer mongo;
+    InJvmMongo mongo;
     FakeCluster cluster;
     BackupApplication app;
     @TempDir
@@ -34,12 +33,9 @@ class RecoveryRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        MemoryBackend backend = new MemoryBackend();
-        backend.enableOplog();
-        mongo = new MongoServer(backend);
-        mongo.bind("127.0.0.1", 0);
+        mongo = InJvmMongo.start(true);
         cluster = new FakeCluster();
-        Map<String, String> o = TestSettings.routeTest("mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), cluster.url(), dir.resolve("work"));
+        Map<String, String> o = TestSettings.routeTest(mongo.uri(), cluster.url(), dir.resolve("work"));
         o.put("dump.oplog", "false");
         o.put("ipfs.nodes", cluster.url());
         app = TestSettings.start(Project.routes(), o);
@@ -49,7 +45,7 @@ class RecoveryRouteTest {
     void tearDown() {
         app.close();
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     void pin(String cid, String name, Instant at) {
@@ -76,7 +72,7 @@ class RecoveryRouteTest {
     }
 
     MongoClient client() {
-        return MongoClients.create("mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort());
+        return MongoClients.create(mongo.uri());
     }
 
     ManifestRepository repo(MongoClient c) {
@@ -116,7 +112,7 @@ class RecoveryRouteTest {
     @Test
     void anIncrementalWhosePlaceInTheChainWasTakenIsUnpinnedNotAdopted() throws Exception {
         app.close();
-        Map<String, String> o = TestSettings.routeTest("mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), cluster.url(), dir.resolve("work"));
+        Map<String, String> o = TestSettings.routeTest(mongo.uri(), cluster.url(), dir.resolve("work"));
         o.put("ipfs.nodes", cluster.url());
         app = TestSettings.start(Project.routes(), o); // with the oplog, so incrementals chain
         ManifestEntry full = app.runBackup("full").entry();
@@ -157,7 +153,7 @@ class RecoveryRouteTest {
     void anUploadNoNodeCanGiveNowIsLeftForTheNextStart() throws Exception {
         ManifestEntry original = app.runBackup("full").entry();
         app.close();
-        Map<String, String> o = TestSettings.routeTest("mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), cluster.url(), dir.resolve("work"));
+        Map<String, String> o = TestSettings.routeTest(mongo.uri(), cluster.url(), dir.resolve("work"));
         o.put("ipfs.nodes", "http://127.0.0.1:9"); // the IPFS node is down at this start
         app = TestSettings.start(Project.routes(), o);
         try (MongoClient c = client()) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -24,6 +22,7 @@ import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Retention through the real routes (mongo-java-server with oplog, cluster double), the clock moved forward. */
 class RetentionRouteTest {
-    MongoServer mongo;
+    InJvmMongo mongo;
     String uri;
     FakeCluster cluster;
     BackupApplication app;
@@ -44,11 +43,8 @@ class RetentionRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        MemoryBackend backend = new MemoryBackend();
-        backend.enableOplog();
-        mongo = new MongoServer(backend);
-        mongo.bind("127.0.0.1", 0);
-        uri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(true);
+        uri = mongo.uri();
         cluster = new FakeCluster();
         overrides = TestSettings.routeTest(uri, cluster.url(), work.resolve("work"));
         overrides.put("retention.after-backup", "false");
@@ -61,7 +57,7 @@ class RetentionRouteTest {
             app.close();
         }
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     void start(Path routes) throws Exception {

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -19,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bson.Document;
 import org.ipfsbackup.observe.LogSetup;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -39,7 +38,7 @@ class StepLogTest {
     static final List<String> STEPS = List.of("backup-full", "backup-dump", "backup-archive", "backup-encrypt", "backup-upload", "ipfs-add",
             "backup-pin-verify", "backup-record", "manifest-publish", "backup-cleanup");
 
-    MongoServer mongo;
+    InJvmMongo mongo;
     int mongoPort;
     FakeCluster cluster;
     @TempDir
@@ -50,9 +49,8 @@ class StepLogTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        mongoPort = mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(false);
+        mongoPort = mongo.port();
         try (MongoClient c = MongoClients.create("mongodb://127.0.0.1:" + mongoPort)) {
             c.getDatabase("shop").getCollection("customers").insertMany(List.of(new Document("_id", 1).append("name", "Ada"),
                     new Document("_id", 2).append("name", "Grace")));
@@ -66,7 +64,7 @@ class StepLogTest {
             app.close();
         }
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
         // back to the test configuration (logback-test.xml)
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();

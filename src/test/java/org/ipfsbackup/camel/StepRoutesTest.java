@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,6 +21,7 @@ import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.dump.DumpResult;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a mock endpoint (AdviceWith), the step is fed the headers the previous step would set, and its output checked.
  */
 class StepRoutesTest {
-    MongoServer mongo;
+    InJvmMongo mongo;
     String mongoUri;
     FakeCluster cluster;
     BackupApplication app;
@@ -45,9 +44,8 @@ class StepRoutesTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        mongoUri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(false);
+        mongoUri = mongo.uri();
         try (MongoClient c = MongoClients.create(mongoUri)) {
             c.getDatabase("shop").getCollection("customers").insertOne(new Document("_id", 1).append("name", "Ada"));
         }
@@ -61,7 +59,7 @@ class StepRoutesTest {
     void tearDown() {
         app.close();
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     /** Replaces the route's hand-off to {@code next} by mock:next and returns the mock. */

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.sun.net.httpserver.HttpServer;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Endpoint;
 import org.awaitility.Awaitility;
 import org.bson.Document;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WebhookAlertRouteTest {
     static final String TOKEN_PATH = "/services/T000/B000/SeCrEtToKeN123";
-    MongoServer mongo;
+    InJvmMongo mongo;
     FakeCluster cluster;
     HttpServer hook;
     final List<String> posted = new CopyOnWriteArrayList<>();
@@ -47,9 +46,8 @@ class WebhookAlertRouteTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        try (MongoClient c = MongoClients.create("mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort())) {
+        mongo = InJvmMongo.start(false);
+        try (MongoClient c = MongoClients.create(mongo.uri())) {
             c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 1));
         }
         cluster = new FakeCluster();
@@ -68,7 +66,7 @@ class WebhookAlertRouteTest {
             ex.close();
         });
         hook.start();
-        Map<String, String> o = TestSettings.routeTest("mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort(), cluster.url(), dir.resolve("work"));
+        Map<String, String> o = TestSettings.routeTest(mongo.uri(), cluster.url(), dir.resolve("work"));
         o.put("dump.oplog", "false");
         o.put("alert.enabled", "true");
         o.put("alert.spool-dir", dir.resolve("spool").toString());
@@ -84,7 +82,7 @@ class WebhookAlertRouteTest {
         app.close();
         hook.stop(0);
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     @Test

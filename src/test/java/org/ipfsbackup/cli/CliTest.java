@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -22,6 +20,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.bson.Document;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.junit.jupiter.api.Test;
@@ -89,9 +88,8 @@ class CliTest {
 
     @Test
     void backupFullRunsTheRoutesAndPrintsTheEntryAsJson() throws Exception {
-        MongoServer mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        String uri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        InJvmMongo mongo = InJvmMongo.start(false);
+        String uri = mongo.uri();
         try (FakeCluster cluster = new FakeCluster(); MongoClient c = MongoClients.create(uri)) {
             c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 7).append("total", 12.5));
             Path cfg = config("mongodb.uri=" + uri, "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
@@ -110,7 +108,7 @@ class CliTest {
                     "--routes", Project.routes().toString())).isEqualTo(1);
             assertThat(err.toString()).contains("backup failed in step backup-upload").contains("empty body");
         } finally {
-            mongo.shutdownNow();
+            mongo.close();
         }
     }
 

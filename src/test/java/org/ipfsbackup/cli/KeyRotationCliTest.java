@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -29,6 +27,7 @@ import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.restore.BackupFetcher;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +47,7 @@ class KeyRotationCliTest {
 
     @TempDir
     Path dir;
-    MongoServer mongo;
+    InJvmMongo mongo;
     String mongoUri;
     FakeCluster cluster;
     StringWriter out;
@@ -56,9 +55,8 @@ class KeyRotationCliTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        mongoUri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        mongo = InJvmMongo.start(false);
+        mongoUri = mongo.uri();
         try (MongoClient c = MongoClients.create(mongoUri)) {
             c.getDatabase("shop").getCollection("customers").insertMany(List.of(
                     new Document("_id", 1).append("name", "Ada"), new Document("_id", 2).append("name", "Grace")));
@@ -69,7 +67,7 @@ class KeyRotationCliTest {
     @AfterEach
     void tearDown() {
         cluster.close();
-        mongo.shutdownNow();
+        mongo.close();
     }
 
     int run(Map<String, String> env, String... args) {

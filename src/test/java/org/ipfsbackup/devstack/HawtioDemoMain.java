@@ -2,14 +2,13 @@ package org.ipfsbackup.devstack;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.bson.Document;
 import org.ipfsbackup.camel.BackupApplication;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.TestSettings;
 
@@ -28,9 +27,8 @@ public final class HawtioDemoMain {
         int managementPort = Integer.parseInt(args[1]);
         String war = args[2];
         Path project = Path.of(args[3]);
-        MongoServer mongo = new MongoServer(new MemoryBackend());
-        mongo.bind("127.0.0.1", 0);
-        String uri = "mongodb://127.0.0.1:" + mongo.getLocalAddress().getPort();
+        InJvmMongo mongo = InJvmMongo.start(false);
+        String uri = mongo.uri();
         try (MongoClient c = MongoClients.create(uri)) {
             c.getDatabase("shop").getCollection("customers").insertMany(List.of(new Document("_id", 1).append("name", "Ada"),
                     new Document("_id", 2).append("name", "Grace")));
@@ -56,7 +54,7 @@ public final class HawtioDemoMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             cluster.close();
-            mongo.shutdownNow();
+            mongo.close();
         }));
         System.out.println("HAWTIO-READY http://127.0.0.1:" + hawtioPort + "/hawtio/");
         System.out.flush();

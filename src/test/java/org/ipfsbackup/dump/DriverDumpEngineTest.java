@@ -1,5 +1,6 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.testing.InJvmMongo;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
@@ -54,12 +55,12 @@ class DriverDumpEngineTest {
     @TempDir
     Path tmp;
 
-    private MongoJavaServer mongo;
+    private InJvmMongo mongo;
 
     @BeforeEach
     void start() {
-        mongo = new MongoJavaServer(true);
-        MongoDatabase shop = mongo.client.getDatabase("shop");
+        mongo = InJvmMongo.start(true);
+        MongoDatabase shop = mongo.client().getDatabase("shop");
         MongoCollection<BsonDocument> orders = shop.getCollection("orders", BsonDocument.class);
         for (int i = 0; i < 250; i++) {
             orders.insertOne(new BsonDocument("_id", new BsonObjectId())
@@ -80,9 +81,9 @@ class DriverDumpEngineTest {
         orders.createIndex(Indexes.compoundIndex(Indexes.ascending("customer"), Indexes.descending("date")));
         shop.getCollection("customers").insertOne(new org.bson.Document("_id", "c1").append("name", "Ada"));
         shop.createCollection("empty");
-        mongo.client.getDatabase("analytics").getCollection("events").insertOne(new org.bson.Document("kind", "click"));
+        mongo.client().getDatabase("analytics").getCollection("events").insertOne(new org.bson.Document("kind", "click"));
         // (mongo-java-server keeps no data in admin: it only answers admin commands there)
-        mongo.client.getDatabase("config").getCollection("things").insertOne(new org.bson.Document("k", "v"));
+        mongo.client().getDatabase("config").getCollection("things").insertOne(new org.bson.Document("k", "v"));
     }
 
     @AfterEach
@@ -91,7 +92,7 @@ class DriverDumpEngineTest {
     }
 
     private DumpSettings settings() {
-        return DumpSettings.of(mongo.uri).withEngine("driver");
+        return DumpSettings.of(mongo.uri()).withEngine("driver");
     }
 
     @Test
@@ -112,7 +113,7 @@ class DriverDumpEngineTest {
             List<String> onDisk = new ArrayList<>();
             DumpLayout.forEachDocument(out.resolve(db).resolve(coll + ".bson"), d -> onDisk.add(hex(d)));
             List<String> onServer = new ArrayList<>();
-            for (RawBsonDocument d : mongo.client.getDatabase(db).getCollection(coll, RawBsonDocument.class).find()) {
+            for (RawBsonDocument d : mongo.client().getDatabase(db).getCollection(coll, RawBsonDocument.class).find()) {
                 onServer.add(hex(d));
             }
             assertThat(onDisk).as(ns).containsExactlyElementsOf(onServer);
@@ -173,7 +174,7 @@ class DriverDumpEngineTest {
 
     @Test
     void writesDuringTheDumpLandInOplogBsonAndOplogEndIsTheLastOfThem() throws Exception {
-        MongoCollection<RawBsonDocument> oplog = mongo.client.getDatabase("local").getCollection("oplog.rs", RawBsonDocument.class);
+        MongoCollection<RawBsonDocument> oplog = mongo.client().getDatabase("local").getCollection("oplog.rs", RawBsonDocument.class);
         OplogPosition before = OplogPosition.of(oplog.find().sort(new BsonDocument("$natural", new BsonInt32(-1))).first().getTimestamp("ts"));
 
         // a second client writes while the engine's client is reading shop.orders: deterministic concurrency
@@ -183,7 +184,7 @@ class DriverDumpEngineTest {
             public void commandStarted(CommandStartedEvent event) {
                 if (event.getCommandName().equals("find") && event.getCommand().getString("find").getValue().equals("orders")
                         && written.compareAndSet(false, true)) {
-                    try (MongoClient other = MongoClients.create(mongo.uri)) {
+                    try (MongoClient other = MongoClients.create(mongo.uri())) {
                         other.getDatabase("shop").getCollection("orders").insertOne(new org.bson.Document("sku", "during-dump"));
                         other.getDatabase("analytics").getCollection("events").deleteMany(new org.bson.Document());
                     }
@@ -191,7 +192,7 @@ class DriverDumpEngineTest {
             }
         };
         try (MongoClient engineClient = MongoClients.create(MongoClientSettings.builder()
-                .applyConnectionString(new ConnectionString(mongo.uri)).addCommandListener(writer).build())) {
+                .applyConnectionString(new ConnectionString(mongo.uri())).addCommandListener(writer).build())) {
             Path out = tmp.resolve("full");
             DumpResult result = new DriverDumpEngine(settings(), engineClient).dumpFull(out);
 
@@ -214,9 +215,9 @@ class DriverDumpEngineTest {
 
     @Test
     void oplogDumpHoldsTheEntriesAfterThePositionInOrder() throws Exception {
-        MongoCollection<RawBsonDocument> oplog = mongo.client.getDatabase("local").getCollection("oplog.rs", RawBsonDocument.class);
+        MongoCollection<RawBsonDocument> oplog = mongo.client().getDatabase("local").getCollection("oplog.rs", RawBsonDocument.class);
         OplogPosition after = OplogPosition.of(oplog.find().sort(new BsonDocument("$natural", new BsonInt32(-1))).first().getTimestamp("ts"));
-        MongoCollection<org.bson.Document> customers = mongo.client.getDatabase("shop").getCollection("customers");
+        MongoCollection<org.bson.Document> customers = mongo.client().getDatabase("shop").getCollection("customers");
         customers.insertOne(new org.bson.Document("_id", "c2"));
         customers.updateOne(new org.bson.Document("_id", "c1"), new org.bson.Document("$set", new org.bson.Document("name", "Grace")));
         customers.deleteOne(new org.bson.Document("_id", "c2"));
@@ -250,7 +251,7 @@ class DriverDumpEngineTest {
 
     @Test
     void oplogGapIsReportedWhenTheOldestEntryIsNewerThanAfter() throws Exception {
-        MongoCollection<BsonDocument> oplog = mongo.client.getDatabase("local").getCollection("oplog.rs", BsonDocument.class);
+        MongoCollection<BsonDocument> oplog = mongo.client().getDatabase("local").getCollection("oplog.rs", BsonDocument.class);
         List<BsonTimestamp> all = new ArrayList<>();
         for (BsonDocument e : oplog.find()) {
             all.add(e.getTimestamp("ts"));
@@ -270,7 +271,7 @@ class DriverDumpEngineTest {
 
     @Test
     void oplogGapIsReportedWhenThePreviousEndIsNotInTheOplog() {
-        BsonTimestamp last = mongo.client.getDatabase("local").getCollection("oplog.rs", BsonDocument.class)
+        BsonTimestamp last = mongo.client().getDatabase("local").getCollection("oplog.rs", BsonDocument.class)
                 .find().sort(new BsonDocument("$natural", new BsonInt32(-1))).first().getTimestamp("ts");
         OplogPosition neverWritten = new OplogPosition(Integer.toUnsignedLong(last.getTime()), last.getInc() + 1000);
         assertThatThrownBy(() -> new DriverDumpEngine(settings()).dumpOplog(neverWritten, tmp.resolve("x")))
@@ -279,9 +280,9 @@ class DriverDumpEngineTest {
 
     @Test
     void withoutAnOplogPositionsAreNullAndOplogDumpsAreRefused() throws Exception {
-        try (MongoJavaServer plain = new MongoJavaServer(false)) {
-            plain.client.getDatabase("shop").getCollection("orders").insertOne(new org.bson.Document("a", 1));
-            DumpSettings s = DumpSettings.of(plain.uri).withEngine("driver");
+        try (InJvmMongo plain = InJvmMongo.start(false)) {
+            plain.client().getDatabase("shop").getCollection("orders").insertOne(new org.bson.Document("a", 1));
+            DumpSettings s = DumpSettings.of(plain.uri()).withEngine("driver");
             DumpResult result = new DriverDumpEngine(s).dumpFull(tmp.resolve("plain"));
             assertThat(relativeFiles(tmp.resolve("plain"))).containsExactlyInAnyOrder("shop/orders.bson", "shop/orders.metadata.json");
             assertThat(result.oplogStart()).isNull();

@@ -1,5 +1,6 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.testing.InJvmMongo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,15 +32,15 @@ class MongodumpEngineTest {
     @TempDir
     Path tmp;
 
-    private MongoJavaServer mongo;
+    private InJvmMongo mongo;
     private Path scriptDir;
     private Path configDir;
 
     @BeforeEach
     void start() throws IOException {
-        mongo = new MongoJavaServer(true);
-        mongo.client.getDatabase("shop").getCollection("orders").insertOne(new org.bson.Document("sku", "a"));
-        mongo.client.getDatabase("analytics").getCollection("events").insertOne(new org.bson.Document("kind", "x"));
+        mongo = InJvmMongo.start(true);
+        mongo.client().getDatabase("shop").getCollection("orders").insertOne(new org.bson.Document("sku", "a"));
+        mongo.client().getDatabase("analytics").getCollection("events").insertOne(new org.bson.Document("kind", "x"));
         scriptDir = Files.createDirectories(tmp.resolve("bin"));
         configDir = Files.createDirectories(tmp.resolve("private"));
     }
@@ -66,7 +67,7 @@ class MongodumpEngineTest {
     @Test
     void failureCarriesExitCodeAndStderrWithoutThePasswordAndRemovesTheConfigFile() throws Exception {
         Path fake = script("fake-mongodump-fail.sh");
-        MongodumpEngine engine = new MongodumpEngine(settings(fake), fake, configDir, mongo.client);
+        MongodumpEngine engine = new MongodumpEngine(settings(fake), fake, configDir, mongo.client());
         Path out = tmp.resolve("out");
 
         assertThatThrownBy(() -> engine.dumpFull(out))
@@ -106,7 +107,7 @@ class MongodumpEngineTest {
         String tlsUri = mongo.uriWithCredentials("backup", PASSWORD) + "?tls=true&tlsCAFile=" + tmp.resolve("ca.pem")
                 + "&tlsAllowInvalidCertificates=true&authSource=admin&readPreference=secondary";
         DumpSettings settings = DumpSettings.of(tlsUri).withEngine("mongodump").withMongodumpPath(fake.toString());
-        MongodumpEngine engine = new MongodumpEngine(settings, fake, configDir, mongo.client);
+        MongodumpEngine engine = new MongodumpEngine(settings, fake, configDir, mongo.client());
         Path out = tmp.resolve("out");
 
         assertThatThrownBy(() -> engine.dumpFull(out)).isInstanceOf(DumpException.class).hasMessageNotContaining(PASSWORD);
@@ -121,8 +122,8 @@ class MongodumpEngineTest {
     @Test
     void oplogDumpFailureAlsoCleansUpQueryAndConfigFiles() throws Exception {
         Path fake = script("fake-mongodump-fail.sh");
-        MongodumpEngine engine = new MongodumpEngine(settings(fake), fake, configDir, mongo.client);
-        OplogPosition oldest = OplogPosition.of(mongo.client.getDatabase("local").getCollection("oplog.rs")
+        MongodumpEngine engine = new MongodumpEngine(settings(fake), fake, configDir, mongo.client());
+        OplogPosition oldest = OplogPosition.of(mongo.client().getDatabase("local").getCollection("oplog.rs")
                 .find().first().get("ts", org.bson.BsonTimestamp.class));
         Path out = tmp.resolve("incr");
 
@@ -147,7 +148,7 @@ class MongodumpEngineTest {
     void aHangingMongodumpIsKilledAtTheTimeout() throws Exception {
         Path fake = script("fake-mongodump-hang.sh");
         MongodumpEngine engine = new MongodumpEngine(settings(fake).withTimeout(Duration.ofSeconds(2)), fake, configDir,
-                mongo.client);
+                mongo.client());
         long t0 = System.nanoTime();
 
         assertThatThrownBy(() -> engine.dumpFull(tmp.resolve("out")))
@@ -170,7 +171,7 @@ class MongodumpEngineTest {
     @Test
     void aMissingExecutableIsAFailureNotAHang() {
         Path missing = tmp.resolve("no-such-mongodump");
-        MongodumpEngine engine = new MongodumpEngine(settings(missing), missing, configDir, mongo.client);
+        MongodumpEngine engine = new MongodumpEngine(settings(missing), missing, configDir, mongo.client());
         assertThatThrownBy(() -> engine.dumpFull(tmp.resolve("out")))
                 .isInstanceOfSatisfying(DumpException.class, e -> assertThat(e.exitCode()).isNull())
                 .hasMessageContaining("could not run " + missing);
@@ -188,7 +189,7 @@ class MongodumpEngineTest {
                 "oplog.rs", "--queryFile", "/q.json", "--out", out.toString(), "--readPreference", "secondary");
 
         // a read preference in the URI reaches mongodump with the URI, not as a flag too
-        DumpSettings fromUri = DumpSettings.of(mongo.uri + "?readPreference=secondaryPreferred").withEngine("mongodump");
+        DumpSettings fromUri = DumpSettings.of(mongo.uri() + "?readPreference=secondaryPreferred").withEngine("mongodump");
         assertThat(new MongodumpEngine(fromUri, fake, configDir).databaseArgs(out, "shop"))
                 .containsExactly("--out", out.toString(), "--db", "shop");
         assertThat(new MongodumpEngine(settings(fake).withReadPreference("nearest"), fake, configDir).fullArgs(out))
@@ -207,7 +208,7 @@ class MongodumpEngineTest {
     @Test
     void autoPicksMongodumpWhenExecutableElseDriver() throws Exception {
         Path fake = script("fake-mongodump-fail.sh");
-        DumpSettings auto = DumpSettings.of(mongo.uri);
+        DumpSettings auto = DumpSettings.of(mongo.uri());
         assertThat(DumpEngines.create(auto.withMongodumpPath(fake.toString()), configDir))
                 .isInstanceOfSatisfying(MongodumpEngine.class, e -> assertThat(e.executable()).isEqualTo(fake.toAbsolutePath()));
         assertThat(DumpEngines.create(auto.withMongodumpPath(tmp.resolve("nope").toString()), configDir))
