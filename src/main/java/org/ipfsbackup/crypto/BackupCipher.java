@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.commons.io.output.CountingOutputStream;
 
 /**
  * Encrypts and decrypts backup files and streams (format: FORMAT.md in this package).
@@ -354,7 +355,7 @@ public final class BackupCipher {
                     throw e;
                 }
                 enc.close();
-                counts[1] = out.count();
+                counts[1] = out.getByteCount();
             }
         });
         return new EncryptResult(counts[0], counts[1], HexFormat.of().formatHex(sha256.digest()), dataKey[0]);
