@@ -32,6 +32,15 @@ class CronTranslatorTest {
         assertThat(next.toInstant()).isEqualTo(ZonedDateTime.of(2026, 11, 29, 2, 0, 0, 0, ZoneOffset.UTC).toInstant());
     }
 
+    /** Inputs accepted today that cron-utils 9.2.1's Unix-to-Quartz mapper refuses (why this class is not replaced by it). */
+    @Test
+    void dayNamesInRangesAndQuartzExtensionsInTheFiveFieldForm() {
+        assertThat(CronTranslator.toQuartz("S", "0 2 * * Sun-Tue")).isEqualTo("0 0 2 ? * SUN-TUE");
+        assertThat(CronTranslator.toQuartz("S", "0 2 L * *")).isEqualTo("0 0 2 L * ?");
+        assertThat(CronTranslator.toQuartz("S", "0 2 15W * *")).isEqualTo("0 0 2 15W * ?");
+        assertThat(CronTranslator.toQuartz("S", "0 2 ? * 1")).isEqualTo("0 0 2 ? * MON");
+    }
+
     @Test
     void quartzSyntaxIsKept() {
         assertThat(CronTranslator.toQuartz("S", "0 0 2 ? * SUN")).isEqualTo("0 0 2 ? * SUN");
