@@ -31,7 +31,7 @@ import java.util.Optional;
 import org.apache.commons.io.output.CountingOutputStream;
 
 /**
- * Encrypts and decrypts backup files and streams (format: FORMAT.md in this package).
+ * Encrypts and decrypts backup files and streams (format: docs/format.md).
  *
  * <p>Per file (format version 2): a fresh random 32-byte data key feeds Tink's AES-256-GCM-HKDF streaming AEAD
  * with 1 MiB segments; the data key is wrapped (AES-256-GCM) under a key-encryption key derived with
