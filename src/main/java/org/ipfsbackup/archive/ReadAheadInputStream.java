@@ -13,6 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * consuming it (parsing tar, writing files) use two cores. Bounded: at most {@code QUEUE} chunks of {@code CHUNK} bytes
  * wait. An exception of the source is thrown to the reader, in order. {@link #close()} stops the thread (waiting for
  * a read in progress to return) but does not close the source, which stays the caller's.
+ *
+ * <p>Not commons-io's {@code ReadAheadInputStream}: that one takes an {@link java.io.EOFException} of the source for
+ * the end of the stream, and {@code GZIPInputStream} throws exactly that for a truncated archive ("Unexpected end of
+ * ZLIB input stream"), so a cut-off backup would read as a shorter, complete one. The test with a source failing
+ * with {@code EOFException} pins this.
  */
 final class ReadAheadInputStream extends InputStream {
 

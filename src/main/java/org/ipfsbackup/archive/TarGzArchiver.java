@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.io.output.CloseShieldOutputStream;
+import org.apache.commons.io.output.CountingOutputStream;
 
 /**
  * Writes a directory tree (a mongodump directory) as a streaming tar.gz. Memory use does not depend on the
@@ -94,7 +96,8 @@ public final class TarGzArchiver {
     }
 
     private ArchiveResult write(Path source, OutputStream out) throws IOException {
-        CountingOutputStream counting = new CountingOutputStream(out);
+        // commons-io: counts the compressed bytes; the shield keeps the caller's stream open when tar closes
+        CountingOutputStream counting = new CountingOutputStream(CloseShieldOutputStream.wrap(out));
         Totals totals = new Totals();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(codec.compress(counting), "UTF-8")) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -103,7 +106,8 @@ public final class TarGzArchiver {
             writeChildren(tar, source, "", new byte[BUFFER], totals);
             tar.finish();
         }
-        return new ArchiveResult(totals.files, totals.bytes, counting.count());
+        out.flush();
+        return new ArchiveResult(totals.files, totals.bytes, counting.getByteCount());
     }
 
     private void writeChildren(TarArchiveOutputStream tar, Path dir, String prefix, byte[] buffer, Totals totals)

@@ -8,6 +8,10 @@ import org.quartz.CronExpression;
  * Turns a schedule into a Quartz cron expression. Accepts the seed's 5-field Unix form
  * ({@code minute hour day-of-month month day-of-week}, e.g. {@code 0 2 * * 0}) and native Quartz expressions
  * (6 or 7 fields, seconds first). Every result is checked by Quartz itself.
+ *
+ * <p>Hand-written on purpose: cron-utils 9.2.1 ({@code CronMapper.fromUnixToQuartz}) was tried and refuses inputs
+ * accepted here ({@code Sun-Tue}; {@code L}, {@code W}, {@code ?} in the 5-field form), writes days as
+ * numbers with an extra year field, and maps Unix {@code 0-7} to Quartz {@code 1-1}; CronTranslatorTest pins them.
  */
 public final class CronTranslator {
 

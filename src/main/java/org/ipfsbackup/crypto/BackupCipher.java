@@ -28,9 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.commons.io.output.CountingOutputStream;
 
 /**
- * Encrypts and decrypts backup files and streams (format: FORMAT.md in this package).
+ * Encrypts and decrypts backup files and streams (format: docs/format.md).
  *
  * <p>Per file (format version 2): a fresh random 32-byte data key feeds Tink's AES-256-GCM-HKDF streaming AEAD
  * with 1 MiB segments; the data key is wrapped (AES-256-GCM) under a key-encryption key derived with
@@ -354,7 +355,7 @@ public final class BackupCipher {
                     throw e;
                 }
                 enc.close();
-                counts[1] = out.count();
+                counts[1] = out.getByteCount();
             }
         });
         return new EncryptResult(counts[0], counts[1], HexFormat.of().formatHex(sha256.digest()), dataKey[0]);

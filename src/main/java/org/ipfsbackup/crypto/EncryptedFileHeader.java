@@ -5,7 +5,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * The ipfs-backup header at the start of every encrypted file (layout in FORMAT.md). Nothing in it is
+ * The ipfs-backup header at the start of every encrypted file (layout in docs/format.md). Nothing in it is
  * secret; {@link BackupCipher#readHeader} parses it without a key, e.g. for {@code inspect}.
  *
  * @param version     format version (currently {@value HeaderCodec#VERSION})
@@ -59,7 +59,7 @@ public record EncryptedFileHeader(int version, String kdf, int iterations, byte[
         return keyCheck.clone();
     }
 
-    /** This header serialised as in FORMAT.md (the exact bytes a file written with it starts with). */
+    /** This header serialised as in docs/format.md (the exact bytes a file written with it starts with). */
     public byte[] encode() {
         return HeaderCodec.encode(this);
     }

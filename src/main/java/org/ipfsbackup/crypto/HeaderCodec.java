@@ -14,7 +14,7 @@ import java.util.Arrays;
 
 /**
  * Reads and writes the ipfs-backup header: magic, version, total header length, then type-length-value
- * fields (see FORMAT.md). Parsing is strict: the fields of the version (1: tags 01-07, 2: tags 01-08) must all
+ * fields (see docs/format.md). Parsing is strict: the fields of the version (1: tags 01-07, 2: tags 01-08) must all
  * appear once, in tag order, with their exact lengths, and nothing else.
  */
 final class HeaderCodec {

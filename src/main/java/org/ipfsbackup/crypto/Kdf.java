@@ -12,9 +12,9 @@ import javax.crypto.spec.SecretKeySpec;
 final class Kdf {
 
     static final int DERIVED_KEY_BYTES = 32;
-    /** HMAC message of the key check; see FORMAT.md. */
+    /** HMAC message of the key check; see docs/format.md. */
     static final byte[] KEY_CHECK_LABEL = "ipfs-backup key check v1".getBytes(StandardCharsets.US_ASCII);
-    /** Associated data of the data-key wrap (format version 2); see FORMAT.md. */
+    /** Associated data of the data-key wrap (format version 2); see docs/format.md. */
     static final byte[] WRAP_LABEL = "ipfs-backup data key v2".getBytes(StandardCharsets.US_ASCII);
     static final int WRAP_NONCE_BYTES = 12;
     /** PBKDF2 runs in this JVM (tests check that caching keeps them per salt, not per file). */

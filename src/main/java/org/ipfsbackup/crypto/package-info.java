@@ -5,7 +5,7 @@
  *
  * <p>Entry points: {@link org.ipfsbackup.crypto.EncryptionKey#fromSecret(String, String)} (validate the
  * key once, at start-up) and {@link org.ipfsbackup.crypto.BackupCipher}. The byte layout is specified in
- * {@code FORMAT.md} next to these sources. Memory use is bounded (about three segments per stream)
+ * {@code docs/format.md} of the repository. Memory use is bounded (about three segments per stream)
  * regardless of file size.
  */
 package org.ipfsbackup.crypto;

@@ -106,10 +106,7 @@ public final class LogSetup {
 
     private static Encoder<ILoggingEvent> encoder(LoggerContext ctx, boolean json) {
         if (json) {
-            JsonLineEncoder e = new JsonLineEncoder();
-            e.setContext(ctx);
-            e.start();
-            return e;
+            return JsonLogEncoder.create(ctx);
         }
         PatternLayoutEncoder e = new PatternLayoutEncoder();
         e.setContext(ctx);

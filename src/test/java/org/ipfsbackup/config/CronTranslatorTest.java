@@ -21,6 +21,11 @@ class CronTranslatorTest {
         assertThat(CronTranslator.toQuartz("S", "*/15 * * * *")).isEqualTo("0 */15 * * * ?");
         assertThat(CronTranslator.toQuartz("S", "0 2 * * 7")).isEqualTo("0 0 2 ? * SUN");
         assertThat(CronTranslator.toQuartz("S", "0 2 * * 0,3")).isEqualTo("0 0 2 ? * SUN,WED");
+        // accepted here, refused by cron-utils 9.2.1's Unix-to-Quartz mapper (why CronTranslator is not replaced by it)
+        assertThat(CronTranslator.toQuartz("S", "0 2 * * Sun-Tue")).isEqualTo("0 0 2 ? * SUN-TUE");
+        assertThat(CronTranslator.toQuartz("S", "0 2 L * *")).isEqualTo("0 0 2 L * ?");
+        assertThat(CronTranslator.toQuartz("S", "0 2 15W * *")).isEqualTo("0 0 2 15W * ?");
+        assertThat(CronTranslator.toQuartz("S", "0 2 ? * 1")).isEqualTo("0 0 2 ? * MON");
     }
 
     @Test

@@ -26,15 +26,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * FORMAT.md is correct: a decryptor written from it alone, using only JDK primitives (no Tink, no code from
+ * docs/format.md is correct: a decryptor written from it alone, using only JDK primitives (no Tink, no code from
  * this package), reads what {@link BackupCipher} writes, and the test vector published there.
  */
 class FormatSpecTest {
 
-    /** The test vector in FORMAT.md: key, key id, plaintext and the complete encrypted file. */
+    /** The test vector in docs/format.md: key, key id, plaintext and the complete encrypted file. */
     static final String VECTOR_SECRET = "correct horse battery staple, ipfs-backup 2025";
     static final String VECTOR_PLAIN = "Hello from ipfs-backup!\n";
-    /** The version-2 test vector in FORMAT.md: same secret and plaintext, key id test-vector-2. */
+    /** The version-2 test vector in docs/format.md: same secret and plaintext, key id test-vector-2. */
     static final String VECTOR_V2_HEX = "49504653424b500200d001001250424b4446322d484d41432d534841323536020004000186a003001079acf1c67ab6145ee30a6836f41a24f304001b54494e4b2d4145533235362d47434d2d484b44462d5348413235360500040010000006000d746573742d766563746f722d32070020f98de5db95fd87b80db80e1a3687d1041378e0cfa20aba5a096a40ae9e3d18c908003cc4e3b93233b0634800cb6c3dee4055b20dc9fca491db65b16bfeeea1b1e0e9d34b151015a51dc25413df2b6b3b14ccb9eb0e59971f09db7230e6dd482858991b62ae3c72ed36a677cc178b72609e643ad7a959ba0825e6ea21d7806d1c9b665f5d8e1dcb518ab20e87c3dfa087e52fac02ac215a81f3a71496ab727cfc5d9ebb700ab0de92dc1b2a6f9c4e3a";
     static final String VECTOR_HEX = "49504653424b5001009101001250424b4446322d484d41432d534841323536020004000186a0030010ae868cfd7fc4831b40a561a66103fc6204001b54494e4b2d4145533235362d47434d2d484b44462d5348413235360500040010000006000d746573742d766563746f722d31070020deb514481574d5d1365e327b23c2f5198cb29953ffc515f1eef7fd00d23940a5285dc045f262ba5f286bda0177214e805d230e92d756be78e101d3419beec6e394f1b07a934de4d0d56617360ecaa377f933c16e98b6b28a1b67a0c1d36abbc72a7602f062ad7b1f0b10b2639c6126d4";
 
@@ -127,7 +127,7 @@ class FormatSpecTest {
         assertThat(HexFormat.of().formatHex(dk)).isEqualTo("4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56");
     }
 
-    // ---- an independent decryptor, written from FORMAT.md, JDK primitives only ----
+    // ---- an independent decryptor, written from docs/format.md, JDK primitives only ----
 
     static byte[] specDecrypt(byte[] file, String secret) throws Exception {
         ByteBuffer in = ByteBuffer.wrap(file); // big-endian

@@ -215,7 +215,7 @@ class KeyRotationTest {
         assertThatThrownBy(() -> decrypt(cipher(key(B, "b"), key(C, "c")), v1, null)).isInstanceOf(DecryptionException.class)
                 .hasFieldOrPropertyWithValue("reason", DecryptionException.Reason.WRONG_KEY)
                 .hasMessageStartingWith("wrong key: encrypted with key id a, and no key in the current key (b) and the keyring (c) is that key");
-        // the FORMAT.md version-1 vector, written by the code before this change, too
+        // the docs/format.md version-1 vector, written by the code before this change, too
         byte[] vector = java.util.HexFormat.of().parseHex(FormatSpecTest.VECTOR_HEX);
         assertThat(decrypt(cipher(key(B, "b"), key(FormatSpecTest.VECTOR_SECRET, "test-vector-1")), vector, null))
                 .isEqualTo(FormatSpecTest.VECTOR_PLAIN.getBytes(StandardCharsets.US_ASCII));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** Everything the real cluster can answer (see the wire facts in the README), read correctly or refused clearly. */
+/** Everything the real cluster can answer (the answers as ClusterClient and AddResponseParser document them), read correctly or refused clearly. */
 class ClusterAnswersTest {
 
     @Test

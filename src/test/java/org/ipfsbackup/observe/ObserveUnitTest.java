@@ -93,13 +93,14 @@ class ObserveUnitTest {
                 new Object[] {"full_backup_x.tar.gz.enc", "mongodb://admin:Secret9@db:27017/?authSource=admin"});
         String text = LogSetup.layout(ctx).doLayout(e);
         assertThat(text).contains("mongodb://***@db:27017").contains("mongodb://***@h:1/?password=***").doesNotContain("Secret9").doesNotContain("Pw2");
-        JsonLineEncoder enc = new JsonLineEncoder();
-        enc.setContext(ctx);
-        enc.start();
+        var enc = JsonLogEncoder.create(ctx);
         String line = new String(enc.encode(e), StandardCharsets.UTF_8);
         assertThat(line).endsWith("\n").doesNotContain("Secret9").doesNotContain("Pw2");
         JsonNode n = new ObjectMapper().readTree(line);
         assertThat(n.path("logger").asText()).isEqualTo("ipfs-backup.step");
+        assertThat(n.path("level").asText()).isEqualTo("INFO");
+        assertThat(n.path("time").asText()).endsWith("Z");
+        assertThat(n.path("message").asText()).contains("uri=mongodb://***@db:27017");
         assertThat(n.path("fields").path("backup").asText()).isEqualTo("full_backup_x.tar.gz.enc");
         assertThat(n.path("fields").path("durationMs").asText()).isEqualTo("12");
         assertThat(n.path("fields").path("bytes").asText()).isEqualTo("58");
