@@ -11,7 +11,8 @@ import org.quartz.CronExpression;
  *
  * <p>Hand-written on purpose: cron-utils 9.2.1 ({@code CronMapper.fromUnixToQuartz}) was tried and refuses inputs
  * accepted here ({@code Sun-Tue}; {@code L}, {@code W}, {@code ?} in the 5-field form), writes days as
- * numbers with an extra year field, and maps Unix {@code 0-7} to Quartz {@code 1-1}; CronTranslatorTest pins them.
+ * numbers with an extra year field, and maps Unix {@code 0-7} to Quartz {@code 1-1} (Sundays only); CronTranslatorTest
+ * pins them.
  */
 public final class CronTranslator {
 
@@ -69,6 +70,7 @@ public final class CronTranslator {
 
     /** Unix day-of-week numbers are 0-7 with 0 and 7 Sunday; Quartz numbers are 1-7 from Sunday, so use names. */
     private static String unixDaysToQuartz(String setting, String original, String dow) {
+        dow = expandRangesEndingOnSeven(dow);
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < dow.length()) {
@@ -95,5 +97,28 @@ public final class CronTranslator {
             }
         }
         return out.toString().toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * A Unix range that ends on 7 (Sunday, e.g. {@code 0-7}, {@code 5-7}, {@code 1-7/2}) has no Quartz range: named
+     * it would read {@code SUN-SUN} or {@code FRI-SUN}, which Quartz does not fire on every day the range means. Such
+     * an item becomes the list of its days.
+     */
+    private static String expandRangesEndingOnSeven(String dow) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String item : dow.split(",", -1)) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)-7(?:/(\\d+))?").matcher(item);
+            if (m.matches()) {
+                int from = Integer.parseInt(m.group(1));
+                int step = m.group(2) == null ? 1 : Math.max(1, Integer.parseInt(m.group(2)));
+                java.util.Set<Integer> days = new java.util.TreeSet<>();
+                for (int d = from; d <= 7; d += step) {
+                    days.add(d % 7);
+                }
+                item = String.join(",", days.stream().map(String::valueOf).toList());
+            }
+            out.add(item);
+        }
+        return String.join(",", out);
     }
 }

@@ -38,6 +38,20 @@ class CronTranslatorTest {
     }
 
     @Test
+    void unixRangesEndingOnSevenFireOnEveryDayTheyName() throws Exception {
+        assertThat(CronTranslator.toQuartz("S", "0 2 * * 0-7")).isEqualTo("0 0 2 ? * SUN,MON,TUE,WED,THU,FRI,SAT");
+        assertThat(CronTranslator.toQuartz("S", "0 2 * * 5-7")).isEqualTo("0 0 2 ? * SUN,FRI,SAT");
+        assertThat(CronTranslator.toQuartz("S", "0 2 * * 1,5-7")).isEqualTo("0 0 2 ? * MON,SUN,FRI,SAT");
+        CronExpression e = new CronExpression(CronTranslator.toQuartz("S", "0 2 * * 0-7"));
+        e.setTimeZone(TimeZone.getTimeZone("UTC"));
+        Date t = Date.from(ZonedDateTime.of(2026, 11, 27, 12, 0, 0, 0, ZoneOffset.UTC).toInstant());
+        for (int day = 28; day <= 30; day++) { // Saturday, Sunday, Monday: every day at 02:00
+            t = e.getNextValidTimeAfter(t);
+            assertThat(t.toInstant()).isEqualTo(ZonedDateTime.of(2026, 11, day, 2, 0, 0, 0, ZoneOffset.UTC).toInstant());
+        }
+    }
+
+    @Test
     void quartzSyntaxIsKept() {
         assertThat(CronTranslator.toQuartz("S", "0 0 2 ? * SUN")).isEqualTo("0 0 2 ? * SUN");
         assertThat(CronTranslator.toQuartz("S", "0 0 2 ? * SUN 2030")).isEqualTo("0 0 2 ? * SUN 2030");
