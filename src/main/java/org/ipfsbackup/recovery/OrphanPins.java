@@ -136,11 +136,21 @@ public final class OrphanPins {
             }
         }
         if (!manifests.isEmpty()) {
-            Map<String, ManifestVersions.Decision> decisions = keeper.decide(manifests, unpinned);
+            Map<String, ManifestVersions.Decision> decisions;
+            String failure = null;
+            try {
+                decisions = keeper.decide(manifests, unpinned);
+            } catch (RuntimeException e) {
+                decisions = Map.of();
+                failure = message(e);
+            }
             for (ClusterPin p : manifests) {
                 ManifestVersions.Decision d = decisions.get(p.cid());
                 OrphanAction a;
-                if (d != null && d.keep()) {
+                if (failure != null) {
+                    a = new OrphanAction(p, OrphanAction.KEPT, "left pinned for the next start: whether it is still needed could not be "
+                            + "decided (" + failure + ")");
+                } else if (d != null && d.keep()) {
                     a = new OrphanAction(p, OrphanAction.KEPT, "manifest version still needed: " + d.reason());
                 } else {
                     a = unpin(p, unpinner, "manifest file: " + (d == null ? "not decided" : d.reason()));

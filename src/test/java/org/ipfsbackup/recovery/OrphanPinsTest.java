@@ -260,4 +260,17 @@ class OrphanPinsTest {
         });
         assertThat(unpinned).isEmpty();
     }
+
+    @Test
+    void aKeeperThatFailsLeavesTheManifestFilesPinnedForTheNextStart() {
+        List<OrphanAction> r = orphans.resolve(List.of(pin("m1", "manifest_2026-05-11_090000.json.enc", hoursAgo(3))), Set.of(), null,
+                (manifests, gone) -> {
+                    throw new IllegalStateException("MongoDB went away");
+                }, recordUnpin);
+        assertThat(r).singleElement().satisfies(a -> {
+            assertThat(a.kept()).isTrue();
+            assertThat(a.reason()).contains("MongoDB went away");
+        });
+        assertThat(unpinned).isEmpty();
+    }
 }
