@@ -220,6 +220,9 @@ public final class BackupApplication implements AutoCloseable {
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
                 cipher, name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, recovery::entries, manifestRepo::insert,
                 cfg.ipfs().replicationFactor(), cfg.workDir()), lock, workDirs, jobs);
+        recovery.readManifestsWith(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.IpfsManifestReader(
+                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
+                cipher, cfg.workDir()));
         r.bind("recoveryBinding", recovery);
         r.bind("verificationBinding", new VerificationBinding(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.restore.BackupVerifier(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),

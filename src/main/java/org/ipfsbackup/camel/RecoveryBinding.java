@@ -3,18 +3,28 @@ package org.ipfsbackup.camel;
 import com.mongodb.client.MongoClient;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOptions;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.bson.Document;
 import org.ipfsbackup.ipfs.ClusterClient;
+import org.ipfsbackup.ipfs.ClusterPin;
 import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.BackupNames;
 import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestVersions;
+import org.ipfsbackup.recovery.ManifestOrphans;
 import org.ipfsbackup.recovery.Adopter;
 import org.ipfsbackup.recovery.OrphanAction;
 import org.ipfsbackup.recovery.OrphanPins;
@@ -24,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Start-up recovery after a crash (kill -9 mid-backup): pins named like ours that the manifest does not know and that
  * are older than the grace period. A backup file is adopted when it verifies and fits the manifest
- * ({@link org.ipfsbackup.recovery.BackupAdopter}); everything else is unpinned; each one is logged with what was done
- * and why. Runs under the backup lock; when something was adopted, a new manifest version is published.
+ * ({@link org.ipfsbackup.recovery.BackupAdopter}); a manifest version is kept while it is still needed
+ * ({@link org.ipfsbackup.manifest.ManifestVersions}); everything else is unpinned; each one is logged with what was
+ * done and why. Runs under the backup lock; when something was adopted, a new manifest version is published.
  */
 public class RecoveryBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.recovery");
@@ -43,6 +54,7 @@ public class RecoveryBinding {
     private final OrphanPins orphans;
     private final Clock clock;
     private Adopter adopter;
+    private ManifestOrphans.Reader manifestReader;
     private BackupLock lock;
     private WorkDirectories workDirs;
     private JobBinding jobs;
@@ -67,6 +79,11 @@ public class RecoveryBinding {
         this.jobs = jobs;
     }
 
+    /** Reads manifest versions the database does not list (null: such versions are kept, they cannot be read). */
+    public void readManifestsWith(ManifestOrphans.Reader reader) {
+        this.manifestReader = reader;
+    }
+
     private ManifestRepository repository() {
         return new ManifestRepository(mongo, database, collection, stateCollection);
     }
@@ -76,16 +93,63 @@ public class RecoveryBinding {
         return repository().all();
     }
 
-    /** Finds the orphans and adopts or unpins each (the caller holds the lock). */
+    /**
+     * Finds the orphans and adopts or unpins each (the caller holds the lock). Manifest files are decided last
+     * ({@link ManifestOrphans}): a version the head or a listed version links to, or one that names a live backup, is
+     * kept, and listed again in the history collection, so the next start and retention know it.
+     */
     public List<OrphanAction> recoverOrphanPins() {
         Set<String> known = new HashSet<>();
         ManifestRepository repo = repository();
-        repo.all().stream().map(ManifestEntry::cid).forEach(known::add);
-        repo.headManifestCid().ifPresent(known::add);
-        for (Document d : mongo.getDatabase(database).getCollection(historyCollection).find()) {
-            known.add(d.getString("_id"));
+        Set<String> recorded = new HashSet<>();
+        for (ManifestEntry e : repo.all()) {
+            known.add(e.cid());
+            if (ManifestEntry.COMPLETE.equals(e.status())) {
+                recorded.add(e.cid());
+            }
         }
-        return orphans.resolve(cluster.allocations(), known, adopter, cluster::unpin);
+        var db = mongo.getDatabase(database);
+        Map<String, ManifestVersions.Version> listed = new HashMap<>();
+        for (Document d : db.getCollection(historyCollection).find()) {
+            listed.put(d.getString("_id"), listedVersion(d.getString("_id"), d, "createdAt"));
+        }
+        Document head = db.getCollection(stateCollection).find(Filters.eq("_id", ManifestBinding.HEAD_ID)).first();
+        String headCid = head == null ? null : head.getString("cid");
+        if (headCid != null) {
+            listed.putIfAbsent(headCid, listedVersion(headCid, head, "updatedAt"));
+        }
+        known.addAll(listed.keySet());
+        List<ClusterPin> pins = cluster.allocations();
+        Set<String> pinned = new HashSet<>();
+        pins.forEach(p -> pinned.add(p.cid()));
+        ManifestOrphans keeper = new ManifestOrphans(headCid, listed, recorded, pinned, manifestReader);
+        List<OrphanAction> report = orphans.resolve(pins, known, adopter, keeper, cluster::unpin);
+        relist(db.getCollection(historyCollection), report, keeper.decisions());
+        return report;
+    }
+
+    private static ManifestVersions.Version listedVersion(String cid, Document d, String timeField) {
+        java.util.Date at = d.getDate(timeField);
+        return new ManifestVersions.Version(cid, d.getString("previous"), at == null ? null : at.toInstant(), null);
+    }
+
+    /** The kept versions that were read back from IPFS are listed in the history collection again. */
+    private void relist(MongoCollection<Document> history, List<OrphanAction> report, Map<String, ManifestVersions.Decision> decisions) {
+        for (OrphanAction a : report) {
+            ManifestVersions.Decision d = decisions.get(a.pin().cid());
+            if (!a.kept() || d == null || d.version() == null) {
+                continue;
+            }
+            ManifestVersions.Version v = d.version();
+            Instant at = v.createdAt() != null ? v.createdAt() : clock.instant();
+            try {
+                history.replaceOne(Filters.eq("_id", v.cid()), new Document("_id", v.cid()).append("previous", v.previous())
+                        .append("createdAt", Date.from(at)).append("relistedAt", Date.from(clock.instant())), new ReplaceOptions().upsert(true));
+                LOG.info("step=recovery manifest version {} listed again in {} (previous {})", v.cid(), historyCollection, v.previous());
+            } catch (RuntimeException e) {
+                LOG.warn("step=recovery manifest version {} is kept but could not be listed again: {}", v.cid(), e.getMessage());
+            }
+        }
     }
 
     /** Route step: under the backup lock (skipped, and said so, when a job holds it), adopt or unpin the orphans. */

@@ -20,6 +20,7 @@ import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.BackupNames;
 import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestVersions;
 import org.ipfsbackup.retention.RetentionDecision;
 import org.ipfsbackup.retention.RetentionPolicy;
 import org.ipfsbackup.retention.RetentionSettings;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Binds the retention routes: the policy ({@link RetentionPolicy}) decides from the manifest and a clock; this
- * class unpins in batches, builds the manifest updates and prunes superseded manifest versions.
+ * class unpins in batches, builds the manifest updates and prunes the superseded manifest versions no longer needed.
  */
 public class RetentionBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.retention");
@@ -39,6 +40,8 @@ public class RetentionBinding {
     public static final String FAILED = "IpfsRetentionFailed";
     public static final String CHANGED = "IpfsRetentionChanged";
     public static final String FAILURE = "IpfsRetentionFailure";
+    /** The head manifest version ({@link ManifestVersions.Version}, without content) while superseded ones are pruned. */
+    public static final String HEAD = "IpfsRetentionHead";
 
     private final RetentionSettings settings;
     private final JobBinding jobs;
@@ -140,29 +143,72 @@ public class RetentionBinding {
                 Updates.combine(Updates.set("status", ManifestEntry.DELETED), Updates.set("deletedAt", Date.from(now(m))))));
     }
 
+    /** Body: the head document (camel-mongodb findById; none before the first manifest). Kept for the pruning. */
+    public void rememberHead(Exchange exchange) {
+        Message m = exchange.getMessage();
+        Document head = m.getBody(Document.class);
+        m.setHeader(HEAD, head == null || head.getString("cid") == null ? null
+                : new ManifestVersions.Version(head.getString("cid"), head.getString("previous"), null, null));
+        m.setBody(null); // the next findAll takes its body as the query
+    }
+
     /**
-     * Body: the manifest history documents. Unpins the versions beyond the newest {@code retention.manifest-versions};
-     * the body becomes the camel-mongodb filter removing their history documents (or matches nothing).
+     * Body: the manifest history documents. Unpins the superseded versions that are no longer needed
+     * ({@link ManifestVersions}): kept are the head's whole chain (every version links to the one before it), the
+     * newest {@code retention.manifest-versions}, every version that may name a live backup (published after the
+     * oldest backup still kept started) and whatever a kept version links to. The body becomes the camel-mongodb
+     * filter removing the history documents of the versions unpinned (or matches nothing).
      */
     @SuppressWarnings("unchecked")
     public void pruneManifestVersions(Exchange exchange) {
         Message m = exchange.getMessage();
         List<Document> history = new ArrayList<>((List<Document>) m.getBody(List.class));
-        history.sort(Comparator.comparing((Document d) -> d.getDate("createdAt")).reversed());
+        history.sort(Comparator.comparing((Document d) -> d.getDate("createdAt"), Comparator.nullsLast(Comparator.reverseOrder())));
+        Map<String, ManifestVersions.Version> listed = new LinkedHashMap<>();
+        for (Document d : history) {
+            Date at = d.getDate("createdAt");
+            listed.put(d.getString("_id"), new ManifestVersions.Version(d.getString("_id"), d.getString("previous"),
+                    at == null ? null : at.toInstant(), null));
+        }
+        List<String> roots = new ArrayList<>();
+        ManifestVersions.Version head = m.getHeader(HEAD, ManifestVersions.Version.class);
+        if (head != null) {
+            listed.putIfAbsent(head.cid(), head);
+            roots.add(head.cid());
+        }
+        history.stream().limit(manifestVersions).map(d -> d.getString("_id")).forEach(roots::add);
+        Instant oldestLive = oldestLiveBackup(m);
+        Map<String, ManifestVersions.Decision> decisions = ManifestVersions.decide(
+                history.stream().map(d -> d.getString("_id")).toList(), roots, listed.keySet(),
+                v -> oldestLive != null && (v.createdAt() == null || !v.createdAt().isBefore(oldestLive)),
+                cid -> listed.get(cid));
         List<String> removed = new ArrayList<>();
-        for (Document d : history.subList(Math.min(manifestVersions, history.size()), history.size())) {
-            String cid = d.getString("_id");
+        for (ManifestVersions.Decision d : decisions.values()) {
+            if (d.keep()) {
+                LOG.debug("step=retention manifest version {} kept: {}", d.cid(), d.reason());
+                continue;
+            }
             try {
-                cluster.unpin(cid);
-                removed.add(cid);
+                cluster.unpin(d.cid());
+                removed.add(d.cid());
+                LOG.info("step=retention unpinned manifest version {}: {}", d.cid(), d.reason());
             } catch (RuntimeException e) {
-                LOG.warn("step=retention could not unpin superseded manifest {}: {} (tried again next run)", cid, e.getMessage());
+                LOG.warn("step=retention could not unpin superseded manifest {}: {} (tried again next run)", d.cid(), e.getMessage());
             }
         }
-        if (!removed.isEmpty()) {
-            LOG.info("step=retention unpinned {} superseded manifest version(s), keeping the newest {}", removed.size(), manifestVersions);
-        }
+        LOG.info("step=retention manifest versions: {} unpinned, {} kept (the head's chain, the newest {}, those that may name a live "
+                + "backup, and what they link to)", removed.size(), decisions.size() - removed.size(), manifestVersions);
         m.setBody(Filters.in("_id", removed));
+    }
+
+    /** When the oldest backup that is still kept (a complete entry not unpinned in this run) started; null when none is. */
+    @SuppressWarnings("unchecked")
+    private static Instant oldestLiveBackup(Message m) {
+        List<RetentionDecision> decisions = m.getHeader(DECISIONS, List.class);
+        List<String> unpinned = m.getHeader(UNPINNED, List.class);
+        return decisions == null ? null : decisions.stream().map(RetentionDecision::entry)
+                .filter(e -> unpinned == null || !unpinned.contains(e.cid())).map(ManifestEntry::timestamp)
+                .min(Comparator.naturalOrder()).orElse(null);
     }
 
     /** Ends the run: temp files and lock released; when some unpins failed, the failure goes to the dead-letter route. */

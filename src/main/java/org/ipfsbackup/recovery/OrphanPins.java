@@ -10,12 +10,15 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.ipfsbackup.ipfs.ClusterPin;
+import org.ipfsbackup.manifest.ManifestVersions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * running elsewhere right now is not touched). A pin that is not ours, such as {@code holiday.jpg}, is never touched.
  *
  * <p>Backup-file orphans are offered to an {@link Adopter}; one that verifies and is recorded is kept ("adopted").
- * Everything else (manifest files, which are never adopted, anything not verifying, anything whose adoption threw, and
- * pins that are ours only by metadata) is unpinned. A failing unpin is reported as "failed".
+ * Manifest files are never adopted: a {@link ManifestKeeper} decides them after the backup files, keeping every
+ * version that is still needed ({@link ManifestVersions}). Everything else (anything not verifying, anything whose
+ * adoption threw, pins that are ours only by metadata, manifest versions no longer needed) is unpinned. A failing
+ * unpin is reported as "failed".
  */
 public final class OrphanPins {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanPins.class);
@@ -95,24 +100,78 @@ public final class OrphanPins {
 
     /**
      * Finds the orphans and acts on each: adopt (backup files the adopter verified and recorded), otherwise unpin.
-     * Logs one line per orphan. Never throws for a single orphan; its failure is in the report.
+     * Logs one line per orphan. Never throws for a single orphan; its failure is in the report. Manifest files are
+     * unpinned (use the overload with a {@link ManifestKeeper} to keep the versions that are still needed).
      *
      * @param adopter may be null: then nothing is adopted
      * @return one entry per orphan, in the order of {@link #find}
      */
     public List<OrphanAction> resolve(List<ClusterPin> pins, Set<String> knownCids, Adopter adopter, Unpinner unpinner) {
+        return resolve(pins, knownCids, adopter, null, unpinner);
+    }
+
+    /**
+     * As {@link #resolve(List, Set, Adopter, Unpinner)}, but the manifest files are decided by {@code keeper}, after
+     * every other orphan (so it knows which backups were adopted and which were unpinned): those it keeps stay pinned
+     * ("kept", with its reason), the rest are unpinned with its reason.
+     *
+     * @param keeper may be null: then every manifest file is unpinned
+     */
+    public List<OrphanAction> resolve(List<ClusterPin> pins, Set<String> knownCids, Adopter adopter, ManifestKeeper keeper,
+                                      Unpinner unpinner) {
         Objects.requireNonNull(unpinner, "unpinner");
-        List<OrphanAction> report = new ArrayList<>();
-        for (ClusterPin p : find(pins, knownCids)) {
-            OrphanAction a = act(p, adopter, unpinner);
-            if (a.failed()) {
-                LOG.warn("orphan pin {}", a.describe());
-            } else {
-                LOG.info("orphan pin {}", a.describe());
+        List<ClusterPin> found = find(pins, knownCids);
+        Map<String, OrphanAction> done = new HashMap<>();
+        Set<String> unpinned = new HashSet<>();
+        List<ClusterPin> manifests = new ArrayList<>();
+        for (ClusterPin p : found) {
+            if (keeper != null && kind(p) == Kind.MANIFEST) {
+                manifests.add(p);
+                continue;
             }
-            report.add(a);
+            OrphanAction a = log(act(p, adopter, unpinner));
+            done.put(p.cid(), a);
+            if (a.unpinned()) {
+                unpinned.add(p.cid());
+            }
+        }
+        if (!manifests.isEmpty()) {
+            Map<String, ManifestVersions.Decision> decisions;
+            String failure = null;
+            try {
+                decisions = keeper.decide(manifests, unpinned);
+            } catch (RuntimeException e) {
+                decisions = Map.of();
+                failure = message(e);
+            }
+            for (ClusterPin p : manifests) {
+                ManifestVersions.Decision d = decisions.get(p.cid());
+                OrphanAction a;
+                if (failure != null) {
+                    a = new OrphanAction(p, OrphanAction.KEPT, "left pinned for the next start: whether it is still needed could not be "
+                            + "decided (" + failure + ")");
+                } else if (d != null && d.keep()) {
+                    a = new OrphanAction(p, OrphanAction.KEPT, "manifest version still needed: " + d.reason());
+                } else {
+                    a = unpin(p, unpinner, "manifest file: " + (d == null ? "not decided" : d.reason()));
+                }
+                done.put(p.cid(), log(a));
+            }
+        }
+        List<OrphanAction> report = new ArrayList<>();
+        for (ClusterPin p : found) {
+            report.add(done.get(p.cid()));
         }
         return report;
+    }
+
+    private static OrphanAction log(OrphanAction a) {
+        if (a.failed()) {
+            LOG.warn("orphan pin {}", a.describe());
+        } else {
+            LOG.info("orphan pin {}", a.describe());
+        }
+        return a;
     }
 
     private static OrphanAction act(ClusterPin p, Adopter adopter, Unpinner unpinner) {
@@ -136,6 +195,10 @@ public final class OrphanPins {
                 why = "adoption failed: " + message(e);
             }
         }
+        return unpin(p, unpinner, why);
+    }
+
+    private static OrphanAction unpin(ClusterPin p, Unpinner unpinner, String why) {
         try {
             unpinner.unpin(p.cid());
             return new OrphanAction(p, OrphanAction.UNPINNED, why);

@@ -165,4 +165,32 @@ class RecoveryRouteTest {
             assertThat(cluster.content).containsKey(original.cid());
         }
     }
+
+    @Test
+    void manifestVersionsUnknownAfterTheHistoryWasLostAreKeptAndListedAgain() throws Exception {
+        String m1 = app.runBackup("full").manifestCid();
+        String m2 = app.runBackup("full").manifestCid();
+        String m3 = app.runBackup("full").manifestCid();
+        try (MongoClient c = client()) {
+            var history = c.getDatabase("ipfs_backup").getCollection("manifest_history");
+            history.drop();
+            for (String m : java.util.List.of(m1, m2, m3)) {
+                cluster.pinnedAt.put(m, Instant.now().minus(Duration.ofHours(2)));
+            }
+            pin("bafkreistraymanifest", "manifest_2026-11-27_020001.json.enc", Instant.now().minus(Duration.ofHours(3)));
+
+            var actions = app.runRecovery();
+            assertThat(actions).filteredOn(a -> a.pin().cid().equals(m1) || a.pin().cid().equals(m2)).hasSize(2)
+                    .allSatisfy(a -> assertThat(a.kept()).as(a.describe()).isTrue());
+            assertThat(actions).filteredOn(a -> a.pin().cid().equals("bafkreistraymanifest")).singleElement()
+                    .satisfies(a -> assertThat(a.unpinned()).isTrue());
+            assertThat(cluster.content).containsKeys(m1, m2, m3).doesNotContainKey("bafkreistraymanifest");
+            // listed again, with their links: the next start and retention know them
+            var listed = history.find().into(new java.util.ArrayList<>());
+            assertThat(listed).extracting(d -> d.getString("_id")).containsExactlyInAnyOrder(m1, m2);
+            assertThat(listed).filteredOn(d -> d.getString("_id").equals(m2)).singleElement()
+                    .satisfies(d -> assertThat(d.getString("previous")).isEqualTo(m1));
+        }
+        assertThat(app.runRecovery()).as("nothing left to do").isEmpty();
+    }
 }

@@ -163,19 +163,40 @@ class RetentionRouteTest {
     }
 
     @Test
-    void supersededManifestVersionsBeyondTheLimitAreUnpinned() throws Exception {
-        overrides.put("retention.manifest-versions", "2");
+    void manifestVersionsTheHeadLinksToStayBeyondTheLimitAndOnlyUnneededOnesOffTheChainAreUnpinned() throws Exception {
+        overrides.put("retention.manifest-versions", "1");
         start(Project.routes());
-        twoChains(); // four backups -> four manifest versions
-        long manifestsBefore = cluster.names.values().stream().filter(n -> n.startsWith("manifest_")).count();
-        assertThat(manifestsBefore).isEqualTo(4);
-        app.runRetention(null);
+        List<ManifestEntry> b = twoChains(); // four backups -> four manifest versions, each linking to the one before
+        List<String> chain = cluster.names.entrySet().stream().filter(e -> e.getValue().startsWith("manifest_")).map(Map.Entry::getKey).toList();
+        assertThat(chain).hasSize(4);
+        // two versions off the head's chain (a publish that raced another): one from before the oldest backup kept,
+        // one from after it
+        Instant beforeAll = b.get(0).timestamp().minus(Duration.ofDays(1));
+        cluster.content.put("bafkreioffchainold", new byte[] {1});
+        cluster.names.put("bafkreioffchainold", "manifest_2026-01-01_000000.json.enc");
+        cluster.content.put("bafkreioffchainnew", new byte[] {1});
+        cluster.names.put("bafkreioffchainnew", "manifest_2026-01-01_000001.json.enc");
         try (MongoClient c = MongoClients.create(uri)) {
-            List<Document> history = c.getDatabase("ipfs_backup").getCollection("manifest_history").find().into(new java.util.ArrayList<>());
-            assertThat(history).hasSize(2);
-            assertThat(history).allSatisfy(h -> assertThat(cluster.content).containsKey(h.getString("_id")));
+            var history = c.getDatabase("ipfs_backup").getCollection("manifest_history");
+            history.insertOne(new Document("_id", "bafkreioffchainold").append("previous", null).append("createdAt", java.util.Date.from(beforeAll)));
+            history.insertOne(new Document("_id", "bafkreioffchainnew").append("previous", chain.get(0))
+                    .append("createdAt", java.util.Date.from(b.get(1).timestamp())));
         }
-        assertThat(cluster.content.keySet().stream().filter(cid -> cluster.names.get(cid).startsWith("manifest_")).count()).isEqualTo(2);
+
+        app.runRetention(Instant.now()); // nothing expires: F1 is the oldest backup kept
+
+        assertThat(cluster.content).as("the head's chain, beyond the limit of 1").containsKeys(chain.toArray(String[]::new))
+                .as("a version that may name a live backup").containsKey("bafkreioffchainnew")
+                .as("a version off the chain from before every backup kept").doesNotContainKey("bafkreioffchainold");
+        try (MongoClient c = MongoClients.create(uri)) {
+            List<String> listed = c.getDatabase("ipfs_backup").getCollection("manifest_history").find().map(d -> d.getString("_id"))
+                    .into(new java.util.ArrayList<>());
+            assertThat(listed).containsAll(chain).contains("bafkreioffchainnew").doesNotContain("bafkreioffchainold");
+        }
+
+        // F1 and I1 expire: a new version is published; the versions that named them stay, the head links to them
+        app.runRetention(Instant.now().plus(Duration.ofDays(91)));
+        assertThat(cluster.content).doesNotContainKeys(b.get(0).cid(), b.get(1).cid()).containsKeys(chain.toArray(String[]::new));
     }
 
     @Test

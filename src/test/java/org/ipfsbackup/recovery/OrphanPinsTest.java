@@ -199,4 +199,78 @@ class OrphanPinsTest {
         assertThat(OrphanPins.timeInName("full_backup_2026-02-30_091500.tar.gz.enc")).isNull();
         assertThat(OrphanPins.timeInName("holiday.jpg")).isNull();
     }
+
+    static org.ipfsbackup.manifest.ManifestEntry backup(String cid, String status) {
+        return new org.ipfsbackup.manifest.ManifestEntry("full", cid, hoursAgo(5), 1, true, List.of("shop"), null, null, "00", cid + ".tar.gz.enc",
+                1, List.of(), status, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    static org.ipfsbackup.manifest.ManifestFile manifest(String previous, org.ipfsbackup.manifest.ManifestEntry... backups) {
+        return org.ipfsbackup.manifest.ManifestFile.of(List.of(backups), previous, hoursAgo(4));
+    }
+
+    /**
+     * The history collection was lost: head h3 is listed, h2 and h1 (which h3 links to) are not. A stray manifest that
+     * names a backup unpinned in this same run goes; one naming a backup that is still pinned stays; h1 and h2 stay and
+     * are read back (so they can be listed again).
+     */
+    @Test
+    void manifestVersionsTheHeadLinksToOrThatNameALiveBackupAreKeptTheRestUnpinnedAfterTheBackups() {
+        Map<String, org.ipfsbackup.manifest.ManifestFile> files = Map.of(
+                "h1", manifest(null, backup("F", "complete")),
+                "h2", manifest("h1", backup("F", "complete"), backup("I1", "complete")),
+                "saved", manifest(null, backup("P", "complete")),
+                "stray", manifest(null, backup("O", "complete"), backup("F-old", "deleted")));
+        List<String> read = new ArrayList<>();
+        ManifestOrphans keeper = new ManifestOrphans("h3", Map.of("h3",
+                new org.ipfsbackup.manifest.ManifestVersions.Version("h3", "h2", null, null)), Set.of("F", "I1", "I2"),
+                Set.of("F", "I1", "I2", "P", "O", "h1", "h2", "h3", "saved", "stray"), cid -> {
+                    read.add(cid);
+                    return files.get(cid);
+                });
+        ClusterPin orphanBackup = pin("O", "full_backup_2026-05-11_080000.tar.gz.enc", hoursAgo(4));
+        List<ClusterPin> pins = List.of(pin("stray", "manifest_2026-05-11_080001.json.enc", hoursAgo(4)),
+                pin("h1", "manifest_2026-05-11_070000.json.enc", hoursAgo(5)), orphanBackup,
+                pin("saved", "manifest_2026-05-11_060000.json.enc", hoursAgo(6)),
+                pin("h2", "manifest_2026-05-11_075000.json.enc", hoursAgo(5)));
+
+        List<OrphanAction> r = orphans.resolve(pins, Set.of("h3", "F", "I1", "I2"), x -> false, keeper, recordUnpin);
+
+        assertThat(r).extracting(a -> a.pin().cid()).as("in the order found").containsExactly("stray", "h1", "O", "saved", "h2");
+        assertThat(unpinned).as("the backup first, then the manifest naming only it").containsExactly("O", "stray");
+        assertThat(r.get(0).reason()).contains("names no live backup");
+        assertThat(r.get(1).kept()).isTrue();
+        assertThat(r.get(1).reason()).contains("h2 (kept) links to it");
+        assertThat(r.get(4).reason()).contains("h3 (kept) links to it");
+        assertThat(r.get(3).kept()).isTrue();
+        assertThat(r.get(3).reason()).contains("names a live backup");
+        assertThat(keeper.decisions().get("h1").version().previous()).isNull();
+        assertThat(keeper.decisions().get("h2").version().previous()).isEqualTo("h1");
+        assertThat(read).doesNotContain("h3").doesNotHaveDuplicates();
+    }
+
+    @Test
+    void withoutAnIpfsNodeToReadThemUnlistedManifestVersionsAreKept() {
+        ManifestOrphans keeper = new ManifestOrphans(null, Map.of(), Set.of(), Set.of(), null);
+        List<OrphanAction> r = orphans.resolve(List.of(pin("m1", "manifest_2026-05-11_090000.json.enc", hoursAgo(3))), Set.of(), null,
+                keeper, recordUnpin);
+        assertThat(r).singleElement().satisfies(a -> {
+            assertThat(a.kept()).isTrue();
+            assertThat(a.reason()).contains("ipfs.nodes");
+        });
+        assertThat(unpinned).isEmpty();
+    }
+
+    @Test
+    void aKeeperThatFailsLeavesTheManifestFilesPinnedForTheNextStart() {
+        List<OrphanAction> r = orphans.resolve(List.of(pin("m1", "manifest_2026-05-11_090000.json.enc", hoursAgo(3))), Set.of(), null,
+                (manifests, gone) -> {
+                    throw new IllegalStateException("MongoDB went away");
+                }, recordUnpin);
+        assertThat(r).singleElement().satisfies(a -> {
+            assertThat(a.kept()).isTrue();
+            assertThat(a.reason()).contains("MongoDB went away");
+        });
+        assertThat(unpinned).isEmpty();
+    }
 }
