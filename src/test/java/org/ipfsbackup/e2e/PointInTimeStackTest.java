@@ -295,21 +295,48 @@ class PointInTimeStackTest {
                         .isEqualTo(states.get(at));
             }
 
-            // the target now holds the latest state (pitrlate.items non-empty): without --drop, refused and untouched
+        }
+    }
+
+    /**
+     * Issue 10, item 1, without {@code --drop}: a target that still holds a collection which exists only in the
+     * incremental's oplog is refused, naming that collection, and left as it was (before the fix the replay wrote
+     * into it and the restore exited 0).
+     */
+    @Test
+    void aTargetHoldingACollectionOnlyInTheOplogIsRefusedWithoutDrop(LocalStack stack) throws Exception {
+        setUp(stack);
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"));
+             MongoClient target = MongoClients.create(env.get("RESTORE_MONGODB_URI"))) {
+            MongoCollection<Document> late = source.getDatabase("pitrlate").getCollection("items");
+            source.getDatabase("pitrlate").drop();
+            backup("full");
+            for (int i = 0; i < 22; i++) {
+                late.insertOne(new Document("_id", i).append("v", "late" + i));
+            }
+            Instant t = nextSecondAfter(Instant.now());
+            nextSecondAfter(t);
+            for (int i = 22; i < 50; i++) {
+                late.insertOne(new Document("_id", i).append("v", "late" + i));
+            }
+            backup("incremental");
+
             Run latest = cli(Map.of(), "restore", "latest", "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop");
             assertThat(latest.code()).as(latest.err()).isZero();
             MongoCollection<Document> targetLate = target.getDatabase("pitrlate").getCollection("items");
             List<Document> before = docs(targetLate);
-            assertThat(before).hasSize(67);
-            String second = instants.get(1);
-            Run refused = cli(Map.of(), "restore", "--at", second, "--target-uri", env.get("RESTORE_MONGODB_URI"));
+            assertThat(before).isEqualTo(docs(late)).hasSize(50);
+
+            // only that collection selected: nothing else to refuse; before the fix this one was written into, exit 0
+            Run only = cli(Map.of(), "restore", "--at", t.toString(), "--target-uri", env.get("RESTORE_MONGODB_URI"),
+                    "--ns-include", "pitrlate.*");
+            assertThat(only.code()).as(only.out() + only.err() + " target now: " + targetLate.countDocuments() + " documents").isEqualTo(1);
+            assertThat(only.err()).contains("target collection pitrlate.items is not empty; use --drop");
+            assertThat(docs(targetLate)).isEqualTo(before);
+            // everything: the other collections are refused too, and this one is named among them
+            Run refused = cli(Map.of(), "restore", "--at", t.toString(), "--target-uri", env.get("RESTORE_MONGODB_URI"));
             assertThat(refused.code()).as(refused.out() + refused.err()).isEqualTo(1);
             assertThat(refused.err()).contains("target collection pitrlate.items is not empty; use --drop");
-            assertThat(docs(targetLate)).isEqualTo(before);
-            // only that collection in the selection: still refused (before the fix it was written into: 67 + replay)
-            Run only = cli(Map.of(), "restore", "--at", second, "--target-uri", env.get("RESTORE_MONGODB_URI"), "--ns-include", "pitrlate.*");
-            assertThat(only.code()).as(only.out() + only.err()).isEqualTo(1);
-            assertThat(only.err()).contains("target collection pitrlate.items is not empty; use --drop");
             assertThat(docs(targetLate)).isEqualTo(before);
         }
     }
