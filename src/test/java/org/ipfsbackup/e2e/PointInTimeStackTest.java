@@ -284,6 +284,7 @@ class PointInTimeStackTest {
             // latest first, then the earliest: the sequence (a later state, then an earlier one) always runs
             order.add(0, "latest");
             order.add(1, instants.get(0));
+            System.out.println("restoring at, in this order: " + order + " (seed " + seed + ")");
             for (String at : order) {
                 List<String> args = new ArrayList<>(List.of("restore"));
                 args.addAll(at.equals("latest") ? List.of("latest") : List.of("--at", at));
