@@ -35,7 +35,8 @@ class RestoreCommand implements Callable<Integer> {
     @Option(names = "--target-uri", required = true, paramLabel = "URI")
     String targetUri;
 
-    @Option(names = "--drop", description = "replace collections that already hold documents")
+    @Option(names = "--drop", description = "drop, before anything is written, every target collection the restore writes: the backup's "
+            + "and those only in its oplogs (without it, one that holds documents stops the restore)")
     boolean drop;
 
     @Option(names = "--ns-include", paramLabel = "PATTERN", description = "db.collection pattern(s) (* wildcard); default: the databases of the backup")

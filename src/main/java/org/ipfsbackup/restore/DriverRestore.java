@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.InsertManyOptions;
-import com.mongodb.client.model.Projections;
 
 /**
  * Restores a mongodump directory through the Java driver, without mongorestore.
@@ -74,7 +72,7 @@ public final class DriverRestore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Namespaces.Filter filter = new Namespaces.Filter(options.nsInclude());
+        Namespaces.Filter filter = Namespaces.Filter.of(options);
         List<Planned> collections = new ArrayList<>();
         List<Planned> views = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -129,7 +127,8 @@ public final class DriverRestore {
                 layout.oplogPresent(), skipped);
     }
 
-    private static String skipReason(DumpLayout.Entry entry) {
+    /** Why {@link #restoreDump} does not restore this dump entry, or null when it does. */
+    static String skipReason(DumpLayout.Entry entry) {
         if (Namespaces.isSystemCollection(entry.collection())) {
             return "system collection";
         }
@@ -154,33 +153,11 @@ public final class DriverRestore {
         if (drop) {
             return;
         }
-        Map<String, Set<String>> existing = new HashMap<>();
-        List<String> problems = new ArrayList<>();
-        for (Planned p : collections) {
-            if (existingNames(existing, p.targetDb()).contains(p.entry().collection())) {
-                MongoCollection<BsonDocument> coll = target.getDatabase(p.targetDb())
-                        .getCollection(p.entry().collection(), BsonDocument.class);
-                if (coll.find().projection(Projections.include("_id")).limit(1).first() != null) {
-                    problems.add("target collection " + p.targetNamespace() + " is not empty; use --drop");
-                }
-            }
-        }
-        for (Planned p : views) {
-            if (existingNames(existing, p.targetDb()).contains(p.entry().collection())) {
-                problems.add("target view " + p.targetNamespace() + " already exists; use --drop");
-            }
-        }
+        List<String> problems = RestoreNamespaces.occupied(target, collections.stream().map(Planned::targetNamespace).toList(),
+                views.stream().map(Planned::targetNamespace).toList());
         if (!problems.isEmpty()) {
             throw new RestoreException(String.join("\n", problems));
         }
-    }
-
-    private Set<String> existingNames(Map<String, Set<String>> cache, String db) {
-        return cache.computeIfAbsent(db, name -> {
-            Set<String> names = new LinkedHashSet<>();
-            target.getDatabase(name).listCollectionNames().into(new ArrayList<>()).forEach(names::add);
-            return names;
-        });
     }
 
     private static void prepareCollection(MongoDatabase db, Planned p, boolean drop) {

@@ -137,6 +137,17 @@ public final class MongorestoreEngine {
      */
     public MongorestoreResult restore(String targetUri, Path fullDumpDir, List<Path> incrementalOplogs, OplogPosition until,
                                       RestoreOptions options) throws RestoreException {
+        return restore(targetUri, fullDumpDir, incrementalOplogs, until, options, () -> { });
+    }
+
+    /**
+     * As above; {@code beforeRun} runs after every check that can refuse the restore, just before mongorestore
+     * starts (the first write to the target): where a caller drops what mongorestore's {@code --drop} does not
+     * reach. When it throws, mongorestore does not run.
+     */
+    public MongorestoreResult restore(String targetUri, Path fullDumpDir, List<Path> incrementalOplogs, OplogPosition until,
+                                      RestoreOptions options, Runnable beforeRun) throws RestoreException {
+        Objects.requireNonNull(beforeRun, "beforeRun");
         Objects.requireNonNull(targetUri, "targetUri");
         Objects.requireNonNull(fullDumpDir, "fullDumpDir");
         Objects.requireNonNull(incrementalOplogs, "incrementalOplogs");
@@ -153,7 +164,8 @@ public final class MongorestoreEngine {
                 throw new RestoreException("mongorestore engine: the incremental oplog " + oplog + " does not exist");
             }
         }
-        OplogSelection selection = options.nsInclude().isEmpty() ? null : new OplogSelection(options.nsInclude());
+        OplogSelection selection = options.nsInclude().isEmpty() && options.excludeDatabases().isEmpty() ? null
+                : new OplogSelection(options.nsInclude().isEmpty() ? List.of("*.*") : options.nsInclude(), options.excludeDatabases());
 
         Path work;
         try {
@@ -178,6 +190,7 @@ public final class MongorestoreEngine {
             if (replay && checkApplyOps) {
                 requireApplyOps(targetUri);
             }
+            beforeRun.run();
             String stderr = run(targetUri, args);
             long restored = -1;
             long failed = -1;

@@ -100,7 +100,9 @@ import com.mongodb.client.model.UpdateOptions;
  * <h2>Namespaces</h2>
  * {@link RestoreOptions#nsInclude()} selects the entries' namespaces (the source names) as for
  * {@link DriverRestore}, and {@link RestoreOptions#dbPrefix()} is prepended to every target database.
- * {@link RestoreOptions#drop()} does not apply. Entries on {@code admin}, {@code config}, {@code local} and on
+ * {@link RestoreOptions#excludeDatabases()} are never replayed. {@link RestoreOptions#drop()} does not apply here: the caller
+ * checks or drops every namespace the replay writes before anything is written ({@link RestoreNamespaces}, as
+ * {@link PointInTimeRestore} does). Entries on {@code admin}, {@code config}, {@code local} and on
  * {@code system.*} collections (except {@code system.js}) are skipped; the server's temporary collections of
  * {@code $out} and mapReduce ({@code tmp.agg_out.*}, {@code tmp.mr.*}) are always replayed, so that the rename
  * that publishes their result works whatever {@code nsInclude} says.
@@ -111,8 +113,7 @@ import com.mongodb.client.model.UpdateOptions;
  */
 public final class OplogApplier {
 
-    private static final Set<String> SYSTEM_DATABASES = Set.of("admin", "config", "local");
-    private static final List<String> TEMP_COLLECTION_PREFIXES = List.of("tmp.agg_out.", "tmp.mr.");
+    private static final Set<String> SYSTEM_DATABASES = Namespaces.SYSTEM_DATABASES;
     private static final Set<String> DROPPED_CREATE_FIELDS = Set.of("create", "idIndex", "autoIndexId", "flags");
     private static final Set<String> DROPPED_INDEX_FIELDS = Set.of("v", "ns");
 
@@ -129,11 +130,14 @@ public final class OplogApplier {
     private final RestoreOptions options;
     private final Namespaces.Filter filter;
 
-    /** @param options {@code nsInclude} and {@code dbPrefix} apply to the oplog entries; {@code drop} does not */
+    /**
+     * @param options {@code nsInclude}, {@code excludeDatabases} and {@code dbPrefix} apply to the oplog entries;
+     *     {@code drop} does not (see {@link RestoreNamespaces})
+     */
     public OplogApplier(MongoClient target, RestoreOptions options) {
         this.target = Objects.requireNonNull(target, "target");
         this.options = Objects.requireNonNull(options, "options");
-        this.filter = new Namespaces.Filter(options.nsInclude());
+        this.filter = Namespaces.Filter.of(options);
     }
 
     /**
@@ -562,7 +566,7 @@ public final class OplogApplier {
         }
 
         private void dropDatabase(String db) {
-            if (SYSTEM_DATABASES.contains(db)) {
+            if (SYSTEM_DATABASES.contains(db) || filter.excludesDatabase(db)) {
                 skipped++;
                 return;
             }
@@ -620,13 +624,7 @@ public final class OplogApplier {
         // ---- helpers ------------------------------------------------------------------------------------------
 
         private boolean included(Namespace ns) {
-            if (SYSTEM_DATABASES.contains(ns.db()) || Namespaces.isSystemCollection(ns.collection())) {
-                return false;
-            }
-            if (TEMP_COLLECTION_PREFIXES.stream().anyMatch(ns.collection()::startsWith)) {
-                return true;
-            }
-            return filter.includes(ns.toString());
+            return Namespaces.replayed(ns.db(), ns.collection(), filter);
         }
 
         private MongoDatabase database(String sourceDb) {

@@ -3,6 +3,7 @@ package org.ipfsbackup.restore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,7 +40,7 @@ import org.bson.BsonValue;
  */
 final class OplogSelection {
 
-    private static final List<String> TEMP_COLLECTION_PREFIXES = List.of("tmp.agg_out.", "tmp.mr.");
+    private static final List<String> TEMP_COLLECTION_PREFIXES = Namespaces.TEMP_COLLECTION_PREFIXES;
 
     private final Namespaces.Filter filter;
     private final List<Pattern> patterns = new ArrayList<>();
@@ -47,10 +48,15 @@ final class OplogSelection {
 
     /** @param nsInclude non-empty {@code db.coll} globs, as {@link RestoreOptions#nsInclude()} */
     OplogSelection(List<String> nsInclude) {
+        this(nsInclude, Set.of());
+    }
+
+    /** @param excludedDatabases databases never selected, whatever the patterns say */
+    OplogSelection(List<String> nsInclude, Set<String> excludedDatabases) {
         if (nsInclude.isEmpty()) {
             throw new IllegalArgumentException("an oplog selection needs at least one nsInclude pattern");
         }
-        this.filter = new Namespaces.Filter(nsInclude); // validates the patterns
+        this.filter = new Namespaces.Filter(nsInclude, excludedDatabases); // validates the patterns
         for (String glob : nsInclude) {
             patterns.add(globRegex(glob));
             if (glob.endsWith("*")) {
@@ -80,12 +86,18 @@ final class OplogSelection {
 
     /** Every collection of {@code db} is selected. */
     boolean coversDatabase(String db) {
+        if (filter.excludesDatabase(db)) {
+            return false;
+        }
         String prefix = db + ".";
         return wholeDatabasePrefixes.stream().anyMatch(p -> p.matcher(prefix).matches());
     }
 
     /** Some collection of {@code db} may be selected. */
     boolean touchesDatabase(String db) {
+        if (filter.excludesDatabase(db)) {
+            return false;
+        }
         String prefix = db + ".";
         for (Pattern p : patterns) {
             Matcher m = p.matcher(prefix);

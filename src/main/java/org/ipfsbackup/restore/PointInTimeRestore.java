@@ -81,21 +81,35 @@ public final class PointInTimeRestore {
                 dirs.put(e, dir);
             }
             // 2. the restore proper. By default: the databases of the full backup and those the oplogs write to
-            // (created after the full), except the manifest's own
-            RestoreOptions effective = options;
-            if (options.nsInclude().isEmpty()) {
+            // (created after the full); never the manifest's own
+            List<String> nsInclude = options.nsInclude();
+            if (nsInclude.isEmpty()) {
                 Set<String> dbs = new TreeSet<>(plan.full().databases());
                 for (Path dir : dirs.values()) {
                     dbs.addAll(oplogDatabases(dir.resolve("oplog.bson")));
                 }
                 dbs.removeAll(neverRestored);
                 dbs.removeAll(Set.of("admin", "local", "config"));
-                effective = new RestoreOptions(options.drop(), dbs.stream().map(db -> db + ".*").toList(), options.dbPrefix());
+                nsInclude = dbs.stream().map(db -> db + ".*").toList();
             }
+            RestoreOptions effective = new RestoreOptions(options.drop(), nsInclude, options.dbPrefix(), neverRestored);
+            // every namespace the restore writes, once: the refusal of a non-empty target and --drop cover the same
+            RestoreNamespaces written = RestoreNamespaces.of(effective, dirs.get(plan.full()),
+                    plan.all().stream().map(e -> dirs.get(e).resolve("oplog.bson")).toList());
             if (mongorestore != null) {
-                return withMongorestore(plan, dirs, target, targetUri, effective, mongorestore);
+                return withMongorestore(plan, dirs, target, targetUri, effective, mongorestore, written);
             }
-            RestoreResult restored = new DriverRestore(target).restoreDump(dirs.get(plan.full()), effective);
+            List<String> dropped = prepareTarget(written, target, effective.drop());
+            RestoreResult restored;
+            try {
+                // the target was checked or dropped above, namespace by namespace
+                restored = new DriverRestore(target).restoreDump(dirs.get(plan.full()), effective.withDrop(false));
+            } catch (RuntimeException ex) {
+                if (dropped.isEmpty()) {
+                    throw ex;
+                }
+                throw new RestoreException(ex.getMessage() + " (--drop had dropped " + dropped + " before; restore again with --drop)", ex);
+            }
             progress.accept("restored the full backup: " + restored.collections() + " collections, " + restored.documents() + " documents");
             long applied = 0;
             OplogPosition last = null;
@@ -129,24 +143,35 @@ public final class PointInTimeRestore {
     }
 
     private Result withMongorestore(RestorePlan plan, Map<ManifestEntry, Path> dirs, MongoClient target, String targetUri,
-                                    RestoreOptions options, MongorestoreEngine engine) throws IOException {
+                                    RestoreOptions options, MongorestoreEngine engine, RestoreNamespaces written) throws IOException {
         Path fullDir = dirs.get(plan.full());
         if (!options.drop()) {
-            // the driver engine refuses non-empty targets before writing; do the same before mongorestore runs
-            Namespaces.Filter include = new Namespaces.Filter(options.nsInclude());
-            for (DumpLayout.Entry e : DumpLayout.scan(fullDir).entries()) {
-                String ns = e.database() + "." + e.collection();
-                if (include.includes(ns) && target.getDatabase(e.database()).getCollection(e.collection()).estimatedDocumentCount() > 0) {
-                    throw new RestoreException("target collection " + ns + " is not empty; use --drop");
-                }
-            }
+            written.requireEmpty(target); // before mongorestore runs, as the driver engine
         }
         List<Path> oplogs = plan.incrementals().stream().map(e -> dirs.get(e).resolve("oplog.bson")).filter(Files::exists).toList();
-        MongorestoreResult r = engine.restore(targetUri, fullDir, oplogs, plan.until(), options);
+        // mongorestore --drop drops the dump's collections only; those only in the oplogs are dropped here, once
+        // every check of the engine has passed
+        MongorestoreResult r = engine.restore(targetUri, fullDir, oplogs, plan.until(), options,
+                () -> prepareTarget(written, target, options.drop()));
         progress.accept("mongorestore restored " + r.namespaces().size() + " collections, " + r.documentsRestored()
                 + " documents, replayed " + r.oplogEntriesToApply() + " oplog entries (--oplogLimit " + r.oplogLimit() + ")");
         return new Result(plan.full(), plan.incrementals(), "mongorestore", r.namespaces().size(), r.documentsRestored(), -1,
                 r.oplogEntriesToApply(), r.lastToApply(), r.namespaces());
+    }
+
+    /**
+     * Without {@code drop}: refuses, naming them, target collections the restore writes that hold documents (and
+     * views that exist). With it: drops every one of them. Returns what was dropped.
+     */
+    private List<String> prepareTarget(RestoreNamespaces written, MongoClient target, boolean drop) {
+        if (!drop) {
+            written.requireEmpty(target);
+            return List.of();
+        }
+        List<String> dropped = written.drop(target);
+        progress.accept("--drop: dropped " + dropped.size() + " target collection(s) the restore writes"
+                + (dropped.isEmpty() ? "" : ": " + String.join(", ", dropped)));
+        return dropped;
     }
 
     /** Databases an oplog file writes to (top-level entries and the ops inside applyOps). */

@@ -1,6 +1,7 @@
 package org.ipfsbackup.restore;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * How {@link DriverRestore} restores a dump.
@@ -11,12 +12,24 @@ import java.util.List;
  *                  run of characters (dots included): {@code "shop.*"}, {@code "shop.orders"}, {@code "*.users"};
  *                  empty means all
  * @param dbPrefix  prepended to every database name on the target ({@code ""} keeps the names)
+ * @param excludeDatabases source databases never restored nor replayed, whatever {@code nsInclude} says (the
+ *                  manifest database in a point-in-time restore)
  */
-public record RestoreOptions(boolean drop, List<String> nsInclude, String dbPrefix) {
+public record RestoreOptions(boolean drop, List<String> nsInclude, String dbPrefix, Set<String> excludeDatabases) {
 
     public RestoreOptions {
         nsInclude = nsInclude == null ? List.of() : List.copyOf(nsInclude);
         dbPrefix = dbPrefix == null ? "" : dbPrefix;
+        excludeDatabases = excludeDatabases == null ? Set.of() : Set.copyOf(excludeDatabases);
+    }
+
+    public RestoreOptions(boolean drop, List<String> nsInclude, String dbPrefix) {
+        this(drop, nsInclude, dbPrefix, Set.of());
+    }
+
+    /** The same options with {@code drop} as given. */
+    public RestoreOptions withDrop(boolean drop) {
+        return new RestoreOptions(drop, nsInclude, dbPrefix, excludeDatabases);
     }
 
     /** Everything, same names, no drop. */

@@ -223,6 +223,130 @@ class PointInTimeStackTest {
         }
     }
 
+    /**
+     * Issue 10, item 1: a database created after the full backup exists only in the incrementals' oplogs. Restoring the
+     * same chain at several instants, in random order (forward and backward), into the same target with {@code --drop}
+     * gives exactly the recorded state each time; without {@code --drop} a target that still holds that collection is
+     * refused, naming it, and left as it was.
+     */
+    @Test
+    void collectionsOnlyInTheOplogAreDroppedAndCheckedAtEveryInstant(LocalStack stack) throws Exception {
+        setUp(stack);
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"));
+             MongoClient target = MongoClients.create(env.get("RESTORE_MONGODB_URI"))) {
+            MongoCollection<Document> base = source.getDatabase("pitr").getCollection("base");
+            MongoCollection<Document> late = source.getDatabase("pitrlate").getCollection("items");
+            base.drop();
+            source.getDatabase("pitrlate").drop();
+            for (int i = 0; i < 10; i++) {
+                base.insertOne(new Document("_id", i).append("v", "base" + i));
+            }
+            backup("full");
+            assertThat(source.listDatabaseNames().into(new ArrayList<>())).doesNotContain("pitrlate");
+
+            // instant -> recorded state (null = latest); the late collection starts only after the full
+            Map<String, Map<String, List<Document>>> states = new java.util.LinkedHashMap<>();
+            Instant t = nextSecondAfter(Instant.now());
+            states.put(t.toString(), snapshot(base, late));
+            nextSecondAfter(t);
+            for (int i = 0; i < 22; i++) {
+                late.insertOne(new Document("_id", i).append("v", "late" + i));
+            }
+            base.updateOne(Filters.eq("_id", 1), Updates.set("v", "changed"));
+            t = nextSecondAfter(Instant.now());
+            states.put(t.toString(), snapshot(base, late));
+            nextSecondAfter(t);
+            backup("incremental");
+            for (int i = 22; i < 50; i++) {
+                late.insertOne(new Document("_id", i).append("v", "late" + i));
+            }
+            late.updateOne(Filters.eq("_id", 0), Updates.set("v", "updated"));
+            base.deleteOne(Filters.eq("_id", 2));
+            t = nextSecondAfter(Instant.now());
+            states.put(t.toString(), snapshot(base, late));
+            nextSecondAfter(t);
+            for (int i = 50; i < 68; i++) {
+                late.insertOne(new Document("_id", i).append("v", "late" + i));
+            }
+            late.deleteOne(Filters.eq("_id", 3));
+            backup("incremental");
+            states.put("latest", snapshot(base, late));
+
+            List<String> instants = new ArrayList<>(states.keySet());
+            long seed = System.nanoTime();
+            java.util.Random random = new java.util.Random(seed);
+            List<String> order = new ArrayList<>();
+            for (int round = 0; round < 2; round++) {
+                List<String> shuffled = new ArrayList<>(instants);
+                java.util.Collections.shuffle(shuffled, random);
+                order.addAll(shuffled);
+            }
+            // latest first, then the earliest: the issue's sequence (a later state, then an earlier one) always runs
+            order.add(0, "latest");
+            order.add(1, instants.get(0));
+            System.out.println("restoring at, in this order: " + order + " (seed " + seed + ")");
+            for (String at : order) {
+                List<String> args = new ArrayList<>(List.of("restore"));
+                args.addAll(at.equals("latest") ? List.of("latest") : List.of("--at", at));
+                args.addAll(List.of("--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop"));
+                Run r = cli(Map.of(), args.toArray(String[]::new));
+                assertThat(r.code()).as("restore at " + at + " (order " + order + ", seed " + seed + "): " + r.err()).isZero();
+                assertThat(snapshot(target.getDatabase("pitr").getCollection("base"), target.getDatabase("pitrlate").getCollection("items")))
+                        .as("target after restore at " + at + " (order " + order + ", seed " + seed + ")")
+                        .isEqualTo(states.get(at));
+            }
+
+        }
+    }
+
+    /**
+     * Issue 10, item 1, without {@code --drop}: a target that still holds a collection which exists only in the
+     * incremental's oplog is refused, naming that collection, and left as it was (before the fix the replay wrote
+     * into it and the restore exited 0).
+     */
+    @Test
+    void aTargetHoldingACollectionOnlyInTheOplogIsRefusedWithoutDrop(LocalStack stack) throws Exception {
+        setUp(stack);
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"));
+             MongoClient target = MongoClients.create(env.get("RESTORE_MONGODB_URI"))) {
+            MongoCollection<Document> late = source.getDatabase("pitrlate").getCollection("items");
+            source.getDatabase("pitrlate").drop();
+            backup("full");
+            for (int i = 0; i < 22; i++) {
+                late.insertOne(new Document("_id", i).append("v", "late" + i));
+            }
+            Instant t = nextSecondAfter(Instant.now());
+            nextSecondAfter(t);
+            for (int i = 22; i < 50; i++) {
+                late.insertOne(new Document("_id", i).append("v", "late" + i));
+            }
+            backup("incremental");
+
+            Run latest = cli(Map.of(), "restore", "latest", "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop");
+            assertThat(latest.code()).as(latest.err()).isZero();
+            MongoCollection<Document> targetLate = target.getDatabase("pitrlate").getCollection("items");
+            List<Document> before = docs(targetLate);
+            assertThat(before).isEqualTo(docs(late)).hasSize(50);
+
+            // only that collection selected: nothing else to refuse; before the fix this one was written into, exit 0
+            Run only = cli(Map.of(), "restore", "--at", t.toString(), "--target-uri", env.get("RESTORE_MONGODB_URI"),
+                    "--ns-include", "pitrlate.*");
+            assertThat(only.code()).as(only.out() + only.err() + " target now: " + targetLate.countDocuments() + " documents").isEqualTo(1);
+            assertThat(only.err()).contains("target collection pitrlate.items is not empty; use --drop");
+            assertThat(docs(targetLate)).isEqualTo(before);
+            // everything: the other collections are refused too, and this one is named among them
+            Run refused = cli(Map.of(), "restore", "--at", t.toString(), "--target-uri", env.get("RESTORE_MONGODB_URI"));
+            assertThat(refused.code()).as(refused.out() + refused.err()).isEqualTo(1);
+            assertThat(refused.err()).contains("target collection pitrlate.items is not empty; use --drop");
+            assertThat(docs(targetLate)).isEqualTo(before);
+        }
+    }
+
+    /** The documents of each collection, by namespace (an absent collection has none). */
+    static Map<String, List<Document>> snapshot(MongoCollection<Document> base, MongoCollection<Document> late) {
+        return Map.of(base.getNamespace().getFullName(), docs(base), late.getNamespace().getFullName(), docs(late));
+    }
+
     String backupCid() {
         try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
             return source.getDatabase("ipfs_backup").getCollection("backups").find().sort(Sorts.descending("timestamp")).first().getString("cid");

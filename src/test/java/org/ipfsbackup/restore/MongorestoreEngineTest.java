@@ -272,6 +272,34 @@ class MongorestoreEngineTest {
         assertEngineTempEmpty();
     }
 
+    @Test
+    void beforeRunRunsOnceAfterEveryRefusalAndBeforeMongorestoreAndAFailureThereStopsIt() throws Exception {
+        fullDump(List.of(insert(T, 1, "shop.orders", 3)));
+        Path fake = script("fake-mongorestore-record.sh");
+        List<String> calls = new java.util.ArrayList<>();
+
+        // refused (overlap): the hook that drops the oplog-only collections never runs
+        Path overlapping = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, "late.items", 4)));
+        assertThatThrownBy(() -> engine(fake).restore(TARGET, full, List.of(overlapping), null, RestoreOptions.defaults(),
+                () -> calls.add("before"))).isInstanceOf(RestoreException.class);
+        assertThat(calls).isEmpty();
+
+        // the hook runs once, before mongorestore: the script has not recorded anything yet when it runs
+        Path i1 = write(tmp.resolve("incr2/oplog.bson"), List.of(insert(T, 2, "late.items", 4)));
+        engine(fake).restore(TARGET, full, List.of(i1), null, RestoreOptions.defaults(),
+                () -> calls.add("before, mongorestore ran: " + Files.exists(scriptDir.resolve("args.txt"))));
+        assertThat(calls).containsExactly("before, mongorestore ran: false");
+        assertThat(scriptDir.resolve("args.txt")).exists();
+        Files.delete(scriptDir.resolve("args.txt"));
+
+        // a failing hook: mongorestore does not run, the work directory is removed
+        assertThatThrownBy(() -> engine(fake).restore(TARGET, full, List.of(i1), null, RestoreOptions.defaults(), () -> {
+            throw new RestoreException("target collection late.items is not empty; use --drop");
+        })).hasMessage("target collection late.items is not empty; use --drop");
+        assertThat(scriptDir.resolve("args.txt")).doesNotExist();
+        assertEngineTempEmpty();
+    }
+
     // ---------------------------------------------------------------- refused before mongorestore runs
 
     @Test

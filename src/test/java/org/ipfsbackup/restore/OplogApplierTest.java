@@ -16,6 +16,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -248,6 +249,25 @@ class OplogApplierTest {
         assertThat(result.first()).isEqualTo(first);
         assertThat(result.last()).isEqualTo(last);
         assertThat(result.byOperation()).containsExactly(entry("insert", 3L));
+    }
+
+    @Test
+    void excludedDatabasesAreNeverReplayedWhateverNsIncludeSays() throws IOException {
+        load("ipfs_backup", "backups", "{_id: 'kept'}");
+        Oplog log = new Oplog();
+        log.insert("shop.orders", "{_id: 1}");
+        log.insert("ipfs_backup.backups", "{_id: 'from the oplog'}");
+        log.insert("ipfs_backup.tmp.agg_out.1", "{_id: 1}");
+        log.command("ipfs_backup", "{dropDatabase: 1}");
+
+        for (List<String> nsInclude : List.of(List.<String>of(), List.of("*.*"))) {
+            OplogReplayResult result = replay(log.write(), new RestoreOptions(false, nsInclude, "", Set.of("ipfs_backup")), null, null);
+            assertThat(result.applied()).as("nsInclude " + nsInclude).isEqualTo(1);
+            assertThat(result.skipped()).isEqualTo(3);
+        }
+        assertThat(docs("shop", "orders")).containsExactlyElementsOf(canonical("{_id: 1}"));
+        assertThat(docs("ipfs_backup", "backups")).containsExactlyElementsOf(canonical("{_id: 'kept'}"));
+        assertThat(client.getDatabase("ipfs_backup").listCollectionNames().into(new ArrayList<>())).containsExactly("backups");
     }
 
     @Test
