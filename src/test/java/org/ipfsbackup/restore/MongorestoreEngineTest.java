@@ -81,7 +81,7 @@ class MongorestoreEngineTest {
     }
 
     private MongorestoreEngine engine(Path script) {
-        return new MongorestoreEngine(script.toString(), engineTemp, Duration.ofSeconds(60), false);
+        return new MongorestoreEngine(script.toString(), engineTemp, Duration.ofSeconds(60), MongorestoreEngine.Mode.MONGORESTORE);
     }
 
     private static RawBsonDocument raw(BsonDocument doc) {
@@ -244,10 +244,10 @@ class MongorestoreEngineTest {
         assertThat(MongorestoreEngine.oplogLimit(new OplogPosition(T, -1))).isEqualTo("1700000001:0");
         // nothing is after the largest timestamp: no limit at all
         assertThat(MongorestoreEngine.oplogLimit(new OplogPosition(0xFFFF_FFFFL, -1))).isNull();
-        assertThat(MongorestoreEngine.arguments(Path.of("/d"), true, null, false))
+        assertThat(MongorestoreEngine.arguments(Path.of("/d"), true, null, false, false))
                 .containsExactly("--dir=/d", "--oplogReplay", "--stopOnError");
-        assertThat(MongorestoreEngine.arguments(Path.of("/d"), false, "1:1", true))
-                .containsExactly("--dir=/d", "--drop", "--stopOnError");
+        assertThat(MongorestoreEngine.arguments(Path.of("/d"), false, "1:1", true, true))
+                .containsExactly("--dir=/d", "--noIndexRestore", "--drop", "--stopOnError");
     }
 
     @Test
@@ -365,7 +365,7 @@ class MongorestoreEngineTest {
     void aHangingMongorestoreIsKilledAtTheTimeout() throws Exception {
         fullDump(List.of(insert(T, 1, "shop.orders", 3)));
         Path fake = script("fake-mongorestore-hang.sh");
-        MongorestoreEngine engine = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(2), false);
+        MongorestoreEngine engine = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(2), MongorestoreEngine.Mode.MONGORESTORE);
         long t0 = System.nanoTime();
 
         assertThatThrownBy(() -> engine.restore(TARGET, full, List.of(), null, RestoreOptions.defaults()))
@@ -482,7 +482,7 @@ class MongorestoreEngineTest {
     // ---------------------------------------------------------------- applyOps on the target
 
     @Test
-    void aTargetWithoutApplyOpsIsRefusedBeforeAnythingRunsButOnlyWhenThereIsAnOplogToReplay() throws Exception {
+    void onATargetWithoutApplyOpsMongorestoreRestoresNoIndexAndReplaysNothingTheDriverDoesBoth() throws Exception {
         Path fake = script("fake-mongorestore-record.sh");
         MongoServer server = new MongoServer(new MemoryBackend());
         server.bind("127.0.0.1", 0);
@@ -491,25 +491,71 @@ class MongorestoreEngineTest {
             // mongo-java-server, like FerretDB, has no applyOps
             assertThat(MongorestoreEngine.applyOpsMissing(client)).hasValueSatisfying(
                     m -> assertThat(m).contains("applyOps"));
-            MongorestoreEngine checking = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(30));
+            MongorestoreEngine asking = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(30));
 
-            fullDump(null);
-            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, "shop.orders", 3)));
-            assertThatThrownBy(() -> checking.restore(uri, full, List.of(i1), null, RestoreOptions.defaults()))
-                    .isInstanceOf(RestoreException.class)
-                    .isNotInstanceOf(MongorestoreException.class)
-                    .hasMessageContaining("has no applyOps command")
-                    .hasMessageContaining("nothing was restored")
-                    .hasMessageContaining("driver engine");
-            assertThat(scriptDir.resolve("args.txt")).as("mongorestore not run").doesNotExist();
+            fullDump(List.of(insert(T, 1, "shop.orders", 3)));
+            Files.writeString(full.resolve("shop/orders.metadata.json"), "{\"indexes\":[{\"v\":{\"$numberInt\":\"2\"},"
+                    + "\"key\":{\"_id\":{\"$numberInt\":\"1\"}},\"name\":\"_id_\"},{\"v\":{\"$numberInt\":\"2\"},"
+                    + "\"key\":{\"sku\":{\"$numberInt\":\"1\"}},\"name\":\"sku_1\",\"sparse\":true,\"ns\":\"shop.orders\"}],"
+                    + "\"collectionName\":\"orders\",\"type\":\"collection\"}");
+            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 2, "shop.orders", 4), insert(T, 3, "shop.orders", 5),
+                    entry(T, 4, "d", "shop.orders", new BsonDocument("_id", new BsonInt32(3)))));
+            // the stand-in restores nothing: what mongorestore would have restored is put there by hand
+            client.getDatabase("shop").getCollection("orders", BsonDocument.class).insertOne(new BsonDocument("_id", new BsonInt32(1)));
+
+            MongorestoreResult result = asking.restore(uri, full, List.of(i1), new OplogPosition(T, 3), RestoreOptions.defaults());
+
+            List<String> args = recordedArgs();
+            assertThat(args.subList(1, args.size())).containsExactly(args.get(1), "--noIndexRestore", "--stopOnError");
+            assertThat(Files.readAllLines(scriptDir.resolve("listing.txt"))).as("no oplog.bson for mongorestore")
+                    .doesNotContain("./oplog.bson").contains("./shop/orders.bson", "./shop/orders.metadata.json");
+            assertThat(result.driverFinished()).isTrue();
+            assertThat(result.driverIndexes()).isEqualTo(1);
+            assertThat(result.driverReplay().applied()).as("T:1, T:2, T:3 (T:4 is after until)").isEqualTo(3);
+            assertThat(result.driverReplay().last()).isEqualTo(new OplogPosition(T, 3));
+            assertThat(result.oplogLimit()).isNull();
+            assertThat(ids(client, "shop", "orders")).containsExactly(1, 3, 4, 5);
+            List<BsonDocument> indexes = client.getDatabase("shop").getCollection("orders").listIndexes(BsonDocument.class)
+                    .into(new ArrayList<>());
+            assertThat(indexes).anySatisfy(ix -> {
+                assertThat(ix.getString("name").getValue()).isEqualTo("sku_1");
+                assertThat(ix.getBoolean("sparse").getValue()).isTrue();
+            });
             assertEngineTempEmpty();
 
-            // no oplog to replay: no applyOps needed, mongorestore runs
-            checking.restore(uri, full, List.of(), null, RestoreOptions.defaults());
-            assertThat(recordedArgs()).doesNotContain("--oplogReplay");
+            // the driver's part failing is reported with what mongorestore had written: here a unique index that
+            // the documents violate
+            Files.writeString(full.resolve("shop/orders.metadata.json"), Files.readString(full.resolve("shop/orders.metadata.json"))
+                    .replace("\"sparse\":true", "\"unique\":true"));
+            client.getDatabase("shop").getCollection("orders", BsonDocument.class).drop();
+            client.getDatabase("shop").getCollection("orders", BsonDocument.class).insertMany(List.of(
+                    new BsonDocument("_id", new BsonInt32(1)).append("sku", new BsonString("same")),
+                    new BsonDocument("_id", new BsonInt32(2)).append("sku", new BsonString("same"))));
+            Files.writeString(scriptDir.resolve("summary.txt"),
+                    "2025-01-01T00:00:01.000+0000\t2 document(s) restored successfully. 0 document(s) failed to restore.\n");
+            assertThatThrownBy(() -> asking.restore(uri, full, List.of(), null, RestoreOptions.defaults()))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("mongorestore restored [crm.customers, crm.v, shop.orders] (2 documents), then creating"
+                            + " the indexes from metadata.json failed")
+                    .hasMessageContaining("restore again with --drop");
+            assertEngineTempEmpty();
         } finally {
             server.shutdownNow();
         }
+    }
+
+    @Test
+    void aTargetThatCannotBeAskedForApplyOpsIsRefusedBeforeAnythingRuns() throws Exception {
+        Path fake = script("fake-mongorestore-record.sh");
+        fullDump(null);
+        MongorestoreEngine asking = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(1));
+        assertThatThrownBy(() -> asking.restore(TARGET, full, List.of(), null, RestoreOptions.defaults()))
+                .isInstanceOf(RestoreException.class)
+                .hasMessageContaining("cannot ask the target mongodb://***@127.0.0.1:1/")
+                .hasMessageContaining("nothing was restored")
+                .hasMessageNotContaining(PASSWORD);
+        assertThat(scriptDir.resolve("args.txt")).as("mongorestore not run").doesNotExist();
+        assertEngineTempEmpty();
     }
 
     // ---------------------------------------------------------------- on the local stack / with the real binary
@@ -550,8 +596,12 @@ class MongorestoreEngineTest {
     }
 
     private static List<Integer> ids(MongoClient client, String db) {
+        return ids(client, db, "items");
+    }
+
+    private static List<Integer> ids(MongoClient client, String db, String collection) {
         List<Integer> ids = new ArrayList<>();
-        client.getDatabase(db).getCollection("items", BsonDocument.class).find().sort(new BsonDocument("_id", new BsonInt32(1)))
+        client.getDatabase(db).getCollection(collection, BsonDocument.class).find().sort(new BsonDocument("_id", new BsonInt32(1)))
                 .forEach(d -> ids.add(d.getInt32("_id").getValue()));
         return ids;
     }
@@ -609,7 +659,7 @@ class MongorestoreEngineTest {
 
             // forcing the replay anyway: mongorestore restores the collection, then fails on applyOps
             Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
-            MongorestoreEngine unchecked = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5), false);
+            MongorestoreEngine unchecked = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5), MongorestoreEngine.Mode.MONGORESTORE);
             assertThatThrownBy(() -> unchecked.restore(target, full, List.of(i1), null, new RestoreOptions(true, List.of(), "")))
                     .isInstanceOfSatisfying(MongorestoreException.class, e -> {
                         assertThat(e.exitCode()).isEqualTo(1);
