@@ -179,8 +179,7 @@ public final class MongorestoreEngine {
         }
         Mode chosen = mode == Mode.ASK_TARGET ? askTarget(targetUri) : mode;
         boolean driverFinishes = chosen == Mode.DRIVER_INDEXES_AND_OPLOG;
-        // the driver applies nsInclude to the oplog itself; mongorestore needs the entries selected for it
-        OplogSelection selection = options.nsInclude().isEmpty() || driverFinishes ? null : new OplogSelection(options.nsInclude());
+        OplogSelection selection = options.nsInclude().isEmpty() ? null : new OplogSelection(options.nsInclude());
 
         Path work;
         try {
@@ -193,7 +192,8 @@ public final class MongorestoreEngine {
             Staged staged = stage(fullDumpDir, dir, selection);
             // for mongorestore: its dump directory's oplog.bson; for the driver: beside it, out of mongorestore's sight
             Path merged = (driverFinishes ? work : dir).resolve(OPLOG_FILE);
-            Merge merge = merge(fullDumpDir.resolve(OPLOG_FILE), incrementalOplogs, merged, until, selection);
+            // mongorestore needs the entries selected for it; the driver applies nsInclude to the oplog itself
+            Merge merge = merge(fullDumpDir.resolve(OPLOG_FILE), incrementalOplogs, merged, until, driverFinishes ? null : selection);
             boolean replay = !driverFinishes && merge.written > 0;
             if (merge.written == 0) {
                 Files.delete(merged);

@@ -545,6 +545,29 @@ class MongorestoreEngineTest {
     }
 
     @Test
+    void onATargetWithoutApplyOpsNsIncludeStillSelectsTheFilesAndTheDriverSelectsTheOplogEntries() throws Exception {
+        Path fake = script("fake-mongorestore-record.sh");
+        MongoServer server = new MongoServer(new MemoryBackend());
+        server.bind("127.0.0.1", 0);
+        String uri = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort() + "/";
+        try (MongoClient client = MongoClients.create(uri)) {
+            fullDump(List.of(insert(T, 1, "shop.orders", 3), insert(T, 2, "crm.customers", 4)));
+            MongorestoreResult result = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(30))
+                    .restore(uri, full, List.of(), null, new RestoreOptions(false, List.of("shop.*"), ""));
+
+            assertThat(Files.readAllLines(scriptDir.resolve("listing.txt")))
+                    .containsExactly("./shop/orders.bson", "./shop/orders.metadata.json");
+            assertThat(result.namespaces()).containsExactly("shop.orders");
+            assertThat(result.driverReplay().applied()).isEqualTo(1);
+            assertThat(client.listDatabaseNames().into(new ArrayList<>())).doesNotContain("crm");
+            assertThat(ids(client, "shop", "orders")).containsExactly(3);
+            assertEngineTempEmpty();
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    @Test
     void aTargetThatCannotBeAskedForApplyOpsIsRefusedBeforeAnythingRuns() throws Exception {
         Path fake = script("fake-mongorestore-record.sh");
         fullDump(null);
