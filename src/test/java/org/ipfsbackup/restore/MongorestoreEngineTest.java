@@ -45,8 +45,10 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 /**
  * The mongorestore engine with stand-in scripts for mongorestore (src/test/resources/restore) that record what they
- * were given: the arguments, the --config file, the files of the --dir tree and the bytes of its oplog.bson. The
- * target URI carries a password that only the --config file may see.
+ * were given: the arguments, the --config file, the files of the --dir tree and the bytes of its oplog.bson; and
+ * that fail or hang, which the real program cannot be made to do on demand. The target URI carries a password that
+ * only the --config file may see. The tests tagged {@code stack} run the real mongorestore (mongo-tools 100.10.0,
+ * built into .stack/bin) against the stack's FerretDB; without it they fail rather than skip.
  */
 class MongorestoreEngineTest {
 
@@ -601,13 +603,9 @@ class MongorestoreEngineTest {
         return DumpEngines.findExecutable("mongorestore");
     }
 
-    static boolean mongorestoreFound() {
-        return locateMongorestore().isPresent();
-    }
-
-    static boolean mongorestoreAndReplayTargetGiven() {
+    static boolean replayTargetGiven() {
         String uri = System.getProperty("it.restore.uri");
-        return mongorestoreFound() && uri != null && !uri.isBlank();
+        return uri != null && !uri.isBlank();
     }
 
     /** A full backup of one database {@code db}: {@code items} with _id 1, 2, 3. */
@@ -616,6 +614,25 @@ class MongorestoreEngineTest {
                 raw(new BsonDocument("_id", new BsonInt32(2))), raw(new BsonDocument("_id", new BsonInt32(3)))));
         Files.writeString(full.resolve(db).resolve("items.metadata.json"), "{\"indexes\":[{\"v\":{\"$numberInt\":\"2\"},"
                 + "\"key\":{\"_id\":{\"$numberInt\":\"1\"}},\"name\":\"_id_\"}],\"collectionName\":\"items\",\"type\":\"collection\"}");
+    }
+
+    /** {@link #smallDump} with a unique index on {@code v} in the metadata (and {@code v} in each document). */
+    private void smallDumpWithAnIndex(String db) throws IOException {
+        write(full.resolve(db).resolve("items.bson"), List.of(
+                raw(new BsonDocument("_id", new BsonInt32(1)).append("v", new BsonString("a"))),
+                raw(new BsonDocument("_id", new BsonInt32(2)).append("v", new BsonString("b"))),
+                raw(new BsonDocument("_id", new BsonInt32(3)).append("v", new BsonString("c")))));
+        Files.writeString(full.resolve(db).resolve("items.metadata.json"), "{\"indexes\":[{\"v\":{\"$numberInt\":\"2\"},"
+                + "\"key\":{\"_id\":{\"$numberInt\":\"1\"}},\"name\":\"_id_\"},{\"v\":{\"$numberInt\":\"2\"},"
+                + "\"key\":{\"v\":{\"$numberInt\":\"1\"}},\"name\":\"v_unique\",\"unique\":true}],"
+                + "\"collectionName\":\"items\",\"type\":\"collection\"}");
+    }
+
+    private static List<String> indexNames(MongoClient client, String db) {
+        List<String> names = new ArrayList<>();
+        client.getDatabase(db).getCollection("items").listIndexes(BsonDocument.class)
+                .forEach(ix -> names.add(ix.getString("name").getValue()));
+        return names;
     }
 
     private static List<Integer> ids(MongoClient client, String db) {
@@ -633,11 +650,23 @@ class MongorestoreEngineTest {
         return "mrestore_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
-    /** What the issue asks to find out on the local stack: FerretDB has no applyOps, so --oplogReplay cannot work there. */
+    /** The stack's mongorestore: it must be there (src/devstack/build-stack builds it into .stack/bin). */
+    private static Path stackMongorestore(LocalStack stack) {
+        String path = stack.env().get("MONGORESTORE_PATH");
+        assertThat(path).as("mongorestore in the stack's bin directory (src/devstack/build-stack builds it)").isNotNull();
+        return Path.of(path);
+    }
+
+    /**
+     * The real mongorestore on the stack's FerretDB, as the engine runs it there: FerretDB has no applyOps, so the
+     * engine restores the collections with mongorestore --noIndexRestore, and the driver creates the indexes and
+     * replays the oplog up to {@code until}.
+     */
     @Test
     @Tag("stack")
     @ExtendWith(StackExtension.class)
-    void ferretDbHasNoApplyOpsSoAReplayThroughMongorestoreIsRefusedBeforeWriting(LocalStack stack) throws Exception {
+    void onFerretDbMongorestoreRestoresTheCollectionsAndTheDriverTheIndexesAndTheOplog(LocalStack stack) throws Exception {
+        Path mongorestore = stackMongorestore(stack);
         String target = stack.env().get("RESTORE_MONGODB_URI");
         String source = stack.env().get("MONGODB_URI");
         String db = uniqueDb();
@@ -647,47 +676,63 @@ class MongorestoreEngineTest {
             assertThat(MongorestoreEngine.applyOpsMissing(sourceClient)).as("the source (FerretDB replica set)")
                     .hasValueSatisfying(m -> assertThat(m).contains("applyOps"));
 
-            smallDump(db);
-            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
-            Path fake = script("fake-mongorestore-record.sh");
-            MongorestoreEngine engine = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(60));
-            assertThatThrownBy(() -> engine.restore(target, full, List.of(i1), null, RestoreOptions.defaults()))
-                    .isInstanceOf(RestoreException.class)
-                    .hasMessageContaining("has no applyOps command")
-                    .hasMessageContaining("nothing was restored");
-            assertThat(scriptDir.resolve("args.txt")).as("mongorestore not run").doesNotExist();
-            assertThat(targetClient.listDatabaseNames().into(new ArrayList<>())).doesNotContain(db);
+            smallDumpWithAnIndex(db);
+            write(full.resolve("oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
+            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 2, db + ".items", 5),
+                    entry(T, 3, "d", db + ".items", new BsonDocument("_id", new BsonInt32(1))),
+                    insert(T + 1, 1, db + ".items", 6)));
+            MongorestoreEngine engine = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5));
+
+            MongorestoreResult result = engine.restore(target, full, List.of(i1), new OplogPosition(T, -1),
+                    new RestoreOptions(true, List.of(), ""));
+
+            assertThat(result.arguments()).contains("--noIndexRestore").doesNotContain("--oplogReplay");
+            assertThat(result.documentsRestored()).as("by mongorestore").isEqualTo(3);
+            assertThat(result.documentsFailed()).isZero();
+            assertThat(result.driverIndexes()).isEqualTo(1);
+            assertThat(result.driverReplay().applied()).as("T:1, T:2, T:3; T+1:1 is after until").isEqualTo(3);
+            assertThat(ids(targetClient, db)).containsExactly(2, 3, 4, 5);
+            assertThat(indexNames(targetClient, db)).containsExactlyInAnyOrder("_id_", "v_unique");
             assertEngineTempEmpty();
+        } finally {
+            try (MongoClient client = MongoClients.create(target)) {
+                client.getDatabase(db).drop();
+            }
         }
     }
 
-    /** The real mongorestore (when there is one) on the stack's FerretDB: a restore without replay, then a replay. */
+    /**
+     * Why the engine does not leave FerretDB's indexes and oplog to mongorestore: told to (mode MONGORESTORE), the
+     * real mongorestore restores the documents, then fails on the first secondary index (it adds {@code ns} to the
+     * spec, FerretDB refuses it); without indexes, it fails on the oplog replay (no applyOps).
+     */
     @Test
     @Tag("stack")
-    @EnabledIf(value = "mongorestoreFound", disabledReason = "no mongorestore binary (-Dit.mongorestore, .stack/bin or PATH):"
-            + " mongo-tools 100.10.0 cannot be built on this machine, the Go module proxy refuses github.com/mongodb/mongo-tools")
     @ExtendWith(StackExtension.class)
-    void realMongorestoreOnTheStacksFerretDb(LocalStack stack) throws Exception {
-        Path mongorestore = locateMongorestore().orElseThrow();
+    void onFerretDbMongorestoreAloneFailsOnTheIndexesAndOnTheOplogReplay(LocalStack stack) throws Exception {
+        Path mongorestore = stackMongorestore(stack);
         String target = stack.env().get("RESTORE_MONGODB_URI");
         String db = uniqueDb();
+        MongorestoreEngine alone = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5),
+                MongorestoreEngine.Mode.MONGORESTORE);
         try (MongoClient client = MongoClients.create(target)) {
-            smallDump(db);
-            MongorestoreResult result = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5))
-                    .restore(target, full, List.of(), null, new RestoreOptions(true, List.of(), ""));
-            assertThat(ids(client, db)).containsExactly(1, 2, 3);
-            assertThat(result.documentsRestored()).isEqualTo(3);
-            assertThat(result.documentsFailed()).isZero();
-            assertEngineTempEmpty();
-
-            // forcing the replay anyway: mongorestore restores the collection, then fails on applyOps
-            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
-            MongorestoreEngine unchecked = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5), MongorestoreEngine.Mode.MONGORESTORE);
-            assertThatThrownBy(() -> unchecked.restore(target, full, List.of(i1), null, new RestoreOptions(true, List.of(), "")))
+            smallDumpWithAnIndex(db);
+            assertThatThrownBy(() -> alone.restore(target, full, List.of(), null, new RestoreOptions(true, List.of(), "")))
                     .isInstanceOfSatisfying(MongorestoreException.class, e -> {
                         assertThat(e.exitCode()).isEqualTo(1);
-                        assertThat(e.stderr()).contains("applyOps");
+                        assertThat(e.stderr()).contains("Index option \"ns\" is unknown");
                     });
+            assertThat(ids(client, db)).as("the documents were restored before").containsExactly(1, 2, 3);
+            assertEngineTempEmpty();
+
+            smallDump(db);
+            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
+            assertThatThrownBy(() -> alone.restore(target, full, List.of(i1), null, new RestoreOptions(true, List.of(), "")))
+                    .isInstanceOfSatisfying(MongorestoreException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(1);
+                        assertThat(e.stderr()).contains("no such command: 'applyOps'");
+                    });
+            assertThat(ids(client, db)).containsExactly(1, 2, 3);
             assertEngineTempEmpty();
         } finally {
             try (MongoClient client = MongoClients.create(target)) {
@@ -699,11 +744,11 @@ class MongorestoreEngineTest {
     /** The real mongorestore replaying a chain up to a point in time, on a server that has applyOps (MongoDB). */
     @Test
     @Tag("stack")
-    @EnabledIf(value = "mongorestoreAndReplayTargetGiven", disabledReason = "needs a mongorestore binary (-Dit.mongorestore,"
-            + " .stack/bin or PATH; mongo-tools 100.10.0 cannot be built on this machine) and a MongoDB with applyOps"
-            + " (-Dit.restore.uri; the stack's FerretDB has none)")
+    @EnabledIf(value = "replayTargetGiven", disabledReason = "needs a MongoDB with applyOps (-Dit.restore.uri): the stack's"
+            + " FerretDB has none")
     void realMongorestoreReplaysTheChainUpToUntil() throws Exception {
-        Path mongorestore = locateMongorestore().orElseThrow();
+        Path mongorestore = locateMongorestore().orElseThrow(() -> new AssertionError("no mongorestore (-Dit.mongorestore,"
+                + " .stack/bin built by src/devstack/build-stack, or PATH)"));
         String target = System.getProperty("it.restore.uri");
         String db = uniqueDb();
         try (MongoClient client = MongoClients.create(target)) {
