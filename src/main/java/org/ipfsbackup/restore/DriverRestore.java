@@ -68,12 +68,7 @@ public final class DriverRestore {
      * @throws UncheckedIOException when the dump cannot be read
      */
     public RestoreResult restoreDump(Path dumpDir, RestoreOptions options) {
-        DumpLayout layout;
-        try {
-            layout = DumpLayout.scan(dumpDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        DumpLayout layout = scan(dumpDir);
         Namespaces.Filter filter = new Namespaces.Filter(options.nsInclude());
         List<Planned> collections = new ArrayList<>();
         List<Planned> views = new ArrayList<>();
@@ -127,6 +122,14 @@ public final class DriverRestore {
         }
         return new RestoreResult(databases.size(), namespaces.size(), documents, indexes, namespaces, viewNamespaces,
                 layout.oplogPresent(), skipped);
+    }
+
+    private static DumpLayout scan(Path dumpDir) {
+        try {
+            return DumpLayout.scan(dumpDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String skipReason(DumpLayout.Entry entry) {
@@ -243,12 +246,7 @@ public final class DriverRestore {
      * @throws RestoreException when the server rejects an index (the message names the namespace)
      */
     public int restoreIndexes(Path dumpDir, RestoreOptions options) {
-        DumpLayout layout;
-        try {
-            layout = DumpLayout.scan(dumpDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        DumpLayout layout = scan(dumpDir);
         Namespaces.Filter filter = new Namespaces.Filter(options.nsInclude());
         int indexes = 0;
         for (DumpLayout.Entry entry : layout.entries()) {

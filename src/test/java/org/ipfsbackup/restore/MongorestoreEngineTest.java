@@ -30,6 +30,7 @@ import org.ipfsbackup.devstack.LocalStack;
 import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.dump.DumpEngines;
 import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,9 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 /**
  * The mongorestore engine with stand-in scripts for mongorestore (src/test/resources/restore) that record what they
@@ -486,10 +484,9 @@ class MongorestoreEngineTest {
     @Test
     void onATargetWithoutApplyOpsMongorestoreRestoresNoIndexAndReplaysNothingTheDriverDoesBoth() throws Exception {
         Path fake = script("fake-mongorestore-record.sh");
-        MongoServer server = new MongoServer(new MemoryBackend());
-        server.bind("127.0.0.1", 0);
-        String uri = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort() + "/";
-        try (MongoClient client = MongoClients.create(uri)) {
+        try (InJvmMongo server = InJvmMongo.start(false)) {
+            String uri = server.uri();
+            MongoClient client = server.client();
             // mongo-java-server, like FerretDB, has no applyOps
             assertThat(MongorestoreEngine.applyOpsMissing(client)).hasValueSatisfying(
                     m -> assertThat(m).contains("applyOps"));
@@ -541,18 +538,15 @@ class MongorestoreEngineTest {
                             + " the indexes from metadata.json failed")
                     .hasMessageContaining("restore again with --drop");
             assertEngineTempEmpty();
-        } finally {
-            server.shutdownNow();
         }
     }
 
     @Test
     void onATargetWithoutApplyOpsNsIncludeStillSelectsTheFilesAndTheDriverSelectsTheOplogEntries() throws Exception {
         Path fake = script("fake-mongorestore-record.sh");
-        MongoServer server = new MongoServer(new MemoryBackend());
-        server.bind("127.0.0.1", 0);
-        String uri = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort() + "/";
-        try (MongoClient client = MongoClients.create(uri)) {
+        try (InJvmMongo server = InJvmMongo.start(false)) {
+            String uri = server.uri();
+            MongoClient client = server.client();
             fullDump(List.of(insert(T, 1, "shop.orders", 3), insert(T, 2, "crm.customers", 4)));
             MongorestoreResult result = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(30))
                     .restore(uri, full, List.of(), null, new RestoreOptions(false, List.of("shop.*"), ""));
@@ -564,8 +558,6 @@ class MongorestoreEngineTest {
             assertThat(client.listDatabaseNames().into(new ArrayList<>())).doesNotContain("crm");
             assertThat(ids(client, "shop", "orders")).containsExactly(3);
             assertEngineTempEmpty();
-        } finally {
-            server.shutdownNow();
         }
     }
 
