@@ -49,7 +49,8 @@ class RestoreCommand implements Callable<Integer> {
     List<String> nodes = new ArrayList<>();
 
     @Option(names = "--engine", paramLabel = "ENGINE", description = "driver, mongorestore, or auto (default): mongorestore when it is "
-            + "found (restore.mongorestore-path) and the target has applyOps, else driver")
+            + "found (restore.mongorestore-path) and the target has applyOps, else driver. mongorestore on a target without applyOps "
+            + "(FerretDB): mongorestore --noIndexRestore, then the driver creates the indexes and replays the oplog")
     String engine = "auto";
 
     @Option(names = "--json")
@@ -119,9 +120,12 @@ class RestoreCommand implements Callable<Integer> {
             err.println("restore engine: driver (" + (exe.isEmpty() ? "no mongorestore found" : "the target has no applyOps: " + missing.get()) + ")");
             return null;
         }
-        err.println("restore engine: mongorestore (" + exe.get() + ")");
+        err.println("restore engine: mongorestore (" + exe.get() + ")" + missing.map(m -> "; the target has no applyOps (" + m
+                + "): mongorestore restores the collections with --noIndexRestore, the driver creates the indexes from"
+                + " metadata.json and replays the oplog").orElse(""));
         return new MongorestoreEngine(exe.get().toString(), ctx.workDir(),
-                org.ipfsbackup.config.Durations.parse("restore.timeout", ctx.props.getOrDefault("restore.timeout", "12h")));
+                org.ipfsbackup.config.Durations.parse("restore.timeout", ctx.props.getOrDefault("restore.timeout", "12h")),
+                missing.isPresent() ? MongorestoreEngine.Mode.DRIVER_INDEXES_AND_OPLOG : MongorestoreEngine.Mode.MONGORESTORE);
     }
 
     static Instant parseTime(String s) {

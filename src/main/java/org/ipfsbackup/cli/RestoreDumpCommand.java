@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.ipfsbackup.restore.AfterMongorestore;
 import org.ipfsbackup.restore.DriverRestore;
 import org.ipfsbackup.restore.RestoreOptions;
 import org.ipfsbackup.restore.RestoreResult;
@@ -28,6 +29,11 @@ class RestoreDumpCommand implements Callable<Integer> {
     @Option(names = "--ns-include", paramLabel = "PATTERN", description = "db.collection pattern(s) to restore (* wildcard)")
     List<String> nsInclude = new ArrayList<>();
 
+    @Option(names = "--after-mongorestore", description = "the collections are restored already, by mongorestore --noIndexRestore"
+            + " (FerretDB refuses mongorestore's indexes and has no applyOps for --oplogReplay): create the indexes from metadata.json"
+            + " and replay DIR/oplog.bson (if any) through the driver; no document of the .bson files is written")
+    boolean afterMongorestore;
+
     @Option(names = "--json")
     boolean json;
 
@@ -37,6 +43,9 @@ class RestoreDumpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (var client = org.ipfsbackup.config.MongoConnections.create(targetUri)) {
+            if (afterMongorestore) {
+                return afterMongorestore(client);
+            }
             RestoreResult r = new DriverRestore(client).restoreDump(dir, new RestoreOptions(drop, nsInclude, ""));
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
@@ -51,5 +60,29 @@ class RestoreDumpCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    private int afterMongorestore(com.mongodb.client.MongoClient client) throws Exception {
+        if (drop) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--drop does not go with --after-mongorestore:"
+                    + " give it to mongorestore");
+        }
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + " is not a directory");
+        }
+        Path oplog = dir.resolve("oplog.bson");
+        AfterMongorestore.Result r = AfterMongorestore.finish(client, dir, java.nio.file.Files.isRegularFile(oplog) ? oplog : null,
+                null, new RestoreOptions(false, nsInclude, ""));
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("indexes", r.indexes());
+            out.put("oplogApplied", r.applied());
+            out.put("oplogSkipped", r.skipped());
+            spec.commandLine().getOut().println(BackupCommand.JSON.writeValueAsString(out));
+        } else {
+            spec.commandLine().getOut().printf("created %d indexes from metadata.json; oplog.bson: %d operations applied, %d skipped%n",
+                    r.indexes(), r.applied(), r.skipped());
+        }
+        return 0;
     }
 }

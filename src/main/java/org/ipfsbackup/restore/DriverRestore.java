@@ -66,12 +66,7 @@ public final class DriverRestore {
      * @throws UncheckedIOException when the dump cannot be read
      */
     public RestoreResult restoreDump(Path dumpDir, RestoreOptions options) {
-        DumpLayout layout;
-        try {
-            layout = DumpLayout.scan(dumpDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        DumpLayout layout = scan(dumpDir);
         Namespaces.Filter filter = Namespaces.Filter.of(options);
         List<Planned> collections = new ArrayList<>();
         List<Planned> views = new ArrayList<>();
@@ -102,7 +97,7 @@ public final class DriverRestore {
             try {
                 prepareCollection(db, p, options.drop());
                 documents += insertDocuments(db, p);
-                indexes += createIndexes(db, p);
+                indexes += createIndexes(db, p.entry());
             } catch (MongoException e) {
                 throw new RestoreException("restoring " + p.entry().namespace() + " into " + p.targetNamespace()
                         + " failed: " + e.getMessage(), e);
@@ -125,6 +120,14 @@ public final class DriverRestore {
         }
         return new RestoreResult(databases.size(), namespaces.size(), documents, indexes, namespaces, viewNamespaces,
                 layout.oplogPresent(), skipped);
+    }
+
+    private static DumpLayout scan(Path dumpDir) {
+        try {
+            return DumpLayout.scan(dumpDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Why {@link #restoreDump} does not restore this dump entry, or null when it does. */
@@ -209,9 +212,38 @@ public final class DriverRestore {
         return count;
     }
 
-    private static int createIndexes(MongoDatabase db, Planned p) {
+    /**
+     * Creates, on collections that exist already, the indexes their metadata.json lists (except {@code _id_}),
+     * exactly as {@link #restoreDump} creates them: for what mongorestore restored with {@code --noIndexRestore}
+     * (FerretDB refuses mongorestore's index specs: it adds {@code ns}, which FerretDB does not know). The
+     * collections are chosen as {@link #restoreDump} chooses them ({@code nsInclude}, {@code dbPrefix}, system and
+     * time-series collections skipped); views have no indexes. Nothing else is written.
+     *
+     * @return the number of indexes created
+     * @throws RestoreException when the server rejects an index (the message names the namespace)
+     */
+    public int restoreIndexes(Path dumpDir, RestoreOptions options) {
+        DumpLayout layout = scan(dumpDir);
+        Namespaces.Filter filter = new Namespaces.Filter(options.nsInclude());
+        int indexes = 0;
+        for (DumpLayout.Entry entry : layout.entries()) {
+            if (!filter.includes(entry.namespace()) || skipReason(entry) != null || entry.type().equals("view")) {
+                continue;
+            }
+            String targetDb = options.dbPrefix() + entry.database();
+            try {
+                indexes += createIndexes(target.getDatabase(targetDb), entry);
+            } catch (MongoException e) {
+                throw new RestoreException("creating the indexes of " + targetDb + "." + entry.collection() + " failed: "
+                        + e.getMessage(), e);
+            }
+        }
+        return indexes;
+    }
+
+    private static int createIndexes(MongoDatabase db, DumpLayout.Entry entry) {
         BsonArray specs = new BsonArray();
-        for (BsonDocument index : p.entry().indexes()) {
+        for (BsonDocument index : entry.indexes()) {
             BsonValue name = index.get("name");
             if (name != null && name.isString() && name.asString().getValue().equals("_id_")) {
                 continue;
@@ -225,7 +257,7 @@ public final class DriverRestore {
             specs.add(spec);
         }
         if (!specs.isEmpty()) {
-            db.runCommand(new BsonDocument("createIndexes", new BsonString(p.entry().collection())).append("indexes", specs));
+            db.runCommand(new BsonDocument("createIndexes", new BsonString(entry.collection())).append("indexes", specs));
         }
         return specs.size();
     }

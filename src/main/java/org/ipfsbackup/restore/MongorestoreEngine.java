@@ -61,8 +61,9 @@ import com.mongodb.client.MongoClients;
  *       Every {@code ts} must be strictly greater than the one before, across files too, else the restore fails
  *       before mongorestore runs ("overlap or out of order").</li>
  * </ul>
- * Then: {@code mongorestore --config=<yaml> --dir=<dir> [--oplogReplay [--oplogLimit=<s>:<i>]] [--drop] --stopOnError}.
- * Without any oplog entry there is no {@code oplog.bson} and no {@code --oplogReplay}.
+ * Then: {@code mongorestore --config=<yaml> --dir=<dir> [--noIndexRestore] [--oplogReplay [--oplogLimit=<s>:<i>]] [--drop]
+ * --stopOnError}. Without any oplog entry there is no {@code oplog.bson} and no {@code --oplogReplay};
+ * {@code --noIndexRestore} (and no {@code --oplogReplay}) on a target without {@code applyOps}, see below.
  *
  * <ul>
  *   <li>The connection string is only in the {@code --config} YAML file (mongo-tools' {@code uri:} key), readable
@@ -79,10 +80,21 @@ import com.mongodb.client.MongoClients;
  *       and is refused.</li>
  *   <li>{@code --stopOnError}: without it mongorestore continues past duplicate keys and validation errors and
  *       exits 0. A summary line reporting failed documents is a failure too.</li>
- *   <li>Oplog replay goes through the server's {@code applyOps} command, which FerretDB does not have. Before a
- *       replay the engine asks the target ({@code {applyOps: []}} through the Java driver) and refuses, before
- *       anything is written, when the server does not know the command.</li>
+ *   <li>Oplog replay goes through the server's {@code applyOps} command, which FerretDB does not have. Before
+ *       anything runs the engine asks the target ({@code {applyOps: []}} through the Java driver); see below for a
+ *       target without it.</li>
  * </ul>
+ *
+ * <h2>A target without applyOps (FerretDB)</h2>
+ * FerretDB (1.24) has no {@code applyOps}, so {@code --oplogReplay} fails there, and it refuses every secondary
+ * index mongorestore creates: mongorestore adds an {@code ns} field to each index spec and FerretDB answers
+ * {@code Index option "ns" is unknown} (MongoDB accepts it). On such a target ({@link Mode#DRIVER_INDEXES_AND_OPLOG})
+ * mongorestore restores the collections (options from metadata.json, documents, views) with
+ * {@code --noIndexRestore} and without {@code --oplogReplay}; then the Java driver creates the indexes from
+ * metadata.json ({@link DriverRestore#restoreIndexes}, the driver engine's own code, which leaves {@code ns} out)
+ * and replays the oplogs ({@link OplogApplier}: the full backup's {@code oplog.bson}, then each incremental's, up
+ * to {@code until}, {@code nsInclude} applied by the applier). The oplogs are still checked for order before
+ * mongorestore runs. If the index or oplog step fails, the error says what mongorestore had written.
  * The exit code is checked, mongorestore is killed at the timeout, and the last lines of its stderr (its log),
  * credentials masked, are carried into the {@link MongorestoreException}. The temporary directory is removed in
  * every case.
@@ -100,7 +112,17 @@ public final class MongorestoreEngine {
     private final String executable;
     private final Path tempDir;
     private final Duration timeout;
-    private final boolean checkApplyOps;
+    private final Mode mode;
+
+    /** Who creates the indexes and replays the oplog after mongorestore has restored the collections. */
+    public enum Mode {
+        /** Ask the target for {@code applyOps}: mongorestore does it all when it has it, else the driver finishes. */
+        ASK_TARGET,
+        /** mongorestore restores the indexes and replays the oplog ({@code --oplogReplay}): MongoDB. */
+        MONGORESTORE,
+        /** mongorestore restores the collections with {@code --noIndexRestore}; the driver does the rest: FerretDB. */
+        DRIVER_INDEXES_AND_OPLOG
+    }
 
     /**
      * @param executable mongorestore to run (a path, or a name looked up on PATH by the operating system)
@@ -109,18 +131,18 @@ public final class MongorestoreEngine {
      * @param timeout    mongorestore is killed when it runs longer
      */
     public MongorestoreEngine(String executable, Path tempDir, Duration timeout) {
-        this(executable, tempDir, timeout, true);
+        this(executable, tempDir, timeout, Mode.ASK_TARGET);
     }
 
-    /** As above; {@code checkApplyOps=false} skips asking the target for {@code applyOps} before a replay. */
-    MongorestoreEngine(String executable, Path tempDir, Duration timeout, boolean checkApplyOps) {
+    /** As above; {@code mode} other than {@link Mode#ASK_TARGET} does not ask the target for {@code applyOps}. */
+    public MongorestoreEngine(String executable, Path tempDir, Duration timeout, Mode mode) {
         this.executable = Objects.requireNonNull(executable, "executable");
         this.tempDir = Objects.requireNonNull(tempDir, "tempDir");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
-        this.checkApplyOps = checkApplyOps;
+        this.mode = Objects.requireNonNull(mode, "mode");
     }
 
     /**
@@ -133,7 +155,9 @@ public final class MongorestoreEngine {
      *                               at the timeout
      * @throws RestoreException      when refused before mongorestore runs: oplogs that overlap or are out of order,
      *                               a {@code dbPrefix}, oplog entries that {@code nsInclude} cannot be applied to,
-     *                               a target without {@code applyOps}, unreadable input
+     *                               a target that cannot be asked for {@code applyOps}, unreadable input; or, on a
+     *                               target without {@code applyOps}, when the driver's index or oplog step fails
+     *                               after mongorestore (the message says what had been written)
      */
     public MongorestoreResult restore(String targetUri, Path fullDumpDir, List<Path> incrementalOplogs, OplogPosition until,
                                       RestoreOptions options) throws RestoreException {
@@ -164,6 +188,8 @@ public final class MongorestoreEngine {
                 throw new RestoreException("mongorestore engine: the incremental oplog " + oplog + " does not exist");
             }
         }
+        Mode chosen = mode == Mode.ASK_TARGET ? askTarget(targetUri) : mode;
+        boolean driverFinishes = chosen == Mode.DRIVER_INDEXES_AND_OPLOG;
         OplogSelection selection = options.nsInclude().isEmpty() && options.excludeDatabases().isEmpty() ? null
                 : new OplogSelection(options.nsInclude().isEmpty() ? List.of("*.*") : options.nsInclude(), options.excludeDatabases());
 
@@ -176,20 +202,20 @@ public final class MongorestoreEngine {
         try {
             Path dir = Files.createDirectory(work.resolve("dump"));
             Staged staged = stage(fullDumpDir, dir, selection);
-            Path merged = dir.resolve(OPLOG_FILE);
-            Merge merge = merge(fullDumpDir.resolve(OPLOG_FILE), incrementalOplogs, merged, until, selection);
-            boolean replay = merge.written > 0;
-            if (!replay) {
+            // for mongorestore: its dump directory's oplog.bson; for the driver: beside it, out of mongorestore's sight
+            Path merged = (driverFinishes ? work : dir).resolve(OPLOG_FILE);
+            // mongorestore needs the entries selected for it; the driver applies nsInclude to the oplog itself
+            Merge merge = merge(fullDumpDir.resolve(OPLOG_FILE), incrementalOplogs, merged, until, driverFinishes ? null : selection);
+            boolean replay = !driverFinishes && merge.written > 0;
+            if (merge.written == 0) {
                 Files.delete(merged);
             }
             String limit = replay && until != null ? oplogLimit(until) : null;
-            List<String> args = arguments(dir, replay, limit, options.drop());
+            List<String> args = arguments(dir, replay, limit, options.drop(), driverFinishes);
             LOG.info("mongorestore engine: {} namespace(s) ({} file(s) linked, {} copied), {} oplog entries ({} up to {}), "
-                    + "{} left out by nsInclude", staged.namespaces.size(), staged.linked, staged.copied, merge.written,
-                    merge.toApply, until == null ? "the end" : until, merge.leftOut);
-            if (replay && checkApplyOps) {
-                requireApplyOps(targetUri);
-            }
+                    + "{} left out by nsInclude; indexes and oplog replay by {}", staged.namespaces.size(), staged.linked,
+                    staged.copied, merge.written, merge.toApply, until == null ? "the end" : until, merge.leftOut,
+                    driverFinishes ? "the driver (the target has no applyOps)" : "mongorestore");
             beforeRun.run();
             String stderr = run(targetUri, args);
             long restored = -1;
@@ -204,8 +230,17 @@ public final class MongorestoreEngine {
                 throw new MongorestoreException("mongorestore engine: mongorestore exited 0 but " + failed
                         + " document(s) failed to restore (" + restored + " restored); stderr:\n" + tail, 0, false, tail, null);
             }
+            int driverIndexes = -1;
+            OplogReplayResult driverReplay = null;
+            if (driverFinishes) {
+                AfterMongorestore.Result finish = finishWithDriver(targetUri, dir, merge.written > 0 ? merged : null, until,
+                        options, staged.namespaces, restored);
+                driverIndexes = finish.indexes();
+                driverReplay = finish.replay();
+            }
             return new MongorestoreResult(List.copyOf(staged.namespaces), staged.linked, staged.copied, merge.written,
-                    merge.toApply, merge.lastToApply, merge.leftOut, merge.rewritten, limit, args, restored, failed);
+                    merge.toApply, merge.lastToApply, merge.leftOut, merge.rewritten, limit, args, restored, failed,
+                    driverIndexes, driverReplay);
         } catch (IOException | UncheckedIOException e) {
             throw new RestoreException("mongorestore engine: preparing the restore directory failed: " + e.getMessage(), e);
         } finally {
@@ -220,9 +255,12 @@ public final class MongorestoreEngine {
     // ---- arguments ----
 
     /** mongorestore's arguments after {@code --config=...}. */
-    static List<String> arguments(Path dir, boolean replay, String oplogLimit, boolean drop) {
+    static List<String> arguments(Path dir, boolean replay, String oplogLimit, boolean drop, boolean noIndexRestore) {
         List<String> args = new ArrayList<>();
         args.add("--dir=" + dir);
+        if (noIndexRestore) {
+            args.add("--noIndexRestore");
+        }
         if (replay) {
             args.add("--oplogReplay");
             if (oplogLimit != null) {
@@ -461,21 +499,47 @@ public final class MongorestoreEngine {
         }
     }
 
-    private void requireApplyOps(String targetUri) {
-        long selectMillis = Math.min(timeout.toMillis(), 30_000);
+    /** {@link Mode#MONGORESTORE} when the target has {@code applyOps}, else {@link Mode#DRIVER_INDEXES_AND_OPLOG}. */
+    private Mode askTarget(String targetUri) {
         Optional<String> missing;
-        try (MongoClient client = MongoClients.create(org.ipfsbackup.config.MongoConnections.settings(targetUri)
-                .applyToClusterSettings(b -> b.serverSelectionTimeout(selectMillis, TimeUnit.MILLISECONDS))
-                .build())) {
+        try (MongoClient client = connect(targetUri)) {
             missing = applyOpsMissing(client);
         } catch (MongoException | IllegalArgumentException e) {
             throw new RestoreException("mongorestore engine: cannot ask the target " + Masking.maskUri(targetUri)
-                    + " whether it has applyOps: " + mask(String.valueOf(e.getMessage()), targetUri), e);
+                    + " whether it has applyOps: " + mask(String.valueOf(e.getMessage()), targetUri)
+                    + "; nothing was restored", e);
         }
         if (missing.isPresent()) {
-            throw new RestoreException("mongorestore engine: the target " + Masking.maskUri(targetUri) + " has no applyOps"
-                    + " command (" + mask(missing.get(), targetUri) + "), which mongorestore --oplogReplay needs for every"
-                    + " oplog entry; nothing was restored. Use the driver engine for this target (FerretDB has no applyOps)");
+            LOG.info("mongorestore engine: the target {} has no applyOps ({}): mongorestore restores the collections"
+                    + " (--noIndexRestore), the driver creates the indexes from metadata.json and replays the oplog",
+                    Masking.maskUri(targetUri), mask(missing.get(), targetUri));
+            return Mode.DRIVER_INDEXES_AND_OPLOG;
+        }
+        return Mode.MONGORESTORE;
+    }
+
+    private MongoClient connect(String targetUri) {
+        long selectMillis = Math.min(timeout.toMillis(), 30_000);
+        return MongoClients.create(org.ipfsbackup.config.MongoConnections.settings(targetUri)
+                .applyToClusterSettings(b -> b.serverSelectionTimeout(selectMillis, TimeUnit.MILLISECONDS))
+                .build());
+    }
+
+    /**
+     * After mongorestore restored the collections with {@code --noIndexRestore}: the indexes from metadata.json,
+     * then the merged oplog (when there is one) up to {@code until}, both through the driver.
+     */
+    private AfterMongorestore.Result finishWithDriver(String targetUri, Path dir, Path oplog, OplogPosition until,
+                                                      RestoreOptions options, Set<String> namespaces, long documents) {
+        String written = "mongorestore engine: mongorestore restored " + namespaces + " (" + (documents < 0 ? "?" : documents)
+                + " documents), then ";
+        try (MongoClient client = connect(targetUri)) {
+            AfterMongorestore.Result result = AfterMongorestore.finish(client, dir, oplog, until, options);
+            LOG.info("mongorestore engine: the driver created {} indexes and applied {} oplog operations ({} skipped)",
+                    result.indexes(), result.applied(), result.skipped());
+            return result;
+        } catch (RuntimeException e) {
+            throw new RestoreException(written + mask(String.valueOf(e.getMessage()), targetUri) + "; restore again with --drop", e);
         }
     }
 

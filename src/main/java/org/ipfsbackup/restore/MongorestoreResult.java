@@ -22,10 +22,21 @@ import org.ipfsbackup.dump.OplogPosition;
  * @param arguments             mongorestore's arguments (the {@code --config} file named there is deleted by now)
  * @param documentsRestored     from mongorestore's summary line, {@code -1} when it printed none
  * @param documentsFailed       from mongorestore's summary line, {@code -1} when it printed none
+ * @param driverIndexes         indexes the driver created from metadata.json after mongorestore ran with
+ *                              {@code --noIndexRestore} (a target without applyOps); {@code -1} when mongorestore
+ *                              restored the indexes
+ * @param driverReplay          the oplog replay by the driver (a target without applyOps), {@code null} when
+ *                              mongorestore replayed it or there was no oplog entry
  */
 public record MongorestoreResult(List<String> namespaces, int filesLinked, int filesCopied, long oplogEntries,
         long oplogEntriesToApply, OplogPosition lastToApply, long oplogEntriesLeftOut, long oplogEntriesRewritten,
-        String oplogLimit, List<String> arguments, long documentsRestored, long documentsFailed) {
+        String oplogLimit, List<String> arguments, long documentsRestored, long documentsFailed, int driverIndexes,
+        OplogReplayResult driverReplay) {
+
+    /** Whether the driver created the indexes and replayed the oplog (the target has no applyOps). */
+    public boolean driverFinished() {
+        return driverIndexes >= 0;
+    }
 
     public MongorestoreResult {
         namespaces = List.copyOf(namespaces);

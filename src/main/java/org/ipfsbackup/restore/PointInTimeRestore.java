@@ -31,7 +31,11 @@ import org.ipfsbackup.manifest.ManifestEntry;
  */
 public final class PointInTimeRestore {
 
-    /** What was restored, by which engine ({@code driver} or {@code mongorestore}); indexes is -1 when not reported. */
+    /**
+     * What was restored, by which engine: {@code driver}, {@code mongorestore}, or {@code mongorestore+driver} (a target
+     * without applyOps: mongorestore restored the collections, the driver the indexes and the oplog); indexes is -1
+     * when not reported.
+     */
     public record Result(ManifestEntry full, List<ManifestEntry> incrementals, String engine, int collections, long documents,
                          int indexes, long oplogApplied, OplogPosition lastApplied, List<String> namespaces) {
     }
@@ -153,6 +157,15 @@ public final class PointInTimeRestore {
         // every check of the engine has passed
         MongorestoreResult r = engine.restore(targetUri, fullDir, oplogs, plan.until(), options,
                 () -> prepareTarget(written, target, options.drop()));
+        if (r.driverFinished()) {
+            OplogReplayResult replay = r.driverReplay();
+            progress.accept("mongorestore restored " + r.namespaces().size() + " collections, " + r.documentsRestored()
+                    + " documents (--noIndexRestore: the target has no applyOps); the driver created " + r.driverIndexes()
+                    + " indexes from metadata.json and replayed the oplog: " + (replay == null ? 0 : replay.applied())
+                    + " applied, " + (replay == null ? 0 : replay.skipped()) + " skipped");
+            return new Result(plan.full(), plan.incrementals(), "mongorestore+driver", r.namespaces().size(), r.documentsRestored(),
+                    r.driverIndexes(), replay == null ? 0 : replay.applied(), replay == null ? null : replay.last(), r.namespaces());
+        }
         progress.accept("mongorestore restored " + r.namespaces().size() + " collections, " + r.documentsRestored()
                 + " documents, replayed " + r.oplogEntriesToApply() + " oplog entries (--oplogLimit " + r.oplogLimit() + ")");
         return new Result(plan.full(), plan.incrementals(), "mongorestore", r.namespaces().size(), r.documentsRestored(), -1,

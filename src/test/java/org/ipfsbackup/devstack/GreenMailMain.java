@@ -48,7 +48,7 @@ public final class GreenMailMain {
     }
 
     /** The class path of this JVM (under Surefire, the test class path rather than its booter jar). */
-    static String classpath() {
+    public static String classpath() {
         String cp = System.getProperty("surefire.test.class.path");
         if (cp == null || cp.isBlank()) {
             cp = System.getProperty("java.class.path");

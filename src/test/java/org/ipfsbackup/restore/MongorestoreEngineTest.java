@@ -30,6 +30,7 @@ import org.ipfsbackup.devstack.LocalStack;
 import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.dump.DumpEngines;
 import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.testing.InJvmMongo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -40,13 +41,12 @@ import org.junit.jupiter.api.io.TempDir;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
-
 /**
  * The mongorestore engine with stand-in scripts for mongorestore (src/test/resources/restore) that record what they
- * were given: the arguments, the --config file, the files of the --dir tree and the bytes of its oplog.bson. The
- * target URI carries a password that only the --config file may see.
+ * were given: the arguments, the --config file, the files of the --dir tree and the bytes of its oplog.bson; and
+ * that fail or hang, which the real program cannot be made to do on demand. The target URI carries a password that
+ * only the --config file may see. The tests tagged {@code stack} run the real mongorestore (mongo-tools 100.10.0,
+ * built into .stack/bin) against the stack's FerretDB; without it they fail rather than skip.
  */
 class MongorestoreEngineTest {
 
@@ -81,7 +81,7 @@ class MongorestoreEngineTest {
     }
 
     private MongorestoreEngine engine(Path script) {
-        return new MongorestoreEngine(script.toString(), engineTemp, Duration.ofSeconds(60), false);
+        return new MongorestoreEngine(script.toString(), engineTemp, Duration.ofSeconds(60), MongorestoreEngine.Mode.MONGORESTORE);
     }
 
     private static RawBsonDocument raw(BsonDocument doc) {
@@ -244,10 +244,10 @@ class MongorestoreEngineTest {
         assertThat(MongorestoreEngine.oplogLimit(new OplogPosition(T, -1))).isEqualTo("1700000001:0");
         // nothing is after the largest timestamp: no limit at all
         assertThat(MongorestoreEngine.oplogLimit(new OplogPosition(0xFFFF_FFFFL, -1))).isNull();
-        assertThat(MongorestoreEngine.arguments(Path.of("/d"), true, null, false))
+        assertThat(MongorestoreEngine.arguments(Path.of("/d"), true, null, false, false))
                 .containsExactly("--dir=/d", "--oplogReplay", "--stopOnError");
-        assertThat(MongorestoreEngine.arguments(Path.of("/d"), false, "1:1", true))
-                .containsExactly("--dir=/d", "--drop", "--stopOnError");
+        assertThat(MongorestoreEngine.arguments(Path.of("/d"), false, "1:1", true, true))
+                .containsExactly("--dir=/d", "--noIndexRestore", "--drop", "--stopOnError");
     }
 
     @Test
@@ -393,7 +393,7 @@ class MongorestoreEngineTest {
     void aHangingMongorestoreIsKilledAtTheTimeout() throws Exception {
         fullDump(List.of(insert(T, 1, "shop.orders", 3)));
         Path fake = script("fake-mongorestore-hang.sh");
-        MongorestoreEngine engine = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(2), false);
+        MongorestoreEngine engine = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(2), MongorestoreEngine.Mode.MONGORESTORE);
         long t0 = System.nanoTime();
 
         assertThatThrownBy(() -> engine.restore(TARGET, full, List.of(), null, RestoreOptions.defaults()))
@@ -510,34 +510,97 @@ class MongorestoreEngineTest {
     // ---------------------------------------------------------------- applyOps on the target
 
     @Test
-    void aTargetWithoutApplyOpsIsRefusedBeforeAnythingRunsButOnlyWhenThereIsAnOplogToReplay() throws Exception {
+    void onATargetWithoutApplyOpsMongorestoreRestoresNoIndexAndReplaysNothingTheDriverDoesBoth() throws Exception {
         Path fake = script("fake-mongorestore-record.sh");
-        MongoServer server = new MongoServer(new MemoryBackend());
-        server.bind("127.0.0.1", 0);
-        String uri = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort() + "/";
-        try (MongoClient client = MongoClients.create(uri)) {
+        try (InJvmMongo server = InJvmMongo.start(false)) {
+            String uri = server.uri();
+            MongoClient client = server.client();
             // mongo-java-server, like FerretDB, has no applyOps
             assertThat(MongorestoreEngine.applyOpsMissing(client)).hasValueSatisfying(
                     m -> assertThat(m).contains("applyOps"));
-            MongorestoreEngine checking = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(30));
+            MongorestoreEngine asking = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(30));
 
-            fullDump(null);
-            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, "shop.orders", 3)));
-            assertThatThrownBy(() -> checking.restore(uri, full, List.of(i1), null, RestoreOptions.defaults()))
-                    .isInstanceOf(RestoreException.class)
-                    .isNotInstanceOf(MongorestoreException.class)
-                    .hasMessageContaining("has no applyOps command")
-                    .hasMessageContaining("nothing was restored")
-                    .hasMessageContaining("driver engine");
-            assertThat(scriptDir.resolve("args.txt")).as("mongorestore not run").doesNotExist();
+            fullDump(List.of(insert(T, 1, "shop.orders", 3)));
+            Files.writeString(full.resolve("shop/orders.metadata.json"), "{\"indexes\":[{\"v\":{\"$numberInt\":\"2\"},"
+                    + "\"key\":{\"_id\":{\"$numberInt\":\"1\"}},\"name\":\"_id_\"},{\"v\":{\"$numberInt\":\"2\"},"
+                    + "\"key\":{\"sku\":{\"$numberInt\":\"1\"}},\"name\":\"sku_1\",\"sparse\":true,\"ns\":\"shop.orders\"}],"
+                    + "\"collectionName\":\"orders\",\"type\":\"collection\"}");
+            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 2, "shop.orders", 4), insert(T, 3, "shop.orders", 5),
+                    entry(T, 4, "d", "shop.orders", new BsonDocument("_id", new BsonInt32(3)))));
+            // the stand-in restores nothing: what mongorestore would have restored is put there by hand
+            client.getDatabase("shop").getCollection("orders", BsonDocument.class).insertOne(new BsonDocument("_id", new BsonInt32(1)));
+
+            MongorestoreResult result = asking.restore(uri, full, List.of(i1), new OplogPosition(T, 3), RestoreOptions.defaults());
+
+            List<String> args = recordedArgs();
+            assertThat(args.subList(1, args.size())).containsExactly(args.get(1), "--noIndexRestore", "--stopOnError");
+            assertThat(Files.readAllLines(scriptDir.resolve("listing.txt"))).as("no oplog.bson for mongorestore")
+                    .doesNotContain("./oplog.bson").contains("./shop/orders.bson", "./shop/orders.metadata.json");
+            assertThat(result.driverFinished()).isTrue();
+            assertThat(result.driverIndexes()).isEqualTo(1);
+            assertThat(result.driverReplay().applied()).as("T:1, T:2, T:3 (T:4 is after until)").isEqualTo(3);
+            assertThat(result.driverReplay().last()).isEqualTo(new OplogPosition(T, 3));
+            assertThat(result.oplogLimit()).isNull();
+            assertThat(ids(client, "shop", "orders")).containsExactly(1, 3, 4, 5);
+            List<BsonDocument> indexes = client.getDatabase("shop").getCollection("orders").listIndexes(BsonDocument.class)
+                    .into(new ArrayList<>());
+            assertThat(indexes).anySatisfy(ix -> {
+                assertThat(ix.getString("name").getValue()).isEqualTo("sku_1");
+                assertThat(ix.getBoolean("sparse").getValue()).isTrue();
+            });
             assertEngineTempEmpty();
 
-            // no oplog to replay: no applyOps needed, mongorestore runs
-            checking.restore(uri, full, List.of(), null, RestoreOptions.defaults());
-            assertThat(recordedArgs()).doesNotContain("--oplogReplay");
-        } finally {
-            server.shutdownNow();
+            // the driver's part failing is reported with what mongorestore had written: here a unique index that
+            // the documents violate
+            Files.writeString(full.resolve("shop/orders.metadata.json"), Files.readString(full.resolve("shop/orders.metadata.json"))
+                    .replace("\"sparse\":true", "\"unique\":true"));
+            client.getDatabase("shop").getCollection("orders", BsonDocument.class).drop();
+            client.getDatabase("shop").getCollection("orders", BsonDocument.class).insertMany(List.of(
+                    new BsonDocument("_id", new BsonInt32(1)).append("sku", new BsonString("same")),
+                    new BsonDocument("_id", new BsonInt32(2)).append("sku", new BsonString("same"))));
+            Files.writeString(scriptDir.resolve("summary.txt"),
+                    "2025-01-01T00:00:01.000+0000\t2 document(s) restored successfully. 0 document(s) failed to restore.\n");
+            assertThatThrownBy(() -> asking.restore(uri, full, List.of(), null, RestoreOptions.defaults()))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("mongorestore restored [crm.customers, crm.v, shop.orders] (2 documents), then creating"
+                            + " the indexes from metadata.json failed")
+                    .hasMessageContaining("restore again with --drop");
+            assertEngineTempEmpty();
         }
+    }
+
+    @Test
+    void onATargetWithoutApplyOpsNsIncludeStillSelectsTheFilesAndTheDriverSelectsTheOplogEntries() throws Exception {
+        Path fake = script("fake-mongorestore-record.sh");
+        try (InJvmMongo server = InJvmMongo.start(false)) {
+            String uri = server.uri();
+            MongoClient client = server.client();
+            fullDump(List.of(insert(T, 1, "shop.orders", 3), insert(T, 2, "crm.customers", 4)));
+            MongorestoreResult result = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(30))
+                    .restore(uri, full, List.of(), null, new RestoreOptions(false, List.of("shop.*"), ""));
+
+            assertThat(Files.readAllLines(scriptDir.resolve("listing.txt")))
+                    .containsExactly("./shop/orders.bson", "./shop/orders.metadata.json");
+            assertThat(result.namespaces()).containsExactly("shop.orders");
+            assertThat(result.driverReplay().applied()).isEqualTo(1);
+            assertThat(client.listDatabaseNames().into(new ArrayList<>())).doesNotContain("crm");
+            assertThat(ids(client, "shop", "orders")).containsExactly(3);
+            assertEngineTempEmpty();
+        }
+    }
+
+    @Test
+    void aTargetThatCannotBeAskedForApplyOpsIsRefusedBeforeAnythingRuns() throws Exception {
+        Path fake = script("fake-mongorestore-record.sh");
+        fullDump(null);
+        MongorestoreEngine asking = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(1));
+        assertThatThrownBy(() -> asking.restore(TARGET, full, List.of(), null, RestoreOptions.defaults()))
+                .isInstanceOf(RestoreException.class)
+                .hasMessageContaining("cannot ask the target mongodb://***@127.0.0.1:1/")
+                .hasMessageContaining("nothing was restored")
+                .hasMessageNotContaining(PASSWORD);
+        assertThat(scriptDir.resolve("args.txt")).as("mongorestore not run").doesNotExist();
+        assertEngineTempEmpty();
     }
 
     // ---------------------------------------------------------------- on the local stack / with the real binary
@@ -560,13 +623,9 @@ class MongorestoreEngineTest {
         return DumpEngines.findExecutable("mongorestore");
     }
 
-    static boolean mongorestoreFound() {
-        return locateMongorestore().isPresent();
-    }
-
-    static boolean mongorestoreAndReplayTargetGiven() {
+    static boolean replayTargetGiven() {
         String uri = System.getProperty("it.restore.uri");
-        return mongorestoreFound() && uri != null && !uri.isBlank();
+        return uri != null && !uri.isBlank();
     }
 
     /** A full backup of one database {@code db}: {@code items} with _id 1, 2, 3. */
@@ -577,9 +636,32 @@ class MongorestoreEngineTest {
                 + "\"key\":{\"_id\":{\"$numberInt\":\"1\"}},\"name\":\"_id_\"}],\"collectionName\":\"items\",\"type\":\"collection\"}");
     }
 
+    /** {@link #smallDump} with a unique index on {@code v} in the metadata (and {@code v} in each document). */
+    private void smallDumpWithAnIndex(String db) throws IOException {
+        write(full.resolve(db).resolve("items.bson"), List.of(
+                raw(new BsonDocument("_id", new BsonInt32(1)).append("v", new BsonString("a"))),
+                raw(new BsonDocument("_id", new BsonInt32(2)).append("v", new BsonString("b"))),
+                raw(new BsonDocument("_id", new BsonInt32(3)).append("v", new BsonString("c")))));
+        Files.writeString(full.resolve(db).resolve("items.metadata.json"), "{\"indexes\":[{\"v\":{\"$numberInt\":\"2\"},"
+                + "\"key\":{\"_id\":{\"$numberInt\":\"1\"}},\"name\":\"_id_\"},{\"v\":{\"$numberInt\":\"2\"},"
+                + "\"key\":{\"v\":{\"$numberInt\":\"1\"}},\"name\":\"v_unique\",\"unique\":true}],"
+                + "\"collectionName\":\"items\",\"type\":\"collection\"}");
+    }
+
+    private static List<String> indexNames(MongoClient client, String db) {
+        List<String> names = new ArrayList<>();
+        client.getDatabase(db).getCollection("items").listIndexes(BsonDocument.class)
+                .forEach(ix -> names.add(ix.getString("name").getValue()));
+        return names;
+    }
+
     private static List<Integer> ids(MongoClient client, String db) {
+        return ids(client, db, "items");
+    }
+
+    private static List<Integer> ids(MongoClient client, String db, String collection) {
         List<Integer> ids = new ArrayList<>();
-        client.getDatabase(db).getCollection("items", BsonDocument.class).find().sort(new BsonDocument("_id", new BsonInt32(1)))
+        client.getDatabase(db).getCollection(collection, BsonDocument.class).find().sort(new BsonDocument("_id", new BsonInt32(1)))
                 .forEach(d -> ids.add(d.getInt32("_id").getValue()));
         return ids;
     }
@@ -588,11 +670,23 @@ class MongorestoreEngineTest {
         return "mrestore_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
-    /** What the issue asks to find out on the local stack: FerretDB has no applyOps, so --oplogReplay cannot work there. */
+    /** The stack's mongorestore: it must be there (src/devstack/build-stack builds it into .stack/bin). */
+    private static Path stackMongorestore(LocalStack stack) {
+        String path = stack.env().get("MONGORESTORE_PATH");
+        assertThat(path).as("mongorestore in the stack's bin directory (src/devstack/build-stack builds it)").isNotNull();
+        return Path.of(path);
+    }
+
+    /**
+     * The real mongorestore on the stack's FerretDB, as the engine runs it there: FerretDB has no applyOps, so the
+     * engine restores the collections with mongorestore --noIndexRestore, and the driver creates the indexes and
+     * replays the oplog up to {@code until}.
+     */
     @Test
     @Tag("stack")
     @ExtendWith(StackExtension.class)
-    void ferretDbHasNoApplyOpsSoAReplayThroughMongorestoreIsRefusedBeforeWriting(LocalStack stack) throws Exception {
+    void onFerretDbMongorestoreRestoresTheCollectionsAndTheDriverTheIndexesAndTheOplog(LocalStack stack) throws Exception {
+        Path mongorestore = stackMongorestore(stack);
         String target = stack.env().get("RESTORE_MONGODB_URI");
         String source = stack.env().get("MONGODB_URI");
         String db = uniqueDb();
@@ -602,47 +696,63 @@ class MongorestoreEngineTest {
             assertThat(MongorestoreEngine.applyOpsMissing(sourceClient)).as("the source (FerretDB replica set)")
                     .hasValueSatisfying(m -> assertThat(m).contains("applyOps"));
 
-            smallDump(db);
-            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
-            Path fake = script("fake-mongorestore-record.sh");
-            MongorestoreEngine engine = new MongorestoreEngine(fake.toString(), engineTemp, Duration.ofSeconds(60));
-            assertThatThrownBy(() -> engine.restore(target, full, List.of(i1), null, RestoreOptions.defaults()))
-                    .isInstanceOf(RestoreException.class)
-                    .hasMessageContaining("has no applyOps command")
-                    .hasMessageContaining("nothing was restored");
-            assertThat(scriptDir.resolve("args.txt")).as("mongorestore not run").doesNotExist();
-            assertThat(targetClient.listDatabaseNames().into(new ArrayList<>())).doesNotContain(db);
+            smallDumpWithAnIndex(db);
+            write(full.resolve("oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
+            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 2, db + ".items", 5),
+                    entry(T, 3, "d", db + ".items", new BsonDocument("_id", new BsonInt32(1))),
+                    insert(T + 1, 1, db + ".items", 6)));
+            MongorestoreEngine engine = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5));
+
+            MongorestoreResult result = engine.restore(target, full, List.of(i1), new OplogPosition(T, -1),
+                    new RestoreOptions(true, List.of(), ""));
+
+            assertThat(result.arguments()).contains("--noIndexRestore").doesNotContain("--oplogReplay");
+            assertThat(result.documentsRestored()).as("by mongorestore").isEqualTo(3);
+            assertThat(result.documentsFailed()).isZero();
+            assertThat(result.driverIndexes()).isEqualTo(1);
+            assertThat(result.driverReplay().applied()).as("T:1, T:2, T:3; T+1:1 is after until").isEqualTo(3);
+            assertThat(ids(targetClient, db)).containsExactly(2, 3, 4, 5);
+            assertThat(indexNames(targetClient, db)).containsExactlyInAnyOrder("_id_", "v_unique");
             assertEngineTempEmpty();
+        } finally {
+            try (MongoClient client = MongoClients.create(target)) {
+                client.getDatabase(db).drop();
+            }
         }
     }
 
-    /** The real mongorestore (when there is one) on the stack's FerretDB: a restore without replay, then a replay. */
+    /**
+     * Why the engine does not leave FerretDB's indexes and oplog to mongorestore: told to (mode MONGORESTORE), the
+     * real mongorestore restores the documents, then fails on the first secondary index (it adds {@code ns} to the
+     * spec, FerretDB refuses it); without indexes, it fails on the oplog replay (no applyOps).
+     */
     @Test
     @Tag("stack")
-    @EnabledIf(value = "mongorestoreFound", disabledReason = "no mongorestore binary (-Dit.mongorestore, .stack/bin or PATH):"
-            + " mongo-tools 100.10.0 cannot be built on this machine, the Go module proxy refuses github.com/mongodb/mongo-tools")
     @ExtendWith(StackExtension.class)
-    void realMongorestoreOnTheStacksFerretDb(LocalStack stack) throws Exception {
-        Path mongorestore = locateMongorestore().orElseThrow();
+    void onFerretDbMongorestoreAloneFailsOnTheIndexesAndOnTheOplogReplay(LocalStack stack) throws Exception {
+        Path mongorestore = stackMongorestore(stack);
         String target = stack.env().get("RESTORE_MONGODB_URI");
         String db = uniqueDb();
+        MongorestoreEngine alone = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5),
+                MongorestoreEngine.Mode.MONGORESTORE);
         try (MongoClient client = MongoClients.create(target)) {
-            smallDump(db);
-            MongorestoreResult result = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5))
-                    .restore(target, full, List.of(), null, new RestoreOptions(true, List.of(), ""));
-            assertThat(ids(client, db)).containsExactly(1, 2, 3);
-            assertThat(result.documentsRestored()).isEqualTo(3);
-            assertThat(result.documentsFailed()).isZero();
-            assertEngineTempEmpty();
-
-            // forcing the replay anyway: mongorestore restores the collection, then fails on applyOps
-            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
-            MongorestoreEngine unchecked = new MongorestoreEngine(mongorestore.toString(), engineTemp, Duration.ofMinutes(5), false);
-            assertThatThrownBy(() -> unchecked.restore(target, full, List.of(i1), null, new RestoreOptions(true, List.of(), "")))
+            smallDumpWithAnIndex(db);
+            assertThatThrownBy(() -> alone.restore(target, full, List.of(), null, new RestoreOptions(true, List.of(), "")))
                     .isInstanceOfSatisfying(MongorestoreException.class, e -> {
                         assertThat(e.exitCode()).isEqualTo(1);
-                        assertThat(e.stderr()).contains("applyOps");
+                        assertThat(e.stderr()).contains("Index option \"ns\" is unknown");
                     });
+            assertThat(ids(client, db)).as("the documents were restored before").containsExactly(1, 2, 3);
+            assertEngineTempEmpty();
+
+            smallDump(db);
+            Path i1 = write(tmp.resolve("incr1/oplog.bson"), List.of(insert(T, 1, db + ".items", 4)));
+            assertThatThrownBy(() -> alone.restore(target, full, List.of(i1), null, new RestoreOptions(true, List.of(), "")))
+                    .isInstanceOfSatisfying(MongorestoreException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(1);
+                        assertThat(e.stderr()).contains("no such command: 'applyOps'");
+                    });
+            assertThat(ids(client, db)).containsExactly(1, 2, 3);
             assertEngineTempEmpty();
         } finally {
             try (MongoClient client = MongoClients.create(target)) {
@@ -654,11 +764,11 @@ class MongorestoreEngineTest {
     /** The real mongorestore replaying a chain up to a point in time, on a server that has applyOps (MongoDB). */
     @Test
     @Tag("stack")
-    @EnabledIf(value = "mongorestoreAndReplayTargetGiven", disabledReason = "needs a mongorestore binary (-Dit.mongorestore,"
-            + " .stack/bin or PATH; mongo-tools 100.10.0 cannot be built on this machine) and a MongoDB with applyOps"
-            + " (-Dit.restore.uri; the stack's FerretDB has none)")
+    @EnabledIf(value = "replayTargetGiven", disabledReason = "needs a MongoDB with applyOps (-Dit.restore.uri): the stack's"
+            + " FerretDB has none")
     void realMongorestoreReplaysTheChainUpToUntil() throws Exception {
-        Path mongorestore = locateMongorestore().orElseThrow();
+        Path mongorestore = locateMongorestore().orElseThrow(() -> new AssertionError("no mongorestore (-Dit.mongorestore,"
+                + " .stack/bin built by src/devstack/build-stack, or PATH)"));
         String target = System.getProperty("it.restore.uri");
         String db = uniqueDb();
         try (MongoClient client = MongoClients.create(target)) {
