@@ -111,10 +111,9 @@ public final class BackupApplication implements AutoCloseable {
         }
         overrides.forEach(main::addOverrideProperty);
         // SIGTERM/SIGINT is handled by stopOnSignal (the running job is stopped and cleaned up, then Camel stops), not
-        // by camel-main's hang-up hook, which only waits for in-flight exchanges (45 s) while mongodump goes on
-        if (main.getShutdownStrategy() instanceof org.apache.camel.main.DefaultMainShutdownStrategy d) {
-            d.disableHangupSupport();
-        }
+        // by camel-main's hang-up hook, which only waits for in-flight exchanges (45 s) while mongodump goes on (the
+        // simple strategy installs no hook; DefaultMainShutdownStrategy.disableHangupSupport does not stop it in 4.17)
+        main.setShutdownStrategy(new org.apache.camel.main.SimpleMainShutdownStrategy());
         Secrets secrets = new Secrets(o.env());
         main.addMainListener(new MainListenerSupport() {
             @Override

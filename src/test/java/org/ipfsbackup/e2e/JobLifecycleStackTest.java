@@ -26,6 +26,7 @@ import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.testing.FaultProxy;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +140,46 @@ class JobLifecycleStackTest {
             pinsAfter.removeAll(pinsBefore);
             assertThat(pinsAfter).as("no new pin").isEmpty();
             assertThat(repo.all()).as("no manifest entry").hasSize(entriesBefore);
+        }
+    }
+
+    @Test
+    void sigtermDuringPinVerificationUnpinsTheUploadAndRecordsNothing(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        work = tmp.resolve("work");
+        try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"));
+             MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            int entriesBefore = repo.all().size();
+            Map<String, String> o = TestSettings.stack(env, work);
+            o.put("ipfs.cluster.node1", proxy.url());
+            o.put("retention.after-backup", "false");
+            o.put("ipfs.pin.timeout", "120s");
+            proxy.neverPinned = true; // verification polls until it is stopped
+            Path out = tmp.resolve("full.out");
+            Process full = child(FaultMatrixStackTest.writeConfig(tmp.resolve("child.properties"), o), out, "backup", "full");
+            // the upload is in the cluster and pin verification polls: SIGTERM
+            java.util.concurrent.CompletableFuture<Long> signalled = new java.util.concurrent.CompletableFuture<>();
+            proxy.onFirst("GET /pins/", line -> {
+                full.destroy();
+                signalled.complete(System.nanoTime());
+            });
+            long t0 = signalled.get(180, TimeUnit.SECONDS);
+            boolean ended = full.waitFor(30, TimeUnit.SECONDS);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            String log = Files.readString(out, StandardCharsets.UTF_8);
+            assertThat(ended).as("ended within 30 s of SIGTERM:\n" + log).isTrue();
+            System.out.println("SIGTERM during pin verification: exit " + full.exitValue() + " after " + took.toMillis() + " ms");
+            assertThat(full.exitValue()).as(log).isNotZero();
+            assertThat(took).as("exits within a few seconds").isLessThan(Duration.ofSeconds(10));
+            String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+                    .replaceAll("^GET /pins/([^?/]+).*$", "$1");
+            assertThat(proxy.count("DELETE /pins/" + cid)).as("the upload was unpinned:\n" + log).isEqualTo(1);
+            assertThat(FaultMatrixStackTest.pinnedCids(env)).as("no orphan pin").doesNotContain(cid);
+            assertThat(repo.find(cid)).as("nothing recorded").isEmpty();
+            assertThat(repo.all()).hasSize(entriesBefore);
+            assertThat(FaultMatrixStackTest.workFiles(work)).as("no job folder left").isEmpty();
+            assertThat(lease(source)).as("the lock is released").isEmpty();
         }
     }
 
