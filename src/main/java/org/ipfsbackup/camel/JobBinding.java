@@ -130,6 +130,7 @@ public class JobBinding {
 
     public void cleanup(Exchange exchange) {
         Message m = exchange.getMessage();
+        clearStopInterrupt();
         try {
             String dir = m.getHeader(BackupHeaders.WORK_DIR, String.class);
             if (dir != null) {
@@ -199,9 +200,7 @@ public class JobBinding {
         Message m = exchange.getMessage();
         String name = m.getHeader(BackupHeaders.NAME, String.class);
         String why = stopping;
-        if (why != null) {
-            Thread.interrupted(); // the stop interrupted this thread: the clean-up below must still talk to MongoDB and IPFS
-        }
+        clearStopInterrupt();
         String reason = Masking.maskUri((why == null ? "" : "stopped (" + why + "): ") + describe(cause));
         m.setHeader(BackupHeaders.FAILURE, reason);
         m.setHeader(BackupHeaders.FAILED_STEP, step);
@@ -210,6 +209,16 @@ public class JobBinding {
             cleanup(exchange);
         } catch (RuntimeException e) {
             LOG.error("backup={} could not remove its work directory: {}", name, e.getMessage());
+        }
+    }
+
+    /**
+     * After {@link #abort} interrupted the job's thread, the interrupt has done its work once the job fails: the
+     * clean-up that follows (lease release, withdraw, unpin) must still be able to talk to MongoDB and IPFS.
+     */
+    private void clearStopInterrupt() {
+        if (stopping != null) {
+            Thread.interrupted();
         }
     }
 
