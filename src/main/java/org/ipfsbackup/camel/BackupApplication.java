@@ -76,6 +76,10 @@ public final class BackupApplication implements AutoCloseable {
     private java.util.List<org.apache.camel.health.HealthCheck> healthChecks = java.util.List.of();
     private HawtioServer hawtio;
     private Operations operations;
+    private JobBinding jobs;
+    private java.time.Duration stopTimeout = java.time.Duration.ofSeconds(10);
+    private Thread shutdownHook;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     private BackupApplication(Main main) {
         this.main = main;
@@ -106,6 +110,10 @@ public final class BackupApplication implements AutoCloseable {
             overrides.putIfAbsent("camel.management.enabled", "false");
         }
         overrides.forEach(main::addOverrideProperty);
+        // SIGTERM/SIGINT is handled by stopOnSignal (the running job is stopped and cleaned up, then Camel stops), not
+        // by camel-main's hang-up hook, which only waits for in-flight exchanges (45 s) while mongodump goes on (the
+        // simple strategy installs no hook; DefaultMainShutdownStrategy.disableHangupSupport does not stop it in 4.17)
+        main.setShutdownStrategy(new org.apache.camel.main.SimpleMainShutdownStrategy());
         Secrets secrets = new Secrets(o.env());
         main.addMainListener(new MainListenerSupport() {
             @Override
@@ -128,6 +136,8 @@ public final class BackupApplication implements AutoCloseable {
             app.close();
             throw new IllegalStateException("Camel did not start; see the log above");
         }
+        app.shutdownHook = new Thread(app::stopOnSignal, "ipfs-backup-shutdown");
+        Runtime.getRuntime().addShutdownHook(app.shutdownHook);
         app.operations = new Operations(app.context());
         app.operations.register();
         if (app.hawtio != null) {
@@ -189,7 +199,10 @@ public final class BackupApplication implements AutoCloseable {
         // backup.compression, archive.*: checked here, at start-up (ConfigException naming the setting)
         org.ipfsbackup.config.ArchiveSettings archive = org.ipfsbackup.config.ArchiveSettings.load(props);
         JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait(), archive.compression());
-        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, workDirs, lock, clock,
+        this.jobs = jobs;
+        this.stopTimeout = org.ipfsbackup.config.Durations.parse("BACKUP_STOP_TIMEOUT (backup.stop-timeout)",
+                props.getOrDefault("backup.stop-timeout", "10s"));
+        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, lock, clock,
                 cfg.retention().batchSize(), cfg.retention().manifestVersions()));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
@@ -219,7 +232,7 @@ public final class BackupApplication implements AutoCloseable {
         recovery.use(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.BackupAdopter(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
                 cipher, name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, recovery::entries, manifestRepo::insert,
-                cfg.ipfs().replicationFactor(), cfg.workDir()), lock, workDirs, jobs);
+                cfg.ipfs().replicationFactor(), cfg.workDir()), lock, jobs);
         recovery.readManifestsWith(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.IpfsManifestReader(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
                 cipher, cfg.workDir()));
@@ -229,9 +242,8 @@ public final class BackupApplication implements AutoCloseable {
                 cipher, cfg.workDir().resolve("verify")), clock));
         pc.addOverrideProperty("verification.cron", org.ipfsbackup.config.CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)",
                 props.getOrDefault("verification.schedule", "0 3 * * 3")).replace(' ', '+'));
-        r.bind("rekeyBinding", new RekeyBinding(jobs, workDirs, lock, cipher, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
+        r.bind("rekeyBinding", new RekeyBinding(jobs, lock, cipher, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
                 cfg.manifestStateCollection(), clock));
-        jobs.removeLeftovers();
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
 
@@ -454,18 +466,53 @@ public final class BackupApplication implements AutoCloseable {
         });
     }
 
-    /** Blocks until the JVM is asked to stop (SIGTERM/SIGINT). */
+    /** Blocks until the JVM is asked to stop (SIGTERM/SIGINT) and the application has stopped ({@link #stopOnSignal}). */
     public void awaitShutdown() throws InterruptedException {
-        java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        stopped.await();
+    }
+
+    /**
+     * The JVM shutdown hook (SIGTERM, SIGINT; one-shot commands and the service alike): a running job is stopped
+     * ({@link JobBinding#abort}: its mongodump and what that started are stopped, its thread interrupted), so it fails
+     * and the dead-letter route cleans up as for any failure (work folder removed, unrecorded upload unpinned, lock
+     * released, alert). It gets {@code backup.stop-timeout} (10 s) for that; a job still running then has its folder
+     * removed and the lock released from here. Then Camel stops, with the same timeout for anything still in flight.
+     * The JVM then exits with the signal's status (143 for SIGTERM).
+     */
+    void stopOnSignal() {
+        try {
+            JobBinding j = jobs;
+            if (j != null && j.abort("the process was asked to stop (SIGTERM/SIGINT)")) {
+                LOG.warn("stopping: the running job is stopped and cleaned up (backup.stop-timeout {})", stopTimeout);
+                if (!j.awaitIdle(stopTimeout)) {
+                    j.abandonRunning();
+                }
+            }
+            CamelContext ctx = context();
+            if (ctx != null) {
+                ctx.getShutdownStrategy().setTimeUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+                ctx.getShutdownStrategy().setTimeout(Math.max(1, stopTimeout.toMillis()));
+            }
             close();
-            latch.countDown();
-        }, "ipfs-backup-shutdown"));
-        latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("error while stopping: {}", e.toString());
+        } finally {
+            stopped.countDown();
+        }
     }
 
     @Override
     public synchronized void close() {
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs (or ran) stopOnSignal
+            }
+        }
+        shutdownHook = null;
         if (hawtio != null) {
             hawtio.stop();
             hawtio = null;

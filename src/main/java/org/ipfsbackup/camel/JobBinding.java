@@ -13,7 +13,14 @@ import org.ipfsbackup.job.WorkDirectories;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts a job (name, work directory), ends it (clean-up), and turns a failure into words for the dead-letter route. */
+/**
+ * Starts a job (name, work directory), ends it (clean-up), and turns a failure into words for the dead-letter route.
+ *
+ * <p>Every job (backup, retention, rekey, recovery) goes through {@link #lockTaken}: only the holder of the job lock,
+ * after taking it, removes job folders left behind, and only those whose owner no longer runs a job; then its own
+ * folder records this instance as owner ({@link #workDir}). The job's thread is known until {@link #cleanup}, so a
+ * shutdown can stop it ({@link #abort}).
+ */
 public class JobBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.job");
     private final WorkDirectories workDirs;
@@ -22,6 +29,10 @@ public class JobBinding {
     private final Duration fullWaitsFor;
 
     private final String compression;
+    /** The jobs this instance runs now (one at a time, the lock sees to that): exchange and thread. */
+    private final java.util.Map<Exchange, Thread> running = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Why this instance stops (set once by {@link #abort}); null while it runs. */
+    private volatile String stopping;
 
     public JobBinding(WorkDirectories workDirs, Clock clock, BackupLock lock, Duration fullWaitsFor) {
         this(workDirs, clock, lock, fullWaitsFor, org.ipfsbackup.archive.Compression.GZIP);
@@ -42,7 +53,7 @@ public class JobBinding {
             throw new IllegalStateException("another backup (" + lock.holder() + ") is still running after "
                     + fullWaitsFor.toMinutes() + " min (backup.lock-wait): this full backup did not run");
         }
-        exchange.getMessage().setHeader(BackupHeaders.LOCK_HELD, true);
+        lockTaken(exchange);
         start(exchange, "full");
     }
 
@@ -55,8 +66,42 @@ public class JobBinding {
             exchange.setRouteStop(true);
             return;
         }
-        exchange.getMessage().setHeader(BackupHeaders.LOCK_HELD, true);
+        lockTaken(exchange);
         start(exchange, "incremental");
+    }
+
+    /**
+     * Called right after a job took the lock: marks the lock as held by this exchange, removes the job folders left by
+     * jobs that no longer run (their owner holds no live lease; this instance runs no other job) and remembers the
+     * job's thread. Refused (lock released) once the instance is stopping.
+     */
+    public void lockTaken(Exchange exchange) {
+        exchange.getMessage().setHeader(BackupHeaders.LOCK_HELD, true);
+        if (running.put(exchange, Thread.currentThread()) == null) {
+            // the job has ended when its exchange is done: after its clean-up, dead-letter steps (unpin) included
+            exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+                @Override
+                public void onDone(Exchange done) {
+                    running.remove(exchange);
+                }
+            });
+        }
+        if (stopping != null) {
+            cleanup(exchange);
+            throw new IllegalStateException("not started: " + stopping);
+        }
+        String me = lock.owner();
+        for (Path p : workDirs.removeLeftovers(owner -> !owner.equals(me) && lock.runsJob(owner))) {
+            LOG.warn("removed temp files left by an interrupted job: {}", p);
+        }
+    }
+
+    /** Creates the job's private work directory, owned by this instance; sets the job's name and directory headers. */
+    public Path workDir(Exchange exchange, String name) {
+        Path dir = workDirs.create(name, lock.owner());
+        exchange.getMessage().setHeader(BackupHeaders.NAME, name);
+        exchange.getMessage().setHeader(BackupHeaders.WORK_DIR, dir.toString());
+        return dir;
     }
 
     /** Turns the job into a full backup (no chain to continue, or the chain is broken); keeps its work directory. */
@@ -76,17 +121,16 @@ public class JobBinding {
     void start(Exchange exchange, String type) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         String name = BackupNames.backupFile(type, now, compression);
-        Path dir = workDirs.create(name);
+        Path dir = workDir(exchange, name);
         Message m = exchange.getMessage();
         m.setHeader(BackupHeaders.TYPE, type);
-        m.setHeader(BackupHeaders.NAME, name);
         m.setHeader(BackupHeaders.STARTED, now);
-        m.setHeader(BackupHeaders.WORK_DIR, dir.toString());
         LOG.info("backup={} step=start type={} workDir={}", name, type, dir);
     }
 
     public void cleanup(Exchange exchange) {
         Message m = exchange.getMessage();
+        clearStopInterrupt();
         try {
             String dir = m.getHeader(BackupHeaders.WORK_DIR, String.class);
             if (dir != null) {
@@ -100,6 +144,53 @@ public class JobBinding {
     }
 
     /**
+     * Stops the running job, if any, because the instance stops ({@code reason}, e.g. SIGTERM): the tool processes
+     * it started (mongodump and whatever they started) are stopped and its thread is interrupted, so its step fails
+     * and the dead-letter route does what it does for any failure (folder removed, upload unpinned, lock released).
+     * No job starts afterwards. @return whether a job was running
+     */
+    public boolean abort(String reason) {
+        stopping = reason;
+        if (running.isEmpty()) {
+            return false;
+        }
+        running.forEach((exchange, thread) -> LOG.warn("backup={} outcome=stopping reason=\"{}\"",
+                exchange.getMessage().getHeader(BackupHeaders.NAME), reason));
+        org.ipfsbackup.dump.ChildProcesses.TOOLS.stopAll(Duration.ofSeconds(2));
+        running.values().forEach(Thread::interrupt);
+        return true;
+    }
+
+    /** Waits up to {@code wait} for the running job to end (its exchange done, clean-up included); true when none runs. */
+    public boolean awaitIdle(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!running.isEmpty()) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /**
+     * Last resort when a stopped job did not end in time: its work directory is removed and the lock released from
+     * here (what its clean-up would have done); content it added and did not record is left to start-up recovery.
+     */
+    public void abandonRunning() {
+        running.forEach((exchange, thread) -> {
+            LOG.error("backup={} outcome=abandoned reason=\"did not end after it was stopped ({}); its folder is removed and the"
+                    + " lock released here; an upload it made is unpinned by the next start-up recovery\"",
+                    exchange.getMessage().getHeader(BackupHeaders.NAME), stopping);
+            try {
+                cleanup(exchange);
+            } catch (RuntimeException e) {
+                LOG.error("could not remove the work directory of the stopped job: {}", e.getMessage());
+            }
+        });
+    }
+
+    /**
      * Called by the dead-letter route: removes the job's temp files and records what failed on the message
      * ({@link BackupHeaders#FAILURE}, {@link BackupHeaders#FAILED_STEP}), with credentials masked.
      */
@@ -108,7 +199,9 @@ public class JobBinding {
         String step = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
         Message m = exchange.getMessage();
         String name = m.getHeader(BackupHeaders.NAME, String.class);
-        String reason = Masking.maskUri(describe(cause));
+        String why = stopping;
+        clearStopInterrupt();
+        String reason = Masking.maskUri((why == null ? "" : "stopped (" + why + "): ") + describe(cause));
         m.setHeader(BackupHeaders.FAILURE, reason);
         m.setHeader(BackupHeaders.FAILED_STEP, step);
         LOG.error("backup={} step={} outcome=failed error={}", name, step, reason);
@@ -119,9 +212,13 @@ public class JobBinding {
         }
     }
 
-    public void removeLeftovers() {
-        for (Path p : workDirs.removeLeftovers()) {
-            LOG.warn("removed temp files left by an interrupted backup: {}", p);
+    /**
+     * After {@link #abort} interrupted the job's thread, the interrupt has done its work once the job fails: the
+     * clean-up that follows (lease release, withdraw, unpin) must still be able to talk to MongoDB and IPFS.
+     */
+    private void clearStopInterrupt() {
+        if (stopping != null) {
+            Thread.interrupted();
         }
     }
 

@@ -1,7 +1,6 @@
 package org.ipfsbackup.camel;
 
 import com.mongodb.client.MongoClient;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Date;
@@ -20,7 +19,6 @@ import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.ipfs.ClusterPin;
 import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.BackupNames;
-import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.manifest.ManifestVersions;
@@ -56,7 +54,6 @@ public class RecoveryBinding {
     private Adopter adopter;
     private ManifestOrphans.Reader manifestReader;
     private BackupLock lock;
-    private WorkDirectories workDirs;
     private JobBinding jobs;
 
     public RecoveryBinding(ClusterClient cluster, MongoClient mongo, String database, String collection, String stateCollection,
@@ -72,10 +69,9 @@ public class RecoveryBinding {
     }
 
     /** Adoption (null: every orphan is unpinned), the lock shared with backups, and the job directories. */
-    public void use(Adopter adopter, BackupLock lock, WorkDirectories workDirs, JobBinding jobs) {
+    public void use(Adopter adopter, BackupLock lock, JobBinding jobs) {
         this.adopter = adopter;
         this.lock = lock;
-        this.workDirs = workDirs;
         this.jobs = jobs;
     }
 
@@ -163,7 +159,9 @@ public class RecoveryBinding {
             exchange.setRouteStop(true);
             return;
         }
-        m.setHeader(BackupHeaders.LOCK_HELD, lock != null);
+        if (lock != null) {
+            jobs.lockTaken(exchange);
+        }
         List<OrphanAction> report = recoverOrphanPins();
         long adopted = report.stream().filter(OrphanAction::adopted).count();
         LOG.info("step=recovery outcome=done orphans={} adopted={} unpinned={} failed={}", report.size(), adopted,
@@ -171,10 +169,7 @@ public class RecoveryBinding {
         m.setHeader(REPORT, report);
         m.setHeader(PUBLISH, adopted > 0);
         if (adopted > 0) {
-            String name = "recovery_" + BackupNames.manifestFile(clock.instant()).replace("manifest_", "").replace(".json.enc", "");
-            Path dir = workDirs.create(name);
-            m.setHeader(BackupHeaders.NAME, name);
-            m.setHeader(BackupHeaders.WORK_DIR, dir.toString());
+            jobs.workDir(exchange, "recovery_" + BackupNames.manifestFile(clock.instant()).replace("manifest_", "").replace(".json.enc", ""));
         }
     }
 

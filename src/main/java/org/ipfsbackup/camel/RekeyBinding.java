@@ -3,7 +3,6 @@ package org.ipfsbackup.camel;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
-import java.nio.file.Path;
 import java.time.Clock;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -11,7 +10,6 @@ import org.bson.Document;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.BackupNames;
-import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestRekey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,17 +27,15 @@ public class RekeyBinding {
     public static final String FAILURE = "IpfsRekeyFailure";
 
     private final JobBinding jobs;
-    private final WorkDirectories workDirs;
     private final BackupLock lock;
     private final BackupCipher cipher;
     private final MongoCollection<Document> backups;
     private final MongoCollection<Document> state;
     private final Clock clock;
 
-    public RekeyBinding(JobBinding jobs, WorkDirectories workDirs, BackupLock lock, BackupCipher cipher, MongoClient mongo, String database,
+    public RekeyBinding(JobBinding jobs, BackupLock lock, BackupCipher cipher, MongoClient mongo, String database,
                         String collection, String stateCollection, Clock clock) {
         this.jobs = jobs;
-        this.workDirs = workDirs;
         this.lock = lock;
         this.cipher = cipher;
         this.backups = mongo.getDatabase(database).getCollection(collection);
@@ -58,11 +54,8 @@ public class RekeyBinding {
             exchange.setRouteStop(true);
             return;
         }
-        m.setHeader(BackupHeaders.LOCK_HELD, true);
-        String name = "rekey_" + BackupNames.manifestFile(clock.instant()).replace("manifest_", "").replace(".json.enc", "");
-        Path dir = workDirs.create(name);
-        m.setHeader(BackupHeaders.NAME, name);
-        m.setHeader(BackupHeaders.WORK_DIR, dir.toString());
+        jobs.lockTaken(exchange);
+        jobs.workDir(exchange, "rekey_" + BackupNames.manifestFile(clock.instant()).replace("manifest_", "").replace(".json.enc", ""));
     }
 
     /** Re-wraps; header {@link #PUBLISH} says whether a new manifest version must be published. */

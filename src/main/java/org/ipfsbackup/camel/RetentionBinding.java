@@ -2,7 +2,6 @@ package org.ipfsbackup.camel;
 
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -18,7 +17,6 @@ import org.bson.Document;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.BackupNames;
-import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestVersions;
 import org.ipfsbackup.retention.RetentionDecision;
@@ -46,18 +44,16 @@ public class RetentionBinding {
     private final RetentionSettings settings;
     private final JobBinding jobs;
     private final ClusterClient cluster;
-    private final WorkDirectories workDirs;
     private final BackupLock lock;
     private final Clock clock;
     private final int batchSize;
     private final int manifestVersions;
 
-    public RetentionBinding(RetentionSettings settings, JobBinding jobs, ClusterClient cluster, WorkDirectories workDirs, BackupLock lock,
+    public RetentionBinding(RetentionSettings settings, JobBinding jobs, ClusterClient cluster, BackupLock lock,
                             Clock clock, int batchSize, int manifestVersions) {
         this.settings = settings;
         this.jobs = jobs;
         this.cluster = cluster;
-        this.workDirs = workDirs;
         this.lock = lock;
         this.clock = clock;
         this.batchSize = batchSize;
@@ -75,12 +71,9 @@ public class RetentionBinding {
             exchange.setRouteStop(true);
             return;
         }
-        m.setHeader(BackupHeaders.LOCK_HELD, true);
+        jobs.lockTaken(exchange);
         Instant now = now(m);
-        String name = "retention_" + BackupNames.manifestFile(now).replace("manifest_", "").replace(".json.enc", "");
-        Path dir = workDirs.create(name);
-        m.setHeader(BackupHeaders.NAME, name);
-        m.setHeader(BackupHeaders.WORK_DIR, dir.toString());
+        jobs.workDir(exchange, "retention_" + BackupNames.manifestFile(now).replace("manifest_", "").replace(".json.enc", ""));
         m.setBody(null);
     }
 

@@ -15,7 +15,7 @@ class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BackupApplication app = BackupApplication.start(new BackupApplication.Options(options.configFile(), options.routesDir(),
                 Map.of(), options.env(), true));
-        app.awaitShutdown();
+        app.awaitShutdown(); // SIGTERM: the running job is stopped and cleaned up, then the service stops
         return 0;
     }
 }

@@ -246,6 +246,7 @@ public final class MongoToolRunner {
         @Override
         protected DefaultExecutor prepareDefaultExecutor(ExecCommand command) {
             DefaultExecutor executor = super.prepareDefaultExecutor(command);
+            executor.setProcessDestroyer(ChildProcesses.TOOLS); // a shutdown stops it (ChildProcesses.stopAll)
             watchdog = executor.getWatchdog();
             return executor;
         }

@@ -210,7 +210,7 @@ public class ClusterClient {
                 LOG.warn("cluster node {} unreachable for {} {}: {}; trying the next node", node, method, path, e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IpfsException("interrupted while calling the cluster", true, e);
+                throw new IpfsException("interrupted while calling the cluster", false, e); // a stop, not a fault to retry
             }
         }
         throw new IpfsException("no cluster node answered " + method + " " + path + ": " + String.join("; ", failures), true);
@@ -231,7 +231,7 @@ public class ClusterClient {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IpfsException("interrupted while waiting for pins", true, e);
+            throw new IpfsException("interrupted while waiting for pins", false, e); // a stop, not a fault to retry
         }
     }
 }

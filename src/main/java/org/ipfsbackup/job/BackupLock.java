@@ -200,6 +200,18 @@ public final class BackupLock implements AutoCloseable {
         return lease == null ? Optional.empty() : lease.read();
     }
 
+    /**
+     * Whether the instance {@code someOwner} ({@code host:pid:random}) runs a job now: it holds the lease and the lease
+     * has not expired. In-process only: whether it is this instance and it holds the lock.
+     */
+    public boolean runsJob(String someOwner) {
+        if (lease == null) {
+            return owner.equals(someOwner) && job != null;
+        }
+        Optional<LeaseHolder> h = lease.read();
+        return h.isPresent() && h.get().owner().equals(someOwner) && !lease.expired(h.get());
+    }
+
     /** Releases the lock if this instance holds it: the lease is deleted only if it is still ours. Else nothing. */
     public void release() {
         String was;

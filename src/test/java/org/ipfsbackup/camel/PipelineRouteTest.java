@@ -238,10 +238,17 @@ class PipelineRouteTest {
     }
 
     @Test
-    void leftoversOfACrashedRunAreRemovedAtStart() throws Exception {
+    void leftoversOfACrashedRunAreRemovedByTheNextJobThatTakesTheLockNotAtStart() throws Exception {
         Path left = Files.createDirectories(work.resolve("job-full_backup_2026-01-01_000000.tar.gz.enc/dump/shop"));
         Files.writeString(left.resolve("customers.bson"), "half a dump");
+        Path crashed = Files.createDirectories(work.resolve("job-incremental_backup_2026-01-02_000000.tar.gz.enc"));
+        Files.writeString(crashed.resolve(org.ipfsbackup.job.WorkDirectories.OWNER_FILE), "db9:4711:0dead000\n");
         start(overrides(cluster.url(), cluster.url()));
+        // another process may run that job: a start alone removes nothing (issue 10)
+        assertThat(left.resolve("customers.bson")).exists();
+        assertThat(crashed).exists();
+        // the next job, holding the lock, removes the folders of jobs whose owner holds no live lease
+        assertThat(app.runBackup("full").failure()).isNull();
         assertNoTempFiles();
     }
 

@@ -319,11 +319,11 @@ class FaultMatrixStackTest {
             assertThat(repo.all()).hasSize(before);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pinnedCids(env).contains(cid));
 
-            // restart: the temp files go at start; recovery (grace 1 s here, 1 h by default) finds the orphan,
-            // verifies it (download, CID, decryption, its ipfs-backup.json) and adopts it, and says so
+            // restart: the temp files go once a job takes the lock (after the dead process's lease expired), here
+            // recovery (grace 1 s here, 1 h by default), which finds the orphan, verifies it (download, CID,
+            // decryption, its ipfs-backup.json) and adopts it, and says so
             o.put("recovery.grace", "1s");
             try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
-                assertThat(workFiles(work)).as("temp files removed at start").isEmpty();
                 java.util.concurrent.atomic.AtomicReference<OrphanAction> mine = new java.util.concurrent.atomic.AtomicReference<>();
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
                     app.runRecovery().stream().filter(a -> a.pin().cid().equals(cid) && !a.kept()).findFirst().ifPresent(mine::set);
@@ -401,11 +401,15 @@ class FaultMatrixStackTest {
     }
 
     Path writeConfig(Map<String, String> o) throws IOException {
+        return writeConfig(tmp.resolve("child.properties"), o);
+    }
+
+    /** The settings as a configuration file for a child process ({@code --config}). */
+    static Path writeConfig(Path f, Map<String, String> o) throws IOException {
         Properties p = new Properties();
         p.putAll(o);
-        Path f = tmp.resolve("child.properties");
         try (var w = Files.newBufferedWriter(f)) {
-            p.store(w, "fault matrix child process");
+            p.store(w, "child process");
         }
         return f;
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,11 +38,31 @@ class WorkDirectoriesTest {
     @Test
     void leftoversOfACrashAreRemovedAndNothingElse(@TempDir Path root) throws Exception {
         WorkDirectories w = new WorkDirectories(root);
-        Path a = w.create("one");
+        Path a = w.create("one", "db1:4711:dead0000");
         Files.writeString(a.resolve("f"), "x");
         Path keep = Files.writeString(root.resolve("operator-notes.txt"), "keep me");
-        assertThat(w.removeLeftovers()).containsExactly(a);
+        assertThat(w.removeLeftovers(owner -> false)).containsExactly(a);
         assertThat(a).doesNotExist();
         assertThat(keep).exists();
+    }
+
+    @Test
+    void theFolderOfAJobWhoseOwnerStillRunsIsKept(@TempDir Path root) throws Exception {
+        WorkDirectories w = new WorkDirectories(root);
+        Path running = w.create("full_backup_1", "db1:4711:live0000");
+        Files.createDirectories(running.resolve("dump/db"));
+        Path crashed = w.create("full_backup_2", "db2:815:dead0000");
+        Path noOwner = w.create("incremental_backup_3");
+        assertThat(WorkDirectories.owner(running)).hasValue("db1:4711:live0000");
+        assertThat(WorkDirectories.owner(noOwner)).isEmpty();
+        assertThat(Files.getPosixFilePermissions(running.resolve(WorkDirectories.OWNER_FILE)))
+                .as("owner-only like the folder").doesNotContain(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+
+        List<Path> removed = w.removeLeftovers(owner -> owner.equals("db1:4711:live0000"));
+
+        assertThat(removed).containsExactlyInAnyOrder(crashed, noOwner);
+        assertThat(running.resolve("dump/db")).isDirectory();
+        assertThat(crashed).doesNotExist();
+        assertThat(noOwner).doesNotExist();
     }
 }
