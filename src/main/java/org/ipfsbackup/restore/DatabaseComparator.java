@@ -200,27 +200,70 @@ public final class DatabaseComparator {
         }
     }
 
-    /** Says which top-level field makes two documents with the same _id differ. */
+    /**
+     * Says which field makes two documents with the same _id differ: the dotted path into embedded documents and
+     * arrays down to the first differing value, with both values, and their BSON types where the values print the
+     * same (an int32 and an int64 of equal value).
+     */
     static String describe(BsonDocument source, BsonDocument target) {
+        String difference = describeFields("", source, target);
+        return difference != null ? difference : "same fields and values but different bytes (encoding)";
+    }
+
+    private static String describeFields(String path, BsonDocument source, BsonDocument target) {
         Iterator<Map.Entry<String, BsonValue>> s = source.entrySet().iterator();
         Iterator<Map.Entry<String, BsonValue>> t = target.entrySet().iterator();
         while (s.hasNext() || t.hasNext()) {
             if (!t.hasNext()) {
-                return "field '" + s.next().getKey() + "' missing on target";
+                return "field '" + path + s.next().getKey() + "' missing on target";
             }
             if (!s.hasNext()) {
-                return "field '" + t.next().getKey() + "' on target only";
+                return "field '" + path + t.next().getKey() + "' on target only";
             }
             Map.Entry<String, BsonValue> es = s.next();
             Map.Entry<String, BsonValue> et = t.next();
             if (!es.getKey().equals(et.getKey())) {
-                return "field order or names differ: source has '" + es.getKey() + "' where target has '" + et.getKey() + "'";
+                return "field order or names differ" + (path.isEmpty() ? "" : " in '" + path.substring(0, path.length() - 1) + "'")
+                        + ": source has '" + es.getKey() + "' where target has '" + et.getKey() + "'";
             }
-            if (!es.getValue().equals(et.getValue()) || es.getValue().getBsonType() != et.getValue().getBsonType()) {
-                return "field '" + es.getKey() + "' differs: source " + text(es.getValue()) + ", target " + text(et.getValue());
+            String difference = describeValues(path + es.getKey(), es.getValue(), et.getValue());
+            if (difference != null) {
+                return difference;
             }
         }
-        return "same fields and values but different bytes (nested field order or encoding)";
+        return null;
+    }
+
+    private static String describeValues(String path, BsonValue source, BsonValue target) {
+        if (source.isDocument() && target.isDocument()) {
+            return describeFields(path + ".", source.asDocument(), target.asDocument());
+        }
+        if (source.isArray() && target.isArray() && source.asArray().size() == target.asArray().size()) {
+            List<BsonValue> s = source.asArray().getValues();
+            List<BsonValue> t = target.asArray().getValues();
+            for (int i = 0; i < s.size(); i++) {
+                String difference = describeValues(path + "." + i, s.get(i), t.get(i));
+                if (difference != null) {
+                    return difference;
+                }
+            }
+            return null;
+        }
+        if (source.getBsonType() == target.getBsonType() && source.equals(target)) {
+            return null;
+        }
+        String sourceText = text(source);
+        String targetText = text(target);
+        if (sourceText.equals(targetText) && source.getBsonType() != target.getBsonType()) {
+            sourceText += " (" + typeName(source) + ")";
+            targetText += " (" + typeName(target) + ")";
+        }
+        return "field '" + path + "' differs: source " + sourceText + ", target " + targetText;
+    }
+
+    /** The BSON type as the specification names it: int32, int64, double, decimal128, string, date_time, ... */
+    private static String typeName(BsonValue value) {
+        return value.getBsonType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     // ---- indexes -------------------------------------------------------------------------------------------
