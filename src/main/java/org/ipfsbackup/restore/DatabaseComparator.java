@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -18,12 +19,15 @@ import org.bson.RawBsonDocument;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
 
+import com.mongodb.MongoInternalException;
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Collation;
+
+import org.ipfsbackup.dump.BatchSizes;
 
 /**
  * Proves that a restore is exact: compares the same databases on two servers.
@@ -104,8 +108,7 @@ public final class DatabaseComparator {
                 compareIndexes(ns, sourceDb.getCollection(name, BsonDocument.class),
                         targetDb.getCollection(name, BsonDocument.class), diffs);
                 boolean simpleCollation = !sourceOptions.containsKey("collation") && !targetOptions.containsKey("collation");
-                documents += compareDocuments(ns, sourceDb.getCollection(name, RawBsonDocument.class),
-                        targetDb.getCollection(name, RawBsonDocument.class), simpleCollation, diffs);
+                documents += compareDocuments(ns, sourceDb, targetDb, name, simpleCollation, diffs);
             }
         }
         return new CompareResult(collections, documents, diffs.list());
@@ -124,12 +127,40 @@ public final class DatabaseComparator {
 
     // ---- documents -----------------------------------------------------------------------------------------
 
+    /**
+     * {@link #mergeDocuments} in batches bounded by size ({@link BatchSizes}); when a server's reply is refused as too
+     * long, the collection is compared again from the start with smaller batches and the differences found so far in
+     * it are dropped.
+     */
+    private static long compareDocuments(String ns, MongoDatabase sourceDb, MongoDatabase targetDb, String name,
+            boolean simpleCollation, Differences diffs) {
+        int sourceBatch = BatchSizes.forCollection(sourceDb, name);
+        int targetBatch = BatchSizes.forCollection(targetDb, name);
+        Differences.Mark mark = diffs.mark();
+        while (true) {
+            try (MongoCursor<RawBsonDocument> s = sortedById(sourceDb.getCollection(name, RawBsonDocument.class), simpleCollation, sourceBatch);
+                 MongoCursor<RawBsonDocument> t = sortedById(targetDb.getCollection(name, RawBsonDocument.class), simpleCollation, targetBatch)) {
+                return mergeDocuments(ns, s, t, diffs);
+            } catch (MongoInternalException e) {
+                OptionalInt s = BatchSizes.afterOverflow(sourceBatch, e);
+                OptionalInt t = BatchSizes.afterOverflow(targetBatch, e);
+                if (s.isEmpty() && t.isEmpty()) {
+                    throw e;
+                }
+                // either side may have sent it: both read again in smaller batches
+                sourceBatch = s.orElse(sourceBatch);
+                targetBatch = t.orElse(targetBatch);
+                diffs.reset(mark);
+            }
+        }
+    }
+
     /** Merge-join of both sides sorted by _id. Returns the number of source documents. */
-    private static long compareDocuments(String ns, MongoCollection<RawBsonDocument> source,
-            MongoCollection<RawBsonDocument> target, boolean simpleCollation, Differences diffs) {
+    private static long mergeDocuments(String ns, MongoCursor<RawBsonDocument> source, MongoCursor<RawBsonDocument> target,
+            Differences diffs) {
         long count = 0;
-        try (IdCursor s = new IdCursor(ns, "source", sortedById(source, simpleCollation));
-             IdCursor t = new IdCursor(ns, "target", sortedById(target, simpleCollation))) {
+        try (IdCursor s = new IdCursor(ns, "source", source);
+             IdCursor t = new IdCursor(ns, "target", target)) {
             s.advance();
             t.advance();
             while (s.current != null || t.current != null) {
@@ -154,8 +185,9 @@ public final class DatabaseComparator {
         return count;
     }
 
-    private static MongoCursor<RawBsonDocument> sortedById(MongoCollection<RawBsonDocument> coll, boolean simpleCollation) {
-        FindIterable<RawBsonDocument> find = coll.find().sort(new BsonDocument("_id", new BsonInt32(1)));
+    private static MongoCursor<RawBsonDocument> sortedById(MongoCollection<RawBsonDocument> coll, boolean simpleCollation,
+            int batchSize) {
+        FindIterable<RawBsonDocument> find = coll.find().sort(new BsonDocument("_id", new BsonInt32(1))).batchSize(batchSize);
         if (!simpleCollation) {
             // the _id index follows the collection's collation; binary order needs the simple one (and a sort)
             find = find.collation(Collation.builder().locale("simple").build()).allowDiskUse(true);
@@ -356,6 +388,19 @@ public final class DatabaseComparator {
                 throw new IllegalArgumentException("maxDifferences must be at least 1, got " + max);
             }
             this.max = max;
+        }
+
+        record Mark(int listed, long unlisted) {
+        }
+
+        Mark mark() {
+            return new Mark(listed.size(), unlisted);
+        }
+
+        /** Forgets the differences added since {@code mark}. */
+        void reset(Mark mark) {
+            listed.subList(mark.listed(), listed.size()).clear();
+            unlisted = mark.unlisted();
         }
 
         void add(String difference) {
