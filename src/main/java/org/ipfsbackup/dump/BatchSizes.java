@@ -58,7 +58,9 @@ public final class BatchSizes {
      */
     static long averageDocumentSize(MongoDatabase db, String name) {
         try {
-            BsonDocument reply = db.runCommand(new BsonDocument("collStats", new BsonString(name)), BsonDocument.class);
+            // where the data is read from (the dump's read preference): a dump from a secondary needs no primary
+            BsonDocument reply = db.runCommand(new BsonDocument("collStats", new BsonString(name)), db.getReadPreference(),
+                    BsonDocument.class);
             BsonValue avg = reply.get("avgObjSize");
             return avg != null && avg.isNumber() ? avg.asNumber().longValue() : -1;
         } catch (MongoException e) {
