@@ -1,7 +1,6 @@
 package org.ipfsbackup.alert;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +9,7 @@ import org.ipfsbackup.config.ConfigException;
 import org.ipfsbackup.config.Durations;
 import org.ipfsbackup.config.PropertySource;
 import org.ipfsbackup.config.Secrets;
+import org.ipfsbackup.config.Urls;
 
 /**
  * Where alerts go. The SMTP password is a secret (environment {@value #PASSWORD_SECRET} or its {@code _FILE}) and is
@@ -32,6 +32,7 @@ public record AlertSettings(boolean enabled, String smtpHost, int smtpPort, Stri
     static final String PORT = "ALERT_SMTP_PORT (alert.smtp.port)";
     static final String USER = "ALERT_SMTP_USER (alert.smtp.username)";
     static final String SECURITY = "ALERT_SMTP_SECURITY (alert.smtp.security)";
+    private static final String WEBHOOK_EXAMPLE = "https://hooks.slack.com/services/...";
     static final String FROM = "ALERT_FROM (alert.from)";
     static final String TO = "ALERT_TO (alert.to)";
     static final String REPEAT = "ALERT_REPEAT_INTERVAL (alert.repeat-interval)";
@@ -141,20 +142,12 @@ public record AlertSettings(boolean enabled, String smtpHost, int smtpPort, Stri
     }
 
     private static void checkWebhook(URI u) {
-        if (u.getScheme() == null || !(u.getScheme().equals("https") || u.getScheme().equals("http")) || u.getHost() == null) {
-            // the URL itself is a secret (its path holds the token): not repeated in the message
-            throw new ConfigException(WEBHOOK_SECRET + " is not an http(s) URL like https://hooks.slack.com/services/...");
-        }
+        // the URL itself is a secret (its path holds the token): not repeated in the message
+        Urls.http(WEBHOOK_SECRET, u.toString(), true, WEBHOOK_EXAMPLE);
     }
 
     private static URI webhookUri(String value) {
-        try {
-            URI u = new URI(value.trim());
-            checkWebhook(u);
-            return u;
-        } catch (URISyntaxException e) {
-            throw new ConfigException(WEBHOOK_SECRET + " is not a valid URL (" + e.getReason().replace(value, "***") + ")");
-        }
+        return Urls.http(WEBHOOK_SECRET, value, true, WEBHOOK_EXAMPLE);
     }
 
     private static String blankToNull(String s) {

@@ -34,10 +34,7 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                 p.getOrDefault("backup.incremental.schedule", "0 2 * * *"));
 
         String mongoUri = p.require("mongodb.uri");
-        if (!(mongoUri.startsWith("mongodb://") || mongoUri.startsWith("mongodb+srv://"))) {
-            throw new ConfigException("MONGODB_URI (mongodb.uri) must start with mongodb:// or mongodb+srv://, got '"
-                    + Masking.maskUri(mongoUri) + "'");
-        }
+        Urls.mongo("MONGODB_URI (mongodb.uri)", mongoUri);
         String manifestDb = p.getOrDefault("manifest.database", "ipfs_backup");
         List<String> include = list(p.getOrDefault("dump.include-databases", ""));
         List<String> exclude = new ArrayList<>(list(p.getOrDefault("dump.exclude-databases", "admin,local,config")));

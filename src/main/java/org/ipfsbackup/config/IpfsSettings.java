@@ -33,24 +33,20 @@ public record IpfsSettings(List<URI> clusterNodes, List<URI> kuboNodes, String a
                 + ", pinTimeout=" + pinTimeout + "]";
     }
 
-    /** Parses and checks an http(s) URL; the message names the setting. Trailing slashes are removed. */
+    /**
+     * Parses and checks an http(s) URL ({@link Urls#http}: scheme, host, port range); the message names the setting.
+     * Trailing slashes are removed.
+     */
     public static URI url(String setting, String value) {
-        try {
-            String v = value.trim();
-            while (v.endsWith("/")) {
-                v = v.substring(0, v.length() - 1);
-            }
-            URI u = new URI(v);
-            if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
-                throw new ConfigException(setting + " = '" + value + "' is not an http(s) URL like http://127.0.0.1:9094");
-            }
-            if (u.getUserInfo() != null) {
-                throw new ConfigException(setting + " must not carry credentials in the URL: use IPFS_CLUSTER_USER/IPFS_CLUSTER_PASSWORD or IPFS_CLUSTER_TOKEN");
-            }
-            return u;
-        } catch (java.net.URISyntaxException e) {
-            throw new ConfigException(setting + " = '" + value + "' is not a valid URL: " + e.getReason());
+        String v = value.trim();
+        while (v.endsWith("/")) {
+            v = v.substring(0, v.length() - 1);
         }
+        URI u = Urls.http(setting, v, false, "http://127.0.0.1:9094");
+        if (u.getUserInfo() != null) {
+            throw new ConfigException(setting + " must not carry credentials in the URL: use IPFS_CLUSTER_USER/IPFS_CLUSTER_PASSWORD or IPFS_CLUSTER_TOKEN");
+        }
+        return u;
     }
 
     public static List<URI> urls(String setting, String commaList) {

@@ -1,6 +1,7 @@
 package org.ipfsbackup.dump;
 
 import com.mongodb.MongoException;
+import com.mongodb.MongoInternalException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
@@ -147,18 +148,41 @@ public final class DriverDumpEngine implements DumpEngine {
             }
             String dataName = timeseries ? "system.buckets." + name : name;
             Path file = dbDir.resolve(DumpLayout.fileBase(dataName) + DumpLayout.BSON);
-            MongoCollection<BsonDocument> data = database.getCollection(dataName, BsonDocument.class);
+            copyCollection(mongo, database, dataName, file, counts, deadline);
+        }
+    }
+
+    /**
+     * Copies one collection into {@code file}, in batches bounded by size ({@link BatchSizes}). A reply the driver
+     * refuses as too long loses the cursor's position, and a natural-order scan cannot be resumed, so the file is
+     * written again from the start with smaller batches.
+     */
+    private static void copyCollection(MongoAccess mongo, MongoDatabase database, String name, Path file, Counts counts,
+                                       Deadline deadline) throws IOException, DumpException {
+        String ns = database.getName() + "." + name;
+        MongoCollection<BsonDocument> data = database.getCollection(name, BsonDocument.class);
+        int batchSize = BatchSizes.forCollection(database, name);
+        while (true) {
+            long n = 0;
+            long bytes = 0;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
-                 MongoCursor<RawBsonDocument> cursor = mongo.findRaw(data, new BsonDocument()).iterator()) {
-                long n = 0;
+                 MongoCursor<RawBsonDocument> cursor = mongo.findRaw(data, new BsonDocument()).batchSize(batchSize).iterator()) {
                 while (cursor.hasNext()) {
-                    counts.bytes += DumpLayout.write(out, cursor.next());
+                    bytes += DumpLayout.write(out, cursor.next());
                     n++;
                     if ((n & 0x3FF) == 0) {
-                        deadline.check(NAME, "dumping " + db + "." + dataName);
+                        deadline.check(NAME, "dumping " + ns);
                     }
                 }
+                counts.bytes += bytes;
                 counts.documents += n;
+                return;
+            } catch (MongoInternalException e) {
+                int refused = batchSize;
+                batchSize = BatchSizes.afterOverflow(batchSize, e).orElseThrow(() -> e);
+                LOG.warn("{}: a batch of {} documents was too long for one reply ({}) after {} documents; reading it again"
+                        + " in batches of {}", ns, refused, e.getMessage(), n, batchSize);
+                deadline.check(NAME, "dumping " + ns);
             }
         }
     }
@@ -170,29 +194,40 @@ public final class DriverDumpEngine implements DumpEngine {
             if (to == null || to.compareTo(from) < 0 || (!inclusive && to.equals(from))) {
                 return w;
             }
-            try (MongoCursor<RawBsonDocument> cursor = mongo.oplogEntries(from, inclusive, to)) {
-                while (cursor.hasNext()) {
-                    RawBsonDocument entry = cursor.next();
-                    if (validate) {
-                        String problem = DumpLayout.oplogEntryProblem(entry);
-                        if (problem != null) {
-                            throw new DumpException(NAME, problem);
+            int batchSize = mongo.oplogBatchSize();
+            while (true) {
+                // after a refused reply, go on after the last entry written: ts orders the oplog
+                OplogPosition after = w.last != null ? w.last : from;
+                try (MongoCursor<RawBsonDocument> cursor = mongo.oplogEntries(after, w.last == null && inclusive, to, batchSize)) {
+                    while (cursor.hasNext()) {
+                        RawBsonDocument entry = cursor.next();
+                        if (validate) {
+                            String problem = DumpLayout.oplogEntryProblem(entry);
+                            if (problem != null) {
+                                throw new DumpException(NAME, problem);
+                            }
+                        }
+                        OplogPosition ts = DumpLayout.ts(entry);
+                        if (w.first == null) {
+                            w.first = ts;
+                        }
+                        w.last = ts;
+                        w.bytes += DumpLayout.write(out, entry);
+                        w.count++;
+                        if ((w.count & 0x3FF) == 0) {
+                            deadline.check(NAME, "copying the oplog");
                         }
                     }
-                    OplogPosition ts = DumpLayout.ts(entry);
-                    if (w.first == null) {
-                        w.first = ts;
-                    }
-                    w.last = ts;
-                    w.bytes += DumpLayout.write(out, entry);
-                    w.count++;
-                    if ((w.count & 0x3FF) == 0) {
-                        deadline.check(NAME, "copying the oplog");
-                    }
+                    return w;
+                } catch (MongoInternalException e) {
+                    int refused = batchSize;
+                    batchSize = BatchSizes.afterOverflow(batchSize, e).orElseThrow(() -> e);
+                    LOG.warn("oplog: a batch of {} entries was too long for one reply ({}); going on after {} in batches of {}",
+                            refused, e.getMessage(), w.last != null ? w.last : from, batchSize);
+                    deadline.check(NAME, "copying the oplog");
                 }
             }
         }
-        return w;
     }
 
     private static final class Counts {

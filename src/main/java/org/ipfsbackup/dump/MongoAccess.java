@@ -195,11 +195,19 @@ final class MongoAccess implements AutoCloseable {
         return newestOplog();
     }
 
-    /** Oplog entries with {@code ts} in the range, in natural (= ts) order, exactly as stored. */
-    MongoCursor<RawBsonDocument> oplogEntries(OplogPosition from, boolean fromInclusive, OplogPosition to) {
+    /**
+     * Oplog entries with {@code ts} in the range, in natural (= ts) order, exactly as stored, in batches of
+     * {@code batchSize} ({@link BatchSizes}).
+     */
+    MongoCursor<RawBsonDocument> oplogEntries(OplogPosition from, boolean fromInclusive, OplogPosition to, int batchSize) {
         BsonDocument range = new BsonDocument(fromInclusive ? "$gte" : "$gt", from.toBsonTimestamp())
                 .append("$lte", to.toBsonTimestamp());
-        return findRaw(oplogCollection(), new BsonDocument("ts", range)).iterator();
+        return findRaw(oplogCollection(), new BsonDocument("ts", range)).batchSize(batchSize).iterator();
+    }
+
+    /** The batch size for reading the oplog, by its average entry size. */
+    int oplogBatchSize() {
+        return BatchSizes.forCollection(database(OPLOG_DB), OPLOG_COLLECTION);
     }
 
     /** mongodump's overflow check: the first entry of a full dump's oplog window must still be in the oplog. */

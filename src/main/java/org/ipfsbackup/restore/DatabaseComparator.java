@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -18,12 +19,15 @@ import org.bson.RawBsonDocument;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
 
+import com.mongodb.MongoInternalException;
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Collation;
+
+import org.ipfsbackup.dump.BatchSizes;
 
 /**
  * Proves that a restore is exact: compares the same databases on two servers.
@@ -104,8 +108,7 @@ public final class DatabaseComparator {
                 compareIndexes(ns, sourceDb.getCollection(name, BsonDocument.class),
                         targetDb.getCollection(name, BsonDocument.class), diffs);
                 boolean simpleCollation = !sourceOptions.containsKey("collation") && !targetOptions.containsKey("collation");
-                documents += compareDocuments(ns, sourceDb.getCollection(name, RawBsonDocument.class),
-                        targetDb.getCollection(name, RawBsonDocument.class), simpleCollation, diffs);
+                documents += compareDocuments(ns, sourceDb, targetDb, name, simpleCollation, diffs);
             }
         }
         return new CompareResult(collections, documents, diffs.list());
@@ -124,12 +127,40 @@ public final class DatabaseComparator {
 
     // ---- documents -----------------------------------------------------------------------------------------
 
+    /**
+     * {@link #mergeDocuments} in batches bounded by size ({@link BatchSizes}); when a server's reply is refused as too
+     * long, the collection is compared again from the start with smaller batches and the differences found so far in
+     * it are dropped.
+     */
+    private static long compareDocuments(String ns, MongoDatabase sourceDb, MongoDatabase targetDb, String name,
+            boolean simpleCollation, Differences diffs) {
+        int sourceBatch = BatchSizes.forCollection(sourceDb, name);
+        int targetBatch = BatchSizes.forCollection(targetDb, name);
+        Differences.Mark mark = diffs.mark();
+        while (true) {
+            try (MongoCursor<RawBsonDocument> s = sortedById(sourceDb.getCollection(name, RawBsonDocument.class), simpleCollation, sourceBatch);
+                 MongoCursor<RawBsonDocument> t = sortedById(targetDb.getCollection(name, RawBsonDocument.class), simpleCollation, targetBatch)) {
+                return mergeDocuments(ns, s, t, diffs);
+            } catch (MongoInternalException e) {
+                OptionalInt s = BatchSizes.afterOverflow(sourceBatch, e);
+                OptionalInt t = BatchSizes.afterOverflow(targetBatch, e);
+                if (s.isEmpty() && t.isEmpty()) {
+                    throw e;
+                }
+                // either side may have sent it: both read again in smaller batches
+                sourceBatch = s.orElse(sourceBatch);
+                targetBatch = t.orElse(targetBatch);
+                diffs.reset(mark);
+            }
+        }
+    }
+
     /** Merge-join of both sides sorted by _id. Returns the number of source documents. */
-    private static long compareDocuments(String ns, MongoCollection<RawBsonDocument> source,
-            MongoCollection<RawBsonDocument> target, boolean simpleCollation, Differences diffs) {
+    private static long mergeDocuments(String ns, MongoCursor<RawBsonDocument> source, MongoCursor<RawBsonDocument> target,
+            Differences diffs) {
         long count = 0;
-        try (IdCursor s = new IdCursor(ns, "source", sortedById(source, simpleCollation));
-             IdCursor t = new IdCursor(ns, "target", sortedById(target, simpleCollation))) {
+        try (IdCursor s = new IdCursor(ns, "source", source);
+             IdCursor t = new IdCursor(ns, "target", target)) {
             s.advance();
             t.advance();
             while (s.current != null || t.current != null) {
@@ -154,8 +185,9 @@ public final class DatabaseComparator {
         return count;
     }
 
-    private static MongoCursor<RawBsonDocument> sortedById(MongoCollection<RawBsonDocument> coll, boolean simpleCollation) {
-        FindIterable<RawBsonDocument> find = coll.find().sort(new BsonDocument("_id", new BsonInt32(1)));
+    private static MongoCursor<RawBsonDocument> sortedById(MongoCollection<RawBsonDocument> coll, boolean simpleCollation,
+            int batchSize) {
+        FindIterable<RawBsonDocument> find = coll.find().sort(new BsonDocument("_id", new BsonInt32(1))).batchSize(batchSize);
         if (!simpleCollation) {
             // the _id index follows the collection's collation; binary order needs the simple one (and a sort)
             find = find.collation(Collation.builder().locale("simple").build()).allowDiskUse(true);
@@ -200,27 +232,70 @@ public final class DatabaseComparator {
         }
     }
 
-    /** Says which top-level field makes two documents with the same _id differ. */
+    /**
+     * Says which field makes two documents with the same _id differ: the dotted path into embedded documents and
+     * arrays down to the first differing value, with both values, and their BSON types where the values print the
+     * same (an int32 and an int64 of equal value).
+     */
     static String describe(BsonDocument source, BsonDocument target) {
+        String difference = describeFields("", source, target);
+        return difference != null ? difference : "same fields and values but different bytes (encoding)";
+    }
+
+    private static String describeFields(String path, BsonDocument source, BsonDocument target) {
         Iterator<Map.Entry<String, BsonValue>> s = source.entrySet().iterator();
         Iterator<Map.Entry<String, BsonValue>> t = target.entrySet().iterator();
         while (s.hasNext() || t.hasNext()) {
             if (!t.hasNext()) {
-                return "field '" + s.next().getKey() + "' missing on target";
+                return "field '" + path + s.next().getKey() + "' missing on target";
             }
             if (!s.hasNext()) {
-                return "field '" + t.next().getKey() + "' on target only";
+                return "field '" + path + t.next().getKey() + "' on target only";
             }
             Map.Entry<String, BsonValue> es = s.next();
             Map.Entry<String, BsonValue> et = t.next();
             if (!es.getKey().equals(et.getKey())) {
-                return "field order or names differ: source has '" + es.getKey() + "' where target has '" + et.getKey() + "'";
+                return "field order or names differ" + (path.isEmpty() ? "" : " in '" + path.substring(0, path.length() - 1) + "'")
+                        + ": source has '" + es.getKey() + "' where target has '" + et.getKey() + "'";
             }
-            if (!es.getValue().equals(et.getValue()) || es.getValue().getBsonType() != et.getValue().getBsonType()) {
-                return "field '" + es.getKey() + "' differs: source " + text(es.getValue()) + ", target " + text(et.getValue());
+            String difference = describeValues(path + es.getKey(), es.getValue(), et.getValue());
+            if (difference != null) {
+                return difference;
             }
         }
-        return "same fields and values but different bytes (nested field order or encoding)";
+        return null;
+    }
+
+    private static String describeValues(String path, BsonValue source, BsonValue target) {
+        if (source.isDocument() && target.isDocument()) {
+            return describeFields(path + ".", source.asDocument(), target.asDocument());
+        }
+        if (source.isArray() && target.isArray() && source.asArray().size() == target.asArray().size()) {
+            List<BsonValue> s = source.asArray().getValues();
+            List<BsonValue> t = target.asArray().getValues();
+            for (int i = 0; i < s.size(); i++) {
+                String difference = describeValues(path + "." + i, s.get(i), t.get(i));
+                if (difference != null) {
+                    return difference;
+                }
+            }
+            return null;
+        }
+        if (source.getBsonType() == target.getBsonType() && source.equals(target)) {
+            return null;
+        }
+        String sourceText = text(source);
+        String targetText = text(target);
+        if (sourceText.equals(targetText) && source.getBsonType() != target.getBsonType()) {
+            sourceText += " (" + typeName(source) + ")";
+            targetText += " (" + typeName(target) + ")";
+        }
+        return "field '" + path + "' differs: source " + sourceText + ", target " + targetText;
+    }
+
+    /** The BSON type as the specification names it: int32, int64, double, decimal128, string, date_time, ... */
+    private static String typeName(BsonValue value) {
+        return value.getBsonType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     // ---- indexes -------------------------------------------------------------------------------------------
@@ -313,6 +388,19 @@ public final class DatabaseComparator {
                 throw new IllegalArgumentException("maxDifferences must be at least 1, got " + max);
             }
             this.max = max;
+        }
+
+        record Mark(int listed, long unlisted) {
+        }
+
+        Mark mark() {
+            return new Mark(listed.size(), unlisted);
+        }
+
+        /** Forgets the differences added since {@code mark}. */
+        void reset(Mark mark) {
+            listed.subList(mark.listed(), listed.size()).clear();
+            unlisted = mark.unlisted();
         }
 
         void add(String difference) {

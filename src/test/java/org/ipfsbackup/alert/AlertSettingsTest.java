@@ -60,6 +60,10 @@ class AlertSettingsTest {
         assertThatThrownBy(() -> new AlertSettings(true, null, 0, null, false, null, null, null, H,
                 URI.create("ftp://hooks.example.org/T0/B0/tokenXYZ"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("ALERT_WEBHOOK_URL").hasMessageNotContaining("tokenXYZ");
+        // the same check as every other URL setting (config.Urls), without repeating the secret URL
+        assertThatThrownBy(() -> new AlertSettings(true, null, 0, null, false, null, null, null, H,
+                URI.create("https://hooks.example.org:99999/T0/B0/tokenXYZ"))).isInstanceOf(ConfigException.class)
+                .hasMessage("ALERT_WEBHOOK_URL: port 99999 is out of range 1..65535");
     }
 
     @Test

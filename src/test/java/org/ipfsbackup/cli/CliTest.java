@@ -1,6 +1,7 @@
 package org.ipfsbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,6 +59,25 @@ class CliTest {
         assertThat(run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "decrypt", "--config", cfg.toString(), enc.toString(),
                 "-o", dir.resolve("out").toString())).isZero();
         assertThat(dir.resolve("out")).hasContent("secret payload");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // without the check, the job starts and waits for this MongoDB that never answers
+    void aClusterUrlWithAPortOutOfRangeStopsStartUpBeforeAnyDump() throws Exception {
+        // MongoDB's address is a socket that only listens: any connection attempt (a dump) would queue there
+        try (java.net.ServerSocket mongo = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Path work = dir.resolve("work");
+            Path cfg = config("mongodb.uri=mongodb://127.0.0.1:" + mongo.getLocalPort() + "/?serverSelectionTimeoutMS=3000",
+                    "dump.engine=driver", "ipfs.cluster.node1=http://127.0.0.1:99999", "backup.work-dir=" + work,
+                    "crypto.kdf.iterations=10000", "backup.lock-wait=2s");
+            int code = run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full", "--config", cfg.toString());
+
+            assertThat(code).as(err.toString()).isEqualTo(3);
+            assertThat(err.toString()).contains("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1) = 'http://127.0.0.1:99999': port 99999 is out of range 1..65535");
+            mongo.setSoTimeout(1);
+            assertThatThrownBy(mongo::accept).as("nothing connected to MongoDB").isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(work).satisfiesAnyOf(w -> assertThat(w).doesNotExist(), w -> assertThat(w).isEmptyDirectory());
+        }
     }
 
     @Test

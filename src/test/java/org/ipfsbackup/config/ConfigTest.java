@@ -81,6 +81,40 @@ class ConfigTest {
                 .hasMessageContaining("IPFS_PIN_TIMEOUT");
     }
 
+    /** Every URL setting is checked in full at start-up: scheme, host, port range, and the message names it. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "ipfs.cluster.node1 | http://127.0.0.1:99999       | IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1) = 'http://127.0.0.1:99999': port 99999 is out of range 1..65535",
+            "ipfs.cluster.node2 | http://127.0.0.1:0           | IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2) = 'http://127.0.0.1:0': port 0 is out of range 1..65535",
+            "ipfs.cluster.node1 | http://127.0.0.1:90x4        | IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1) = 'http://127.0.0.1:90x4': port '90x4' is not a number in 1..65535",
+            "ipfs.cluster.node1 | ftp://127.0.0.1:9094         | IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1) = 'ftp://127.0.0.1:9094' is not an http(s) URL like http://127.0.0.1:9094 (scheme 'ftp')",
+            "ipfs.cluster.node1 | http://:9094                 | IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1) = 'http://:9094' has no valid host",
+            "ipfs.cluster.node1 | http://bad_host!:9094        | IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1) = 'http://bad_host!:9094' has no valid host",
+            "ipfs.nodes         | http://127.0.0.1:5001,http://127.0.0.1:65536 | IPFS_NODES (ipfs.nodes) = 'http://127.0.0.1:65536': port 65536 is out of range 1..65535",
+            "ipfs.cluster.node1 | http://127.0.0.1:99999999999 | IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1) = 'http://127.0.0.1:99999999999': port 99999999999 is out of range 1..65535",
+            "mongodb.uri        | mongodb://127.0.0.1:99999/?replicaSet=rs0 | MONGODB_URI (mongodb.uri) is not a valid connection string: The connection string contains an invalid host and port. The port must be an integer between 0 and 65535.",
+            "mongodb.uri        | mongodb://a:27017,b:123456/  | MONGODB_URI (mongodb.uri) is not a valid connection string: The connection string contains an invalid host and port.",
+            "mongodb.uri        | mongodb://u:secretpw@h:0/    | MONGODB_URI (mongodb.uri) is not a valid connection string: The connection string contains an invalid host and port.",
+    })
+    void urlSettingsAreValidatedInFullNamingTheSetting(String setting, String value, String message) {
+        Map<String, String> m = minimal();
+        m.put(setting, value);
+        assertThatThrownBy(() -> AppConfig.load(props(m), new Secrets(Map.of("BACKUP_ENCRYPTION_KEY", KEY))))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(message).hasMessageNotContaining("secretpw");
+    }
+
+    @Test
+    void validUrlsPass() {
+        Map<String, String> m = minimal();
+        m.put("ipfs.cluster.node1", "https://cluster.example.org");
+        m.put("ipfs.cluster.node2", "http://[::1]:65535/");
+        m.put("ipfs.nodes", "http://127.0.0.1:1,http://kubo-2:5001");
+        m.put("mongodb.uri", "mongodb://u:pw@a:27017,b,[::1]:65535/?replicaSet=rs0");
+        AppConfig c = AppConfig.load(props(m), new Secrets(Map.of("BACKUP_ENCRYPTION_KEY", KEY)));
+        assertThat(c.ipfs().clusterNodes()).extracting(java.net.URI::getPort).containsExactly(-1, 65535);
+        assertThat(c.ipfs().kuboNodes()).extracting(java.net.URI::getPort).containsExactly(1, 5001);
+    }
+
     @Test
     void basicAuthAndTokenComeFromSecrets() {
         Map<String, String> m = minimal();

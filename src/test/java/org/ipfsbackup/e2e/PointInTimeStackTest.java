@@ -58,6 +58,11 @@ class PointInTimeStackTest {
     }
 
     BackupApplication.Outcome backup(String type) throws Exception {
+        return backup(config, type);
+    }
+
+    /** One backup of {@code type} with the configuration file {@code config}; it must succeed as that type. */
+    static BackupApplication.Outcome backup(Path config, String type) throws Exception {
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(config, Project.routes(), Map.of(),
                 Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
             BackupApplication.Outcome o = app.runBackup(type);

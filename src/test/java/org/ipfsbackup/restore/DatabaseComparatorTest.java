@@ -92,7 +92,43 @@ class DatabaseComparatorTest {
 
         assertThat(compare().differences()).singleElement().asString()
                 .startsWith("crm.customers _id=" + idText(first))
-                .contains("field 'visits' differs: source 0, target 0");
+                .endsWith("field 'visits' differs: source 0 (int32), target 0 (int64)");
+    }
+
+    @Test
+    void namesTheBsonTypesWhenTheValuesPrintTheSame() {
+        MongoCollection<BsonDocument> sourceNumbers = source.getDatabase("shop").getCollection("numbers", BsonDocument.class);
+        MongoCollection<BsonDocument> targetNumbers = target.getDatabase("shop").getCollection("numbers", BsonDocument.class);
+        sourceNumbers.insertOne(new BsonDocument("_id", new BsonInt32(1)).append("i32", new BsonInt32(Integer.MAX_VALUE)));
+        targetNumbers.insertOne(new BsonDocument("_id", new BsonInt32(1)).append("i32", new BsonInt64(Integer.MAX_VALUE)));
+        // an int32 nested in a document and in an array, an int64 on the target: the path to the value is named
+        sourceNumbers.insertOne(new BsonDocument("_id", new BsonInt32(2))
+                .append("n", new BsonDocument("a", new BsonString("same")).append("x", new BsonInt32(7))));
+        targetNumbers.insertOne(new BsonDocument("_id", new BsonInt32(2))
+                .append("n", new BsonDocument("a", new BsonString("same")).append("x", new BsonInt64(7))));
+        sourceNumbers.insertOne(new BsonDocument("_id", new BsonInt32(3)).append("list",
+                new org.bson.BsonArray(List.of(new BsonInt32(1), new BsonDocument("y", new BsonDouble(2.5))))));
+        targetNumbers.insertOne(new BsonDocument("_id", new BsonInt32(3)).append("list",
+                new org.bson.BsonArray(List.of(new BsonInt32(1), new BsonDocument("y", new org.bson.BsonDecimal128(
+                        org.bson.types.Decimal128.parse("2.5")))))));
+
+        assertThat(compare().differences()).containsExactly(
+                "shop.numbers _id=1: document differs: field 'i32' differs: source 2147483647 (int32), target 2147483647 (int64)",
+                "shop.numbers _id=2: document differs: field 'n.x' differs: source 7 (int32), target 7 (int64)",
+                "shop.numbers _id=3: document differs: field 'list.1.y' differs: source 2.5, target {\"$numberDecimal\": \"2.5\"}");
+    }
+
+    @Test
+    void valuesThatPrintDifferentlyCarryNoTypes() {
+        BsonDocument a = new BsonDocument("_id", new BsonInt32(1)).append("x", new BsonInt32(1));
+        BsonDocument b = new BsonDocument("_id", new BsonInt32(1)).append("x", new BsonDouble(1));
+        assertThat(DatabaseComparator.describe(a, b)).isEqualTo("field 'x' differs: source 1, target 1.0");
+        BsonDocument c = new BsonDocument("_id", new BsonInt32(1)).append("x", new BsonDocument("p", new BsonInt32(1))
+                .append("q", new BsonInt32(2)));
+        BsonDocument d = new BsonDocument("_id", new BsonInt32(1)).append("x", new BsonDocument("q", new BsonInt32(2))
+                .append("p", new BsonInt32(1)));
+        assertThat(DatabaseComparator.describe(c, d))
+                .isEqualTo("field order or names differ in 'x': source has 'p' where target has 'q'");
     }
 
     @Test
