@@ -49,13 +49,26 @@ public class AlertBinding {
         this.watchdog = watchdog;
     }
 
-    /** A backup failed (dead-letter route): a pin failure when pin verification failed, else a backup failure. */
+    /**
+     * A backup failed (dead-letter route): a pin failure when the upload did not reach "pinned" in time
+     * ({@link org.ipfsbackup.ipfs.PinTimeoutException} in the caught exception's causes), else a backup failure.
+     */
     public void backupFailed(Exchange exchange) {
         Message m = exchange.getMessage();
         String step = m.getHeader(BackupHeaders.FAILED_STEP, String.class);
-        AlertEvent event = "backup-pin-verify".equals(step) ? AlertEvent.PIN_FAILURE : AlertEvent.BACKUP_FAILURE;
+        AlertEvent event = event(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
         raise(Alert.of(event, type(m), step, m.getHeader(BackupHeaders.FAILURE, String.class), m.getHeader(BackupHeaders.NAME, String.class),
                 clock.instant()));
+    }
+
+    /** The alert a backup failure raises, from what was thrown. */
+    static AlertEvent event(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.ipfsbackup.ipfs.PinTimeoutException) {
+                return AlertEvent.PIN_FAILURE;
+            }
+        }
+        return AlertEvent.BACKUP_FAILURE;
     }
 
     /** Retention failed (its dead-letter route). */

@@ -33,6 +33,7 @@ public class ArchiveBinding {
         WorkDirectories.deleteTree(dump);
         m.setHeader(BackupHeaders.ARCHIVE_FILE, target.toString());
         m.setHeader(BackupHeaders.ARCHIVE_RESULT, r);
+        exchange.setProperty(BackupHeaders.STEP_BYTES, r.archiveBytes());
         m.setHeader(BackupHeaders.COMPRESSION, archiver.compression());
         m.removeHeader(BackupHeaders.DUMP_DIR);
         long ms = (System.nanoTime() - t0) / 1_000_000;

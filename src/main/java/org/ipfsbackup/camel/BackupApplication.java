@@ -198,15 +198,17 @@ public final class BackupApplication implements AutoCloseable {
         this.lock = lock;
         // backup.compression, archive.*: checked here, at start-up (ConfigException naming the setting)
         org.ipfsbackup.config.ArchiveSettings archive = org.ipfsbackup.config.ArchiveSettings.load(props);
-        JobBinding jobs = new JobBinding(workDirs, clock, lock, cfg.lockWait(), archive.compression());
+        JobBinding jobs = new JobBinding(new org.ipfsbackup.job.JobGuard(lock, workDirs, clock), cfg.lockWait(), archive.compression());
         this.jobs = jobs;
         this.stopTimeout = org.ipfsbackup.config.Durations.parse("BACKUP_STOP_TIMEOUT (backup.stop-timeout)",
                 props.getOrDefault("backup.stop-timeout", "10s"));
-        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, lock, clock,
-                cfg.retention().batchSize(), cfg.retention().manifestVersions()));
+        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, clock, cfg.retention().batchSize(),
+                cfg.retention().manifestVersions()));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
-        r.bind("dumpBinding", new DumpBinding(engine, jobs, cfg.incrementalFallbackToFull()));
+        // the oplog-gap fallback is decided in routes/backup-dump.camel.yaml (doTry/doCatch); checked here at start-up
+        pc.addOverrideProperty("backup.incremental.fallback-to-full", Boolean.toString(cfg.incrementalFallbackToFull()));
+        r.bind("dumpBinding", new DumpBinding(engine));
         r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(archive.codec())));
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
@@ -232,7 +234,7 @@ public final class BackupApplication implements AutoCloseable {
         recovery.use(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.BackupAdopter(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
                 cipher, name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, recovery::entries, manifestRepo::insert,
-                cfg.ipfs().replicationFactor(), cfg.workDir()), lock, jobs);
+                cfg.ipfs().replicationFactor(), cfg.workDir()), jobs);
         recovery.readManifestsWith(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.IpfsManifestReader(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
                 cipher, cfg.workDir()));
@@ -242,7 +244,7 @@ public final class BackupApplication implements AutoCloseable {
                 cipher, cfg.workDir().resolve("verify")), clock));
         pc.addOverrideProperty("verification.cron", org.ipfsbackup.config.CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)",
                 props.getOrDefault("verification.schedule", "0 3 * * 3")).replace(' ', '+'));
-        r.bind("rekeyBinding", new RekeyBinding(jobs, lock, cipher, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
+        r.bind("rekeyBinding", new RekeyBinding(jobs, cipher, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
                 cfg.manifestStateCollection(), clock));
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
@@ -261,7 +263,7 @@ public final class BackupApplication implements AutoCloseable {
         }
         metrics = new org.ipfsbackup.observe.BackupMetrics(meters);
         r.bind("backupMetrics", metrics);
-        ctx.getManagementStrategy().addEventNotifier(new ObservabilityNotifier(metrics, clock));
+        ctx.getManagementStrategy().addEventNotifier(new ObservabilityNotifier(ctx, metrics, clock));
 
         // health checks use their own client with short timeouts: a dead MongoDB answers the health check in seconds
         healthMongo = org.ipfsbackup.config.MongoConnections.create(org.ipfsbackup.config.MongoConnections.settings(cfg.mongoUri())
@@ -385,7 +387,8 @@ public final class BackupApplication implements AutoCloseable {
         if (!"full".equals(type) && !"incremental".equals(type)) {
             throw new IllegalArgumentException("unknown backup type: " + type);
         }
-        Exchange ex = context().createProducerTemplate().send("direct:backup-" + type, e -> e.setPattern(ExchangePattern.InOut));
+        String entryPoint = "full".equals(type) ? "direct:backup-full" : "direct:backup-incremental";
+        Exchange ex = context().createProducerTemplate().send(entryPoint, e -> e.setPattern(ExchangePattern.InOut));
         var m = ex.getMessage();
         String failure = m.getHeader(BackupHeaders.FAILURE, String.class);
         if (failure == null && ex.getException() != null) {
@@ -441,10 +444,10 @@ public final class BackupApplication implements AutoCloseable {
                 failure, m.getHeader(BackupHeaders.SKIPPED, String.class));
     }
 
-    /** Start-up recovery now: unpins pins of ours the manifest does not know (see {@link RecoveryBinding}). */
+    /** Start-up recovery now ({@code direct:startup-recovery}): unpins pins of ours the manifest does not know (see {@link RecoveryBinding}). */
     @SuppressWarnings("unchecked")
     public java.util.List<org.ipfsbackup.recovery.OrphanAction> runRecovery() {
-        Exchange ex = context().createProducerTemplate().send("direct:recovery", e -> e.setPattern(ExchangePattern.InOut));
+        Exchange ex = context().createProducerTemplate().send("direct:startup-recovery", e -> e.setPattern(ExchangePattern.InOut));
         java.util.List<org.ipfsbackup.recovery.OrphanAction> report = ex.getMessage().getHeader(RecoveryBinding.REPORT, java.util.List.class);
         if (report == null) {
             throw new IllegalStateException("start-up recovery failed; see the log (step=recovery outcome=failed)");

@@ -48,6 +48,12 @@ public final class BackupHeaders {
     public static final String FAILURE = "IpfsBackupFailure";
     public static final String FAILED_STEP = "IpfsBackupFailedStep";
 
+    /**
+     * Exchange property: bytes of the newest payload the job produced or sent (dump, archive, encrypted file, uploaded
+     * file). Steps set it; the step log line reports it (see {@link ObservabilityNotifier}).
+     */
+    public static final String STEP_BYTES = "IpfsBackupStepBytes";
+
     /** Input of {@code direct:ipfs-add}: the file to add, its name and its type (metadata). */
     public static final String ADD_FILE = "IpfsAddFile";
     public static final String ADD_NAME = "IpfsAddName";

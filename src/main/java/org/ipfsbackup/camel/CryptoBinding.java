@@ -30,14 +30,10 @@ public class CryptoBinding {
         m.removeHeader(BackupHeaders.ARCHIVE_FILE);
         m.setHeader(BackupHeaders.ENCRYPTED_FILE, target.toString());
         m.setHeader(BackupHeaders.SIZE, r.encryptedBytes());
+        exchange.setProperty(BackupHeaders.STEP_BYTES, r.encryptedBytes());
         m.setHeader(BackupHeaders.SHA256, r.sha256());
         m.setHeader(BackupHeaders.WRAPPED_KEY, r.dataKey().encode());
         LOG.info("backup={} step=encrypt bytes={} sha256={} keyId={} durationMs={}", name, r.encryptedBytes(), r.sha256(), r.dataKey().keyId(),
                 (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    /** Encrypts any file of the job (the manifest) the same way, into {@code target}. */
-    public EncryptResult encryptFile(Path plain, Path target) throws Exception {
-        return cipher.encrypt(plain, target);
     }
 }

@@ -6,7 +6,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.ipfsbackup.dump.DumpEngine;
 import org.ipfsbackup.dump.DumpResult;
-import org.ipfsbackup.dump.OplogGapException;
 import org.ipfsbackup.dump.OplogPosition;
 import org.ipfsbackup.job.WorkDirectories;
 import org.slf4j.Logger;
@@ -14,46 +13,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Binds the dump step: a full dump, or for an incremental the oplog entries after the previous backup's
- * {@code oplogEnd}, into {@code <work dir>/dump}. When the oplog no longer reaches back to that position the chain
- * is broken: the incremental fails with that reason, or (backup.incremental.fallback-to-full, default) a full
- * backup runs in its place.
+ * {@code oplogEnd}, into {@code <work dir>/dump} (emptied first). When the oplog no longer reaches back to that
+ * position the chain is broken ({@link org.ipfsbackup.dump.OplogGapException}); what happens then (a full in its place,
+ * or the backup fails) is decided in {@code routes/backup-dump.camel.yaml}.
  */
 public class DumpBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.dump");
     private final DumpEngine engine;
-    private final JobBinding jobs;
-    private final boolean fallbackToFull;
 
-    public DumpBinding(DumpEngine engine, JobBinding jobs, boolean fallbackToFull) {
+    public DumpBinding(DumpEngine engine) {
         this.engine = engine;
-        this.jobs = jobs;
-        this.fallbackToFull = fallbackToFull;
     }
 
     public void dump(Exchange exchange) throws Exception {
         Message m = exchange.getMessage();
         Path dir = Path.of(m.getHeader(BackupHeaders.WORK_DIR, String.class)).resolve("dump");
+        if (Files.exists(dir)) {
+            WorkDirectories.deleteTree(dir); // what a failed oplog dump left before the full in its place
+        }
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
         DumpResult r;
         if ("incremental".equals(m.getHeader(BackupHeaders.TYPE, String.class))) {
-            OplogPosition after = OplogPosition.parse(m.getHeader(BackupHeaders.OPLOG_AFTER, String.class));
-            try {
-                r = engine.dumpOplog(after, dir);
-            } catch (OplogGapException gap) {
-                if (!fallbackToFull) {
-                    throw gap;
-                }
-                jobs.switchToFull(exchange, "incremental chain broken: " + gap.getMessage());
-                WorkDirectories.deleteTree(dir);
-                Files.createDirectories(dir);
-                r = engine.dumpFull(dir);
-            }
+            r = engine.dumpOplog(OplogPosition.parse(m.getHeader(BackupHeaders.OPLOG_AFTER, String.class)), dir);
         } else {
             r = engine.dumpFull(dir);
         }
         m.setHeader(BackupHeaders.DUMP_DIR, dir.toString());
         m.setHeader(BackupHeaders.DUMP_RESULT, r);
+        exchange.setProperty(BackupHeaders.STEP_BYTES, r.bytes());
         LOG.info("backup={} step=dump engine={} databases={} collections={} documents={} oplogOperations={} bytes={} oplogStart={} oplogEnd={} durationMs={}",
                 m.getHeader(BackupHeaders.NAME), r.engine(), r.databases(), r.collections(), r.documents(), r.oplogOperations(),
                 r.bytes(), r.oplogStart(), r.oplogEnd(), (System.nanoTime() - t0) / 1_000_000);

@@ -61,6 +61,7 @@ public class IpfsBinding {
                 .add("meta-timestamp=" + enc(clock.instant().toString())).add("meta-app=ipfs-backup");
         m.setHeader(Exchange.HTTP_QUERY, q.toString());
         m.setHeader(Exchange.HTTP_METHOD, "POST");
+        exchange.setProperty(BackupHeaders.STEP_BYTES, file.length());
         if (settings.authorization() != null) {
             m.setHeader("Authorization", settings.authorization());
         }

@@ -1,82 +1,86 @@
 package org.ipfsbackup.camel;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Function;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.ipfsbackup.config.Masking;
-import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.BackupNames;
-import org.ipfsbackup.job.WorkDirectories;
+import org.ipfsbackup.job.JobGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a job (name, work directory), ends it (clean-up), and turns a failure into words for the dead-letter route.
- *
- * <p>Every job (backup, retention, rekey, recovery) goes through {@link #lockTaken}: only the holder of the job lock,
- * after taking it, removes job folders left behind, and only those whose owner no longer runs a job; then its own
- * folder records this instance as owner ({@link #workDir}). The job's thread is known until {@link #cleanup}, so a
- * shutdown can stop it ({@link #abort}).
+ * Binds {@link JobGuard} for every job: start (lock or skip, name, work directory) into headers, clean-up, and the
+ * one failure handler all dead-letter routes call. Whether a skipped job stops is decided in the routes
+ * ({@code filter} on {@link BackupHeaders#SKIPPED} + {@code stop}). The job's thread is known from its start until its
+ * exchange is done, so a shutdown can stop it ({@link #abort}).
  */
 public class JobBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.job");
-    private final WorkDirectories workDirs;
-    private final Clock clock;
-    private final BackupLock lock;
-    private final Duration fullWaitsFor;
+    /** The kind of job the message carries (full, incremental, retention, rekey, recovery), set at its start. */
+    public static final String JOB = "IpfsJob";
+    /** What failed, in words, for a job that has no failure header of its own (the checks: verification, watchdog). */
+    public static final String JOB_FAILURE = "IpfsJobFailure";
 
+    private final JobGuard guard;
+    private final Duration fullWaitsFor;
     private final String compression;
     /** The jobs this instance runs now (one at a time, the lock sees to that): exchange and thread. */
     private final java.util.Map<Exchange, Thread> running = new java.util.concurrent.ConcurrentHashMap<>();
     /** Why this instance stops (set once by {@link #abort}); null while it runs. */
     private volatile String stopping;
 
-    public JobBinding(WorkDirectories workDirs, Clock clock, BackupLock lock, Duration fullWaitsFor) {
-        this(workDirs, clock, lock, fullWaitsFor, org.ipfsbackup.archive.Compression.GZIP);
-    }
-
     /** @param compression the archive codec's name, which the backup's file name carries ({@code .tar.gz} / {@code .tar.zst}) */
-    public JobBinding(WorkDirectories workDirs, Clock clock, BackupLock lock, Duration fullWaitsFor, String compression) {
-        this.compression = compression;
-        this.workDirs = workDirs;
-        this.clock = clock;
-        this.lock = lock;
+    public JobBinding(JobGuard guard, Duration fullWaitsFor, String compression) {
+        this.guard = guard;
         this.fullWaitsFor = fullWaitsFor;
-    }
-
-    /** A full backup waits (up to backup.lock-wait) for a running incremental to finish. */
-    public void startFull(Exchange exchange) throws InterruptedException {
-        if (!lock.acquire("full", fullWaitsFor)) {
-            throw new IllegalStateException("another backup (" + lock.holder() + ") is still running after "
-                    + fullWaitsFor.toMinutes() + " min (backup.lock-wait): this full backup did not run");
-        }
-        lockTaken(exchange);
-        start(exchange, "full");
-    }
-
-    /** An incremental is skipped when a full (or another incremental) is running: the full covers it. */
-    public void startIncremental(Exchange exchange) {
-        if (!lock.tryAcquire("incremental")) {
-            String reason = "a " + lock.holder() + " backup is running; it covers this incremental, which is skipped";
-            LOG.info("step=start type=incremental outcome=skipped reason=\"{}\"", reason);
-            exchange.getMessage().setHeader(BackupHeaders.SKIPPED, reason);
-            exchange.setRouteStop(true);
-            return;
-        }
-        lockTaken(exchange);
-        start(exchange, "incremental");
+        this.compression = compression;
     }
 
     /**
-     * Called right after a job took the lock: marks the lock as held by this exchange, removes the job folders left by
-     * jobs that no longer run (their owner holds no live lease; this instance runs no other job) and remembers the
-     * job's thread. Refused (lock released) once the instance is stopping.
+     * Starts the backup of type {@link BackupHeaders#TYPE}. A full backup waits (up to backup.lock-wait) for a running
+     * job to finish; an incremental is skipped ({@link BackupHeaders#SKIPPED}) while another job runs: a full covers it.
      */
-    public void lockTaken(Exchange exchange) {
-        exchange.getMessage().setHeader(BackupHeaders.LOCK_HELD, true);
+    public void startBackup(Exchange exchange) throws InterruptedException {
+        Message m = exchange.getMessage();
+        String type = m.getHeader(BackupHeaders.TYPE, String.class);
+        if (!"full".equals(type) && !"incremental".equals(type)) {
+            throw new IllegalArgumentException("unknown backup type " + BackupHeaders.TYPE + "=" + type + " (full or incremental)");
+        }
+        m.setHeader(JOB, type);
+        Function<Instant, String> name = t -> BackupNames.backupFile(type, t, compression);
+        if ("full".equals(type)) {
+            open(m, guard.start(type, fullWaitsFor, "backup.lock-wait", name));
+        } else {
+            start(exchange, type, name, "it covers this incremental, which is skipped");
+        }
+    }
+
+    /**
+     * Starts a job that never waits for the lock: its headers are set, or {@link BackupHeaders#SKIPPED} says why it
+     * did not start. Returns whether it started.
+     */
+    public boolean start(Exchange exchange, String kind, Function<Instant, String> name, String whenSkipped) {
+        Message m = exchange.getMessage();
+        m.setHeader(JOB, kind);
+        JobGuard.Start s = guard.tryStart(kind, name, whenSkipped);
+        if (!s.ran()) {
+            m.setHeader(BackupHeaders.SKIPPED, s.skipped());
+            return false;
+        }
+        open(m, s.job());
+        return true;
+    }
+
+    /**
+     * Called right after a job took the lock (and got its folder): the job's headers, and its thread remembered until
+     * its exchange is done. Refused (folder removed, lock released) once the instance is stopping.
+     */
+    private void open(Message m, JobGuard.Job job) {
+        Exchange exchange = m.getExchange();
         if (running.put(exchange, Thread.currentThread()) == null) {
             // the job has ended when its exchange is done: after its clean-up, dead-letter steps (unpin) included
             exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
@@ -87,21 +91,23 @@ public class JobBinding {
             });
         }
         if (stopping != null) {
-            cleanup(exchange);
+            guard.release(job.workDir(), true);
             throw new IllegalStateException("not started: " + stopping);
         }
-        String me = lock.owner();
-        for (Path p : workDirs.removeLeftovers(owner -> !owner.equals(me) && lock.runsJob(owner))) {
-            LOG.warn("removed temp files left by an interrupted job: {}", p);
-        }
+        m.setHeader(BackupHeaders.NAME, job.name());
+        m.setHeader(BackupHeaders.STARTED, job.started());
+        m.setHeader(BackupHeaders.WORK_DIR, job.workDir().toString());
+        m.setHeader(BackupHeaders.LOCK_HELD, true);
+        m.getExchange().removeProperty(BackupHeaders.STEP_BYTES);
     }
 
-    /** Creates the job's private work directory, owned by this instance; sets the job's name and directory headers. */
-    public Path workDir(Exchange exchange, String name) {
-        Path dir = workDirs.create(name, lock.owner());
-        exchange.getMessage().setHeader(BackupHeaders.NAME, name);
-        exchange.getMessage().setHeader(BackupHeaders.WORK_DIR, dir.toString());
-        return dir;
+    /**
+     * The incremental becomes a full backup (an oplog gap: the exception caught by the route's doCatch); keeps its
+     * work directory.
+     */
+    public void fallBackToFull(Exchange exchange) {
+        Throwable gap = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        switchToFull(exchange, "incremental chain broken: " + (gap == null ? "oplog gap" : gap.getMessage()));
     }
 
     /** Turns the job into a full backup (no chain to continue, or the chain is broken); keeps its work directory. */
@@ -118,29 +124,12 @@ public class JobBinding {
         m.removeHeader(BackupHeaders.OPLOG_AFTER);
     }
 
-    void start(Exchange exchange, String type) {
-        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        String name = BackupNames.backupFile(type, now, compression);
-        Path dir = workDir(exchange, name);
-        Message m = exchange.getMessage();
-        m.setHeader(BackupHeaders.TYPE, type);
-        m.setHeader(BackupHeaders.STARTED, now);
-        LOG.info("backup={} step=start type={} workDir={}", name, type, dir);
-    }
-
+    /** Ends any job: its work directory removed, then the lock released (when this job holds it). */
     public void cleanup(Exchange exchange) {
         Message m = exchange.getMessage();
         clearStopInterrupt();
-        try {
-            String dir = m.getHeader(BackupHeaders.WORK_DIR, String.class);
-            if (dir != null) {
-                workDirs.delete(Path.of(dir));
-            }
-        } finally {
-            if (Boolean.TRUE.equals(m.removeHeader(BackupHeaders.LOCK_HELD))) {
-                lock.release();
-            }
-        }
+        String dir = m.getHeader(BackupHeaders.WORK_DIR, String.class);
+        guard.release(dir == null ? null : Path.of(dir), Boolean.TRUE.equals(m.removeHeader(BackupHeaders.LOCK_HELD)));
     }
 
     /**
@@ -191,25 +180,42 @@ public class JobBinding {
     }
 
     /**
-     * Called by the dead-letter route: removes the job's temp files and records what failed on the message
-     * ({@link BackupHeaders#FAILURE}, {@link BackupHeaders#FAILED_STEP}), with credentials masked.
+     * The failure handler of every dead-letter route: says what failed (credentials masked) in the job's failure
+     * header, logs it, and removes the job's temp files and releases its lock. For a backup,
+     * {@link BackupHeaders#FAILED_STEP} names the step route that failed (from Camel's failure route id).
      */
     public void failed(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String step = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
         Message m = exchange.getMessage();
+        String kind = m.getHeader(JOB, String.class);
         String name = m.getHeader(BackupHeaders.NAME, String.class);
         String why = stopping;
         clearStopInterrupt();
-        String reason = Masking.maskUri((why == null ? "" : "stopped (" + why + "): ") + describe(cause));
-        m.setHeader(BackupHeaders.FAILURE, reason);
-        m.setHeader(BackupHeaders.FAILED_STEP, step);
-        LOG.error("backup={} step={} outcome=failed error={}", name, step, reason);
+        String reason = Masking.maskUri((why == null ? "" : "stopped (" + why + "): ") + JobGuard.describe(cause));
+        m.setHeader(failureHeader(kind), reason);
+        if (failureHeader(kind).equals(BackupHeaders.FAILURE)) {
+            m.setHeader(BackupHeaders.FAILED_STEP, step);
+        }
+        LOG.error("job={} backup={} step={} outcome=failed error={}", kind == null ? "-" : kind, name, step, reason);
         try {
             cleanup(exchange);
         } catch (RuntimeException e) {
-            LOG.error("backup={} could not remove its work directory: {}", name, e.getMessage());
+            LOG.error("job={} backup={} could not remove its work directory or release its lock: {}", kind, name, e.getMessage());
         }
+    }
+
+    /** Where each kind of job reports its failure (what {@link BackupApplication}'s run methods read). */
+    static String failureHeader(String kind) {
+        if (kind == null) {
+            return BackupHeaders.FAILURE; // a backup step run on its own, or a backup that failed before it started
+        }
+        return switch (kind) {
+            case RetentionBinding.JOB -> RetentionBinding.FAILURE;
+            case RekeyBinding.JOB -> RekeyBinding.FAILURE;
+            case "full", "incremental" -> BackupHeaders.FAILURE;
+            default -> JOB_FAILURE;
+        };
     }
 
     /**
@@ -223,20 +229,6 @@ public class JobBinding {
     }
 
     static String describe(Throwable t) {
-        if (t == null) {
-            return "unknown failure";
-        }
-        StringBuilder sb = new StringBuilder();
-        Throwable c = t;
-        int depth = 0;
-        while (c != null && depth++ < 4) {
-            String msg = c.getMessage();
-            String part = c.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
-            if (sb.indexOf(part) < 0) {
-                sb.append(sb.length() == 0 ? "" : " <- ").append(part);
-            }
-            c = c.getCause() == c ? null : c.getCause();
-        }
-        return sb.toString();
+        return JobGuard.describe(t);
     }
 }

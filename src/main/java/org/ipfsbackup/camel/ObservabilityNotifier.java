@@ -1,39 +1,47 @@
 package org.ipfsbackup.camel;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.Route;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
-import org.ipfsbackup.archive.ArchiveResult;
-import org.ipfsbackup.dump.DumpResult;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.observe.BackupMetrics;
-import org.ipfsbackup.observe.StepTimer;
 import org.ipfsbackup.recovery.OrphanAction;
 import org.ipfsbackup.restore.BackupVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the exchanges passing between the step routes ({@code direct:} sends) and turns them into one log line
- * per step (logger {@code ipfs-backup.step}: backup name, step, outcome, own duration in ms, bytes) and into the
- * application's metrics ({@link BackupMetrics}): backups by type and outcome, duration, size, last success, peers,
- * unpins, verifications. Nothing in the routes has to call it; it only reads headers the steps already set.
+ * Turns Camel's exchange events into one log line per route an exchange is sent to (logger {@code ipfs-backup.step}:
+ * backup name, step = the route's id, outcome, duration in ms, bytes) and, when a run ends, into the application's
+ * metrics ({@link BackupMetrics}: backups by type and outcome, duration, size, last success, peers, unpins,
+ * verifications). It knows no route id: a step is whatever route consumes the endpoint the exchange is sent to, so a
+ * renamed, added or removed step route is logged under its own id; the values come from headers and the
+ * {@link BackupHeaders#STEP_BYTES} property the steps set. Each route's timing as a metric is camel-micrometer's
+ * route policy ({@code camel_route_policy_seconds{routeId}}).
  */
 public class ObservabilityNotifier extends EventNotifierSupport {
     private static final Logger STEP_LOG = LoggerFactory.getLogger("ipfs-backup.step");
-    private static final String TIMER = "IpfsBackupStepTimer";
-    private static final List<String> ENTRY_STEPS = List.of("backup-full", "backup-incremental");
+    /** Exchange property: per running step, the state when it started (failure route id, skipped). */
+    private static final String STARTED = "IpfsStepStarted";
+    /** Exchange property: the first job name seen on this exchange (the backup, before retention runs after it). */
+    private static final String RUN_NAME = "IpfsStepRunName";
 
+    private final CamelContext context;
     private final BackupMetrics metrics;
     private final Clock clock;
 
-    public ObservabilityNotifier(BackupMetrics metrics, Clock clock) {
+    public ObservabilityNotifier(CamelContext context, BackupMetrics metrics, Clock clock) {
+        this.context = context;
         this.metrics = metrics;
         this.clock = clock;
         setIgnoreCamelContextEvents(true);
@@ -46,125 +54,100 @@ public class ObservabilityNotifier extends EventNotifierSupport {
         setIgnoreExchangeAsyncProcessingStartedEvents(true);
     }
 
+    /** What a step's outcome is judged against: the state of the exchange when the step started. */
+    private record Started(String failureRouteId, boolean skipped, String name) {
+    }
+
     @Override
     public void notify(CamelEvent event) {
         if (event instanceof CamelEvent.ExchangeSendingEvent s) {
-            String step = step(s.getEndpoint().getEndpointUri());
+            String step = routeId(s.getEndpoint());
             if (step != null) {
-                StepTimer t = s.getExchange().getProperty(TIMER, StepTimer.class);
-                if (t == null) {
-                    t = new StepTimer();
-                    s.getExchange().setProperty(TIMER, t);
-                }
-                String parent = t.current();
-                t.enter(step, parent == null ? null : snapshot(parent, s.getExchange().getMessage()));
+                Exchange ex = s.getExchange();
+                started(ex).put(step, new Started(ex.getProperty(Exchange.FAILURE_ROUTE_ID, String.class),
+                        ex.getMessage().getHeader(BackupHeaders.SKIPPED) != null, ex.getMessage().getHeader(BackupHeaders.NAME, String.class)));
             }
         } else if (event instanceof CamelEvent.ExchangeSentEvent s) {
-            String step = step(s.getEndpoint().getEndpointUri());
-            StepTimer t = step == null ? null : s.getExchange().getProperty(TIMER, StepTimer.class);
-            if (t != null) {
-                Exchange ex = s.getExchange();
-                StepTimer.Step done = t.exit(step, snapshot(step, ex.getMessage()));
-                if (done != null) {
-                    finished(done, ex);
-                }
-                if (t.idle()) {
-                    ex.removeProperty(TIMER);
-                }
+            String step = routeId(s.getEndpoint());
+            if (step != null) {
+                stepEnded(step, s.getExchange(), s.getTimeTaken());
             }
-        } else if (event instanceof CamelEvent.ExchangeCompletedEvent c
-                && ("startup-recovery".equals(c.getExchange().getFromRouteId()) || "recovery".equals(c.getExchange().getFromRouteId()))) {
-            Object report = c.getExchange().getMessage().getHeader(RecoveryBinding.REPORT);
-            if (report instanceof List<?> l) {
-                metrics.unpinned("orphan", (int) l.stream().filter(o -> o instanceof OrphanAction a && a.unpinned()).count());
-            }
+        } else if (event instanceof CamelEvent.ExchangeCompletedEvent || event instanceof CamelEvent.ExchangeFailedEvent) {
+            runEnded(((CamelEvent.ExchangeEvent) event).getExchange());
         }
     }
 
-    /** What a step line reports, taken when the step's own work ended (later steps overwrite the headers). */
-    record Snapshot(String backup, Long bytes) {
-    }
-
-    private static Snapshot snapshot(String step, Message m) {
-        return new Snapshot(m.getHeader(BackupHeaders.NAME, String.class), bytes(step, m));
-    }
-
-    private void finished(StepTimer.Step step, Exchange ex) {
-        Message m = ex.getMessage();
-        Snapshot snap = step.snapshot() instanceof Snapshot s ? s : new Snapshot(null, null);
-        String outcome = outcome(step.name(), ex);
-        STEP_LOG.info("backup={} step={} outcome={} durationMs={} bytes={}", snap.backup() == null ? "-" : snap.backup(), step.name(), outcome,
-                step.ownMillis(), snap.bytes() == null ? "-" : snap.bytes());
-        if (ENTRY_STEPS.contains(step.name())) {
-            ManifestEntry entry = m.getHeader(BackupHeaders.ENTRY, ManifestEntry.class);
-            String type = m.getHeader(BackupHeaders.TYPE, String.class);
-            if (type == null) {
-                type = step.name().substring("backup-".length());
-            }
-            String result = "skipped".equals(outcome) ? "skipped" : entry != null && "ok".equals(outcome) ? "success" : "failure";
-            metrics.backupFinished(type, result, Duration.ofNanos(step.totalNanos()), entry == null ? -1 : entry.size(),
-                    entry == null || entry.peers() == null ? -1 : entry.peers().size(), clock.instant());
-        } else if ("retention".equals(step.name())) {
-            List<?> unpinned = m.getHeader(RetentionBinding.UNPINNED, List.class);
-            metrics.unpinned("retention", unpinned == null ? 0 : unpinned.size());
-        } else if ("verification".equals(step.name())) {
-            BackupVerifier.Result r = m.getHeader(VerificationBinding.RESULT, BackupVerifier.Result.class);
-            if (r != null) {
-                metrics.verification(r.ok());
-            }
-        }
-    }
-
-    private static String outcome(String step, Exchange ex) {
-        Message m = ex.getMessage();
-        if (ENTRY_STEPS.contains(step)) {
-            if (m.getHeader(BackupHeaders.SKIPPED) != null) {
-                return "skipped";
-            }
-            return m.getHeader(BackupHeaders.FAILURE) != null || ex.getException() != null ? "failed" : "ok";
-        }
-        if ("retention".equals(step) && m.getHeader(RetentionBinding.FAILURE) != null) {
-            return "failed";
-        }
-        return ex.getException() != null || step.equals(m.getHeader(BackupHeaders.FAILED_STEP)) ? "failed" : "ok";
-    }
-
-    /** The byte count that describes a step's output, from the headers it set (null: none). */
-    static Long bytes(String step, Message m) {
-        switch (step) {
-            case "backup-dump": {
-                DumpResult d = m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class);
-                return d == null ? null : d.bytes();
-            }
-            case "backup-archive": {
-                ArchiveResult a = m.getHeader(BackupHeaders.ARCHIVE_RESULT, ArchiveResult.class);
-                return a == null ? null : a.archiveBytes();
-            }
-            case "ipfs-add": {
-                String f = m.getHeader(BackupHeaders.ADD_FILE, String.class);
-                try {
-                    return f == null ? null : Files.size(Path.of(f));
-                } catch (java.io.IOException | RuntimeException e) {
-                    return null;
-                }
-            }
-            case "backup-encrypt", "backup-upload", "backup-pin-verify", "backup-record", "backup-cleanup":
-                return m.getHeader(BackupHeaders.SIZE, Long.class);
-            default:
-                return null;
-        }
-    }
-
-    /** {@code direct://backup-dump} -> backup-dump; null for any other endpoint. */
-    static String step(String uri) {
-        if (uri == null || !uri.startsWith("direct:")) {
+    /** The id of the route that consumes this endpoint (the step), or null when no route does (mongodb:, http:, ...). */
+    private String routeId(Endpoint endpoint) {
+        if (endpoint == null) {
             return null;
         }
-        String s = uri.substring("direct:".length());
-        while (s.startsWith("/")) {
-            s = s.substring(1);
+        for (Route r : context.getRoutes()) {
+            Endpoint from = r.getEndpoint();
+            if (from == endpoint || from.getEndpointKey().equals(endpoint.getEndpointKey())) {
+                return r.getRouteId();
+            }
         }
-        int q = s.indexOf('?');
-        return q < 0 ? s : s.substring(0, q);
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Started> started(Exchange ex) {
+        Map<String, Started> m = ex.getProperty(STARTED, Map.class);
+        if (m == null) {
+            m = new HashMap<>();
+            ex.setProperty(STARTED, m);
+        }
+        return m;
+    }
+
+    private static void stepEnded(String step, Exchange ex, long millis) {
+        Message m = ex.getMessage();
+        Started at = started(ex).remove(step);
+        String name = m.getHeader(BackupHeaders.NAME, String.class);
+        if (name != null && ex.getProperty(RUN_NAME) == null) {
+            ex.setProperty(RUN_NAME, name);
+        }
+        if (at != null && at.name() == null) {
+            // a step that started before the job had a name (an entry or orchestrating route): the job's first name
+            name = ex.getProperty(RUN_NAME, name, String.class);
+        }
+        String outcome;
+        if (ex.getException() != null || at != null && !Objects.equals(at.failureRouteId(), ex.getProperty(Exchange.FAILURE_ROUTE_ID))) {
+            outcome = "failed"; // thrown, or a dead-letter channel handled a failure while this step ran
+        } else if (at != null && !at.skipped() && m.getHeader(BackupHeaders.SKIPPED) != null) {
+            outcome = "skipped";
+        } else {
+            outcome = "ok";
+        }
+        Object bytes = ex.getProperty(BackupHeaders.STEP_BYTES);
+        STEP_LOG.info("backup={} step={} outcome={} durationMs={} bytes={}", name == null ? "-" : name, step, outcome, millis,
+                bytes == null ? "-" : bytes);
+    }
+
+    /** A run (one exchange: a backup, retention, verification, recovery) ended: its metrics, from the headers its steps set. */
+    private void runEnded(Exchange ex) {
+        Message m = ex.getMessage();
+        String type = m.getHeader(BackupHeaders.TYPE, String.class);
+        ManifestEntry entry = m.getHeader(BackupHeaders.ENTRY, ManifestEntry.class);
+        String failure = m.getHeader(BackupHeaders.FAILURE, String.class);
+        String skipped = m.getHeader(BackupHeaders.SKIPPED, String.class);
+        if (type != null && BackupMetrics.TYPES.contains(type) && (entry != null || failure != null || skipped != null)) {
+            String outcome = entry != null && failure == null ? "success" : failure != null ? "failure" : "skipped";
+            metrics.backupFinished(type, outcome, Duration.ofMillis(ex.getClock().elapsed()), entry == null ? -1 : entry.size(),
+                    entry == null || entry.peers() == null ? -1 : entry.peers().size(), clock.instant());
+        }
+        List<?> unpinned = m.getHeader(RetentionBinding.UNPINNED, List.class);
+        if (unpinned != null) {
+            metrics.unpinned("retention", unpinned.size());
+        }
+        BackupVerifier.Result verified = m.getHeader(VerificationBinding.RESULT, BackupVerifier.Result.class);
+        if (verified != null) {
+            metrics.verification(verified.ok());
+        }
+        List<?> report = m.getHeader(RecoveryBinding.REPORT, List.class);
+        if (report != null) {
+            metrics.unpinned("orphan", (int) report.stream().filter(o -> o instanceof OrphanAction a && a.unpinned()).count());
+        }
     }
 }

@@ -19,38 +19,38 @@ public final class Operations implements OperationsMBean {
         this.context = context;
     }
 
-    private synchronized String trigger(String route) {
+    private synchronized String trigger(String entryPoint) {
         if (template == null) {
             template = context.createProducerTemplate();
         }
-        LOG.info("triggered over JMX: direct:{}", route);
-        template.asyncSend("direct:" + route, e -> { });
-        return "started direct:" + route + " (see the log and /observe/metrics for its outcome)";
+        LOG.info("triggered over JMX: {}", entryPoint);
+        template.asyncSend(entryPoint, e -> { });
+        return "started " + entryPoint + " (see the log and /observe/metrics for its outcome)";
     }
 
     @Override
     public String triggerFullBackup() {
-        return trigger("backup-full");
+        return trigger("direct:backup-full");
     }
 
     @Override
     public String triggerIncrementalBackup() {
-        return trigger("backup-incremental");
+        return trigger("direct:backup-incremental");
     }
 
     @Override
     public String triggerRetention() {
-        return trigger("retention");
+        return trigger("direct:retention");
     }
 
     @Override
     public String triggerVerification() {
-        return trigger("verification");
+        return trigger("direct:verification");
     }
 
     @Override
     public String triggerWatchdog() {
-        return trigger("watchdog");
+        return trigger("direct:watchdog");
     }
 
     /** Registers in the platform MBean server (replacing a registration left by an earlier application in this JVM). */

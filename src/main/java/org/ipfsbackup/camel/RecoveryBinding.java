@@ -17,8 +17,7 @@ import org.apache.camel.Message;
 import org.bson.Document;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.ipfs.ClusterPin;
-import org.ipfsbackup.job.BackupLock;
-import org.ipfsbackup.job.BackupNames;
+import org.ipfsbackup.job.JobGuard;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;
 import org.ipfsbackup.manifest.ManifestVersions;
@@ -42,6 +41,8 @@ public class RecoveryBinding {
     public static final String REPORT = "IpfsRecoveryReport";
     /** Header: true when an orphan was adopted and the manifest must be published again. */
     public static final String PUBLISH = "IpfsRecoveryPublish";
+    /** The job's kind (lock holder, {@link JobBinding#JOB}). */
+    static final String JOB = "recovery";
 
     private final ClusterClient cluster;
     private final MongoClient mongo;
@@ -53,7 +54,6 @@ public class RecoveryBinding {
     private final Clock clock;
     private Adopter adopter;
     private ManifestOrphans.Reader manifestReader;
-    private BackupLock lock;
     private JobBinding jobs;
 
     public RecoveryBinding(ClusterClient cluster, MongoClient mongo, String database, String collection, String stateCollection,
@@ -68,10 +68,9 @@ public class RecoveryBinding {
         this.clock = clock;
     }
 
-    /** Adoption (null: every orphan is unpinned), the lock shared with backups, and the job directories. */
-    public void use(Adopter adopter, BackupLock lock, JobBinding jobs) {
+    /** Adoption (null: every orphan is unpinned) and the job frame (the lock shared with backups, the job directories). */
+    public void use(Adopter adopter, JobBinding jobs) {
         this.adopter = adopter;
-        this.lock = lock;
         this.jobs = jobs;
     }
 
@@ -148,45 +147,26 @@ public class RecoveryBinding {
         }
     }
 
-    /** Route step: under the backup lock (skipped, and said so, when a job holds it), adopt or unpin the orphans. */
+    /** Route step: takes the backup lock; skipped ({@link BackupHeaders#SKIPPED}; the route stops), and said so, when a job holds it. */
+    public void start(Exchange exchange) {
+        if (!jobs.start(exchange, JOB, t -> JobGuard.runName(JOB, t), "orphan pins are looked at next start")) {
+            exchange.getMessage().setHeader(REPORT, List.of());
+        }
+    }
+
+    /** Route step (under the lock): adopt or unpin the orphans; {@link #PUBLISH} says whether the manifest must be published. */
     public void recover(Exchange exchange) {
         Message m = exchange.getMessage();
-        if (lock != null && !lock.tryAcquire("recovery")) {
-            String reason = "a " + lock.holder() + " job is running; orphan pins are looked at next start";
-            LOG.info("step=recovery outcome=skipped reason=\"{}\"", reason);
-            m.setHeader(BackupHeaders.SKIPPED, reason);
-            m.setHeader(REPORT, List.of());
-            exchange.setRouteStop(true);
-            return;
-        }
-        if (lock != null) {
-            jobs.lockTaken(exchange);
-        }
         List<OrphanAction> report = recoverOrphanPins();
         long adopted = report.stream().filter(OrphanAction::adopted).count();
         LOG.info("step=recovery outcome=done orphans={} adopted={} unpinned={} failed={}", report.size(), adopted,
                 report.stream().filter(OrphanAction::unpinned).count(), report.stream().filter(OrphanAction::failed).count());
         m.setHeader(REPORT, report);
         m.setHeader(PUBLISH, adopted > 0);
-        if (adopted > 0) {
-            jobs.workDir(exchange, "recovery_" + BackupNames.manifestFile(clock.instant()).replace("manifest_", "").replace(".json.enc", ""));
-        }
     }
 
     /** Route step: temp files removed, lock released. */
     public void finish(Exchange exchange) {
         jobs.cleanup(exchange);
-    }
-
-    /** Dead-letter step of the recovery route: logged, lock and temp files released. */
-    public void failed(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        LOG.error("step=recovery outcome=failed route={} error={}", exchange.getProperty(Exchange.FAILURE_ROUTE_ID),
-                org.ipfsbackup.config.Masking.maskUri(JobBinding.describe(cause)));
-        try {
-            jobs.cleanup(exchange);
-        } catch (RuntimeException e) {
-            LOG.error("step=recovery could not release its work directory or lock: {}", e.getMessage());
-        }
     }
 }

@@ -8,8 +8,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.bson.Document;
 import org.ipfsbackup.crypto.BackupCipher;
-import org.ipfsbackup.job.BackupLock;
-import org.ipfsbackup.job.BackupNames;
+import org.ipfsbackup.job.JobGuard;
 import org.ipfsbackup.manifest.ManifestRekey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,37 +24,28 @@ public class RekeyBinding {
     public static final String RESULT = "IpfsRekeyResult";
     public static final String PUBLISH = "IpfsRekeyPublish";
     public static final String FAILURE = "IpfsRekeyFailure";
+    /** The job's kind (lock holder, {@link JobBinding#JOB}). */
+    static final String JOB = "rekey";
 
     private final JobBinding jobs;
-    private final BackupLock lock;
     private final BackupCipher cipher;
     private final MongoCollection<Document> backups;
     private final MongoCollection<Document> state;
     private final Clock clock;
 
-    public RekeyBinding(JobBinding jobs, BackupLock lock, BackupCipher cipher, MongoClient mongo, String database,
-                        String collection, String stateCollection, Clock clock) {
+    public RekeyBinding(JobBinding jobs, BackupCipher cipher, MongoClient mongo, String database, String collection, String stateCollection,
+                        Clock clock) {
         this.jobs = jobs;
-        this.lock = lock;
         this.cipher = cipher;
         this.backups = mongo.getDatabase(database).getCollection(collection);
         this.state = mongo.getDatabase(database).getCollection(stateCollection);
         this.clock = clock;
     }
 
-    /** Never while a backup or retention runs: skipped, and said so. */
+    /** Never while a backup or retention runs: skipped ({@link BackupHeaders#SKIPPED}; the route stops), and said so. */
     public void start(Exchange exchange) {
-        Message m = exchange.getMessage();
-        m.removeHeaders("IpfsRekey*", DRY_RUN);
-        if (!lock.tryAcquire("rekey")) {
-            String reason = "a " + lock.holder() + " job is running; rekey did not run, try again when it has finished";
-            LOG.info("step=rekey outcome=skipped reason=\"{}\"", reason);
-            m.setHeader(BackupHeaders.SKIPPED, reason);
-            exchange.setRouteStop(true);
-            return;
-        }
-        jobs.lockTaken(exchange);
-        jobs.workDir(exchange, "rekey_" + BackupNames.manifestFile(clock.instant()).replace("manifest_", "").replace(".json.enc", ""));
+        exchange.getMessage().removeHeaders("IpfsRekey*", DRY_RUN);
+        jobs.start(exchange, JOB, t -> JobGuard.runName(JOB, t), "rekey did not run, try again when it has finished");
     }
 
     /** Re-wraps; header {@link #PUBLISH} says whether a new manifest version must be published. */
@@ -76,14 +66,5 @@ public class RekeyBinding {
             LOG.info("step=rekey manifestCid={} (the manifest copy in IPFS is now under key id {})",
                     m.getHeader(BackupHeaders.MANIFEST_CID), cipher.currentKeyId());
         }
-    }
-
-    /** Dead-letter handling: lock and temp files released, failure recorded. */
-    public void failed(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String reason = org.ipfsbackup.config.Masking.maskUri(JobBinding.describe(cause));
-        exchange.getMessage().setHeader(FAILURE, reason);
-        LOG.error("step=rekey outcome=failed route={} error={}", exchange.getProperty(Exchange.FAILURE_ROUTE_ID), reason);
-        jobs.cleanup(exchange);
     }
 }

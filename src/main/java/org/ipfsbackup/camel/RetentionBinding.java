@@ -15,8 +15,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.bson.Document;
 import org.ipfsbackup.ipfs.ClusterClient;
-import org.ipfsbackup.job.BackupLock;
-import org.ipfsbackup.job.BackupNames;
+import org.ipfsbackup.job.JobGuard;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestVersions;
 import org.ipfsbackup.retention.RetentionDecision;
@@ -40,40 +39,32 @@ public class RetentionBinding {
     public static final String FAILURE = "IpfsRetentionFailure";
     /** The head manifest version ({@link ManifestVersions.Version}, without content) while superseded ones are pruned. */
     public static final String HEAD = "IpfsRetentionHead";
+    /** The job's kind (lock holder, {@link JobBinding#JOB}). */
+    static final String JOB = "retention";
 
     private final RetentionSettings settings;
     private final JobBinding jobs;
     private final ClusterClient cluster;
-    private final BackupLock lock;
     private final Clock clock;
     private final int batchSize;
     private final int manifestVersions;
 
-    public RetentionBinding(RetentionSettings settings, JobBinding jobs, ClusterClient cluster, BackupLock lock,
-                            Clock clock, int batchSize, int manifestVersions) {
+    public RetentionBinding(RetentionSettings settings, JobBinding jobs, ClusterClient cluster, Clock clock, int batchSize,
+                            int manifestVersions) {
         this.settings = settings;
         this.jobs = jobs;
         this.cluster = cluster;
-        this.lock = lock;
         this.clock = clock;
         this.batchSize = batchSize;
         this.manifestVersions = manifestVersions;
     }
 
-    /** Never at the same time as a backup: skipped (and said so) when a backup holds the lock. */
+    /** Never at the same time as a backup: skipped ({@link BackupHeaders#SKIPPED}; the route stops) when a job holds the lock. */
     public void start(Exchange exchange) {
         Message m = exchange.getMessage();
         m.removeHeaders("IpfsRetention*", NOW);
-        if (!lock.tryAcquire("retention")) {
-            String reason = "a " + lock.holder() + " backup is running; retention is skipped this time";
-            LOG.info("step=retention outcome=skipped reason=\"{}\"", reason);
-            m.setHeader(BackupHeaders.SKIPPED, reason);
-            exchange.setRouteStop(true);
-            return;
-        }
-        jobs.lockTaken(exchange);
         Instant now = now(m);
-        jobs.workDir(exchange, "retention_" + BackupNames.manifestFile(now).replace("manifest_", "").replace(".json.enc", ""));
+        jobs.start(exchange, JOB, t -> JobGuard.runName(JOB, now), "retention is skipped this time");
         m.setBody(null);
     }
 
@@ -217,15 +208,6 @@ public class RetentionBinding {
         if (!failed.isEmpty()) {
             throw new IllegalStateException(failed.size() + " unpin(s) failed, those backups stay in the manifest and are retried next run: " + failed);
         }
-    }
-
-    /** Dead-letter handling of retention: releases the lock and temp files and records the failure. */
-    public void failed(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String reason = org.ipfsbackup.config.Masking.maskUri(JobBinding.describe(cause));
-        exchange.getMessage().setHeader(FAILURE, reason);
-        LOG.error("step=retention outcome=failed route={} error={}", exchange.getProperty(Exchange.FAILURE_ROUTE_ID), reason);
-        release(exchange);
     }
 
     private void release(Exchange exchange) {

@@ -26,13 +26,17 @@ public class VerificationBinding {
     private final Clock clock;
     private final Random random = new Random();
 
+    /** @param verifier null when no IPFS node is configured to download from (IPFS_NODES empty): verification is skipped */
     public VerificationBinding(BackupVerifier verifier, Clock clock) {
         this.verifier = verifier;
         this.clock = clock;
     }
 
-    /** @param verifier null when no IPFS node is configured to download from (IPFS_NODES empty): verification is skipped */
-    /** Body: the manifest documents. Body becomes the camel-mongodb update recording the outcome (or nothing to do). */
+    /**
+     * Body: the manifest documents. Header {@link #RESULT} becomes the outcome and the body the camel-mongodb update
+     * recording it; without a backup to verify (or a node to download from: IPFS_NODES) no {@link #RESULT} is set and
+     * the route stops.
+     */
     @SuppressWarnings("unchecked")
     public void verifyRandom(Exchange exchange) {
         Message m = exchange.getMessage();
@@ -45,12 +49,12 @@ public class VerificationBinding {
         }
         if (verifier == null) {
             LOG.warn("step=verify skipped: no IPFS node to download from (IPFS_NODES)");
-            exchange.setRouteStop(true);
+            m.setBody(null);
             return;
         }
         if (complete.isEmpty()) {
             LOG.info("step=verify nothing to verify: the manifest holds no backup");
-            exchange.setRouteStop(true);
+            m.setBody(null);
             return;
         }
         ManifestEntry e = complete.get(random.nextInt(complete.size()));

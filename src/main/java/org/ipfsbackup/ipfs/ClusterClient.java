@@ -48,7 +48,7 @@ public class ClusterClient {
      * {@code minPeers} are required), or the timeout passes.
      *
      * @return the final status, pinned on all required peers
-     * @throws IpfsException naming the peers that were not pinned in time
+     * @throws PinTimeoutException naming the peers that were not pinned in time
      */
     public PinStatus awaitPinned(String cid, int minPeers, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
@@ -73,9 +73,10 @@ public class ClusterClient {
             pause(settings.pinPollInterval());
         }
         String state = last == null ? "no answer" : last.describe();
-        throw new IpfsException("CID " + cid + " was not pinned on " + Math.max(minPeers, last == null ? 0 : last.requiredPeers().size())
+        // it already waited the full timeout: not transient
+        throw new PinTimeoutException("CID " + cid + " was not pinned on " + Math.max(minPeers, last == null ? 0 : last.requiredPeers().size())
                 + " peers within " + timeout.toSeconds() + "s (ipfs.pin.timeout): " + state
-                + (lastError == null ? "" : "; last error: " + lastError.getMessage()), false); // it already waited the full timeout
+                + (lastError == null ? "" : "; last error: " + lastError.getMessage()));
     }
 
     /** {@code DELETE /pins/{cid}}. @return false when the cluster did not have it (404: already gone). */

@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One step route at a time, from the real routes/ directory: the step's hand-off to the next step is replaced by
- * a mock endpoint (AdviceWith), the step is fed the headers the previous step would set, and its output checked.
+ * One step route at a time, from the real routes/ directory: the step is fed the headers the previous step would set
+ * and its output checked (steps return to the pipeline, they do not call their successor). The pipeline's hand-off
+ * after the start is replaced by a mock endpoint (AdviceWith).
  */
 class StepRoutesTest {
     InJvmMongo mongo;
@@ -62,10 +63,10 @@ class StepRoutesTest {
         mongo.close();
     }
 
-    /** Replaces the route's hand-off to {@code next} by mock:next and returns the mock. */
+    /** Replaces the route's call of {@code next} by mock:next, after which the route stops, and returns the mock. */
     MockEndpoint isolate(String routeId, String next) throws Exception {
         CamelContext ctx = app.context();
-        AdviceWith.adviceWith(ctx, routeId, a -> a.weaveByToUri(next).replace().to("mock:next"));
+        AdviceWith.adviceWith(ctx, routeId, a -> a.weaveByToUri(next).replace().to("mock:next").stop());
         MockEndpoint mock = ctx.getEndpoint("mock:next", MockEndpoint.class);
         mock.reset();
         mock.expectedMessageCount(1);
@@ -84,7 +85,7 @@ class StepRoutesTest {
 
     @Test
     void fullTriggerStartsAJobAndHandsItToTheDump() throws Exception {
-        MockEndpoint next = isolate("backup-full", "direct:backup-dump");
+        MockEndpoint next = isolate("backup-pipeline", "direct:backup-dump");
         send("direct:backup-full", Map.of());
         next.assertIsSatisfied();
         var m = next.getExchanges().get(0).getMessage();
@@ -95,11 +96,9 @@ class StepRoutesTest {
 
     @Test
     void dumpStepWritesMongodumpLayout() throws Exception {
-        MockEndpoint next = isolate("backup-dump", "direct:backup-archive");
         Path job = jobDir();
-        send("direct:backup-dump", Map.of(BackupHeaders.TYPE, "full", BackupHeaders.WORK_DIR, job.toString(), BackupHeaders.NAME, "n"));
-        next.assertIsSatisfied();
-        var m = next.getExchanges().get(0).getMessage();
+        var m = send("direct:backup-dump", Map.of(BackupHeaders.TYPE, "full", BackupHeaders.WORK_DIR, job.toString(), BackupHeaders.NAME, "n"))
+                .getMessage();
         Path dump = Path.of(m.getHeader(BackupHeaders.DUMP_DIR, String.class));
         assertThat(dump.resolve("shop/customers.bson")).isRegularFile();
         assertThat(dump.resolve("shop/customers.metadata.json")).isRegularFile();
@@ -108,14 +107,11 @@ class StepRoutesTest {
 
     @Test
     void archiveStepReplacesTheDumpByATarGz() throws Exception {
-        MockEndpoint next = isolate("backup-archive", "direct:backup-encrypt");
         Path job = jobDir();
         Path dump = Files.createDirectories(job.resolve("dump/shop"));
         Files.write(dump.resolve("c.bson"), new byte[] {5, 0, 0, 0, 0});
-        send("direct:backup-archive", Map.of(BackupHeaders.DUMP_DIR, job.resolve("dump").toString(),
-                BackupHeaders.WORK_DIR, job.toString(), BackupHeaders.NAME, "full_backup_x.tar.gz.enc"));
-        next.assertIsSatisfied();
-        var m = next.getExchanges().get(0).getMessage();
+        var m = send("direct:backup-archive", Map.of(BackupHeaders.DUMP_DIR, job.resolve("dump").toString(),
+                BackupHeaders.WORK_DIR, job.toString(), BackupHeaders.NAME, "full_backup_x.tar.gz.enc")).getMessage();
         Path tgz = Path.of(m.getHeader(BackupHeaders.ARCHIVE_FILE, String.class));
         assertThat(tgz.getFileName().toString()).isEqualTo("full_backup_x.tar.gz");
         byte[] head = Files.readAllBytes(tgz);
@@ -126,13 +122,10 @@ class StepRoutesTest {
 
     @Test
     void encryptStepLeavesOnlyCiphertext() throws Exception {
-        MockEndpoint next = isolate("backup-encrypt", "direct:backup-upload");
         Path job = jobDir();
         Path plain = Files.writeString(job.resolve("full_backup_x.tar.gz"), "plain archive bytes");
-        send("direct:backup-encrypt", Map.of(BackupHeaders.ARCHIVE_FILE, plain.toString(), BackupHeaders.WORK_DIR, job.toString(),
-                BackupHeaders.NAME, "full_backup_x.tar.gz.enc"));
-        next.assertIsSatisfied();
-        var m = next.getExchanges().get(0).getMessage();
+        var m = send("direct:backup-encrypt", Map.of(BackupHeaders.ARCHIVE_FILE, plain.toString(), BackupHeaders.WORK_DIR, job.toString(),
+                BackupHeaders.NAME, "full_backup_x.tar.gz.enc")).getMessage();
         Path enc = Path.of(m.getHeader(BackupHeaders.ENCRYPTED_FILE, String.class));
         assertThat(plain).doesNotExist();
         assertThat(Files.readString(enc, java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("IPFSBKP").doesNotContain("plain archive");
@@ -144,13 +137,10 @@ class StepRoutesTest {
 
     @Test
     void uploadStepAddsTheFileAndHandsTheCidToPinVerify() throws Exception {
-        MockEndpoint next = isolate("backup-upload", "direct:backup-pin-verify");
         Path job = jobDir();
         Path enc = Files.writeString(job.resolve("full_backup_x.tar.gz.enc"), "IPFSBKP ciphertext");
-        send("direct:backup-upload", Map.of(BackupHeaders.ENCRYPTED_FILE, enc.toString(), BackupHeaders.NAME, "full_backup_x.tar.gz.enc",
-                BackupHeaders.TYPE, "full"));
-        next.assertIsSatisfied();
-        String cid = next.getExchanges().get(0).getMessage().getHeader(BackupHeaders.ADD_CID, String.class);
+        String cid = send("direct:backup-upload", Map.of(BackupHeaders.ENCRYPTED_FILE, enc.toString(), BackupHeaders.NAME, "full_backup_x.tar.gz.enc",
+                BackupHeaders.TYPE, "full")).getMessage().getHeader(BackupHeaders.ADD_CID, String.class);
         assertThat(cluster.content.get(cid)).isEqualTo("IPFSBKP ciphertext".getBytes());
         assertThat(cluster.names.get(cid)).isEqualTo("full_backup_x.tar.gz.enc");
     }
@@ -167,23 +157,19 @@ class StepRoutesTest {
 
     @Test
     void pinVerifyStepWaitsForEveryAllocatedPeer() throws Exception {
-        MockEndpoint next = isolate("backup-pin-verify", "direct:backup-record");
         cluster.content.put("bafkreitest", new byte[] {1});
-        send("direct:backup-pin-verify", Map.of(BackupHeaders.ADD_CID, "bafkreitest", BackupHeaders.ADD_NAME, "x"));
-        next.assertIsSatisfied();
-        assertThat(next.getExchanges().get(0).getMessage().getHeader(BackupHeaders.ADD_PEERS, List.class))
+        assertThat(send("direct:backup-pin-verify", Map.of(BackupHeaders.ADD_CID, "bafkreitest", BackupHeaders.ADD_NAME, "x")).getMessage()
+                .getHeader(BackupHeaders.ADD_PEERS, List.class))
                 .containsExactly("12D3KooWA", "12D3KooWB");
     }
 
     @Test
     void recordStepWritesTheManifestDocument() throws Exception {
-        MockEndpoint next = isolate("backup-record", "direct:manifest-publish");
         Instant started = Instant.parse("2026-11-29T02:00:00Z");
         DumpResult dump = new DumpResult("driver", List.of("shop"), 1, 1, 5, null, null, 0, "5.0.0", null);
         send("direct:backup-record", Map.of(BackupHeaders.TYPE, "full", BackupHeaders.ADD_CID, "bafkreirecord", BackupHeaders.STARTED, started,
                 BackupHeaders.SIZE, 42L, BackupHeaders.SHA256, "ab".repeat(32), BackupHeaders.NAME, "full_backup_2026-11-29_020000.tar.gz.enc",
                 BackupHeaders.ADD_PEERS, List.of("A", "B"), BackupHeaders.DUMP_RESULT, dump));
-        next.assertIsSatisfied();
         try (MongoClient c = MongoClients.create(mongoUri)) {
             ManifestEntry e = new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find("bafkreirecord").orElseThrow();
             assertThat(e.timestamp()).isEqualTo(started);

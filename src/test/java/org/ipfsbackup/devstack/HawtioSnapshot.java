@@ -28,8 +28,9 @@ import javax.imageio.ImageIO;
 /**
  * For bin/hawtio-snapshot: opens Hawtio in headless Chromium (Debian's {@code chromium}), selects the Camel context's
  * "routes" node (Hawtio keeps the selection in page state, so it is clicked through the DevTools protocol), waits
- * until the routes table with their statistics is shown, and writes a PNG. Fails unless the table lists the
- * pipeline's routes and the picture is not blank.
+ * until the routes table with their statistics is shown, and writes a PNG; then opens the Route Diagram of
+ * backup-pipeline and writes it beside ({@code <out>-diagram.png}). Fails unless the table lists the pipeline's routes,
+ * the diagram shows the pipeline's steps, and neither picture is blank.
  * Arguments: Hawtio base URL (http://127.0.0.1:PORT/hawtio/), output PNG.
  */
 public final class HawtioSnapshot {
@@ -108,19 +109,15 @@ public final class HawtioSnapshot {
             Files.createDirectories(out.toAbsolutePath().getParent());
             Files.write(out, png);
             BufferedImage img = ImageIO.read(out.toFile());
-            Set<Integer> colours = new HashSet<>();
-            for (int y = 0; y < img.getHeight(); y += 4) {
-                for (int x = 0; x < img.getWidth(); x += 4) {
-                    colours.add(img.getRGB(x, y));
-                }
-            }
+            int colours = colours(img);
             System.out.println("HAWTIO-SNAPSHOT " + out + " " + img.getWidth() + "x" + img.getHeight() + " bytes=" + png.length
-                    + " colours=" + colours.size());
+                    + " colours=" + colours);
             String flat = String.join(" ", text.trim().split("\\s+"));
             System.out.println("routes table: " + flat.substring(0, Math.min(400, flat.length())));
-            if (png.length < 20_000 || colours.size() < 20 || img.getWidth() < 1000) {
-                throw new IllegalStateException("the screenshot looks blank: " + png.length + " bytes, " + colours.size() + " colours");
+            if (png.length < 20_000 || colours < 20 || img.getWidth() < 1000) {
+                throw new IllegalStateException("the screenshot looks blank: " + png.length + " bytes, " + colours + " colours");
             }
+            routeDiagram(cdp, diagramFile(out));
             cdp.ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
         } finally {
             chrome.destroy();
@@ -128,6 +125,83 @@ public final class HawtioSnapshot {
                 chrome.destroyForcibly();
             }
         }
+    }
+
+    /** Where the Route Diagram goes: {@code target/hawtio-routes.png} -> {@code target/hawtio-routes-diagram.png}. */
+    static Path diagramFile(Path out) {
+        String n = out.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return out.resolveSibling((dot < 0 ? n : n.substring(0, dot)) + "-diagram" + (dot < 0 ? ".png" : n.substring(dot)));
+    }
+
+    /** A real mouse click (Hawtio reacts to pointer events) on the centre of the element the expression returns. */
+    void click(String element, String what) throws Exception {
+        JsonNode box = eval("(() => { const n = " + element + "; if (!n) return null; n.scrollIntoView({block: 'center'});"
+                + " const r = n.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()").path("value");
+        if (!box.isArray()) {
+            throw new IllegalStateException("nothing to click: " + what);
+        }
+        for (String type : new String[] {"mousePressed", "mouseReleased"}) {
+            call("Input.dispatchMouseEvent", JSON.createObjectNode().put("type", type).put("x", box.get(0).asDouble())
+                    .put("y", box.get(1).asDouble()).put("button", "left").put("clickCount", 1));
+        }
+    }
+
+    /**
+     * Hawtio's Route Diagram of backup-pipeline: the route's node under "routes" in the Camel tree, then the "Route
+     * Diagram" tab; waits until the diagram shows the pipeline's steps and writes a PNG (not blank).
+     */
+    static void routeDiagram(HawtioSnapshot cdp, Path out) throws Exception {
+        String node = "[...document.querySelectorAll('.pf-v5-c-tree-view__node-text')].find(n => n.innerText.trim() === 'backup-pipeline')";
+        if (!cdp.eval("!!(" + node + ")").path("value").asBoolean()) {
+            cdp.click("document.getElementById('" + ROUTES_NODE + "').querySelector('.pf-v5-c-tree-view__node-toggle')", "the routes folder's toggle");
+            cdp.await("!!(" + node + ")", "backup-pipeline in the Camel tree", 30);
+        }
+        cdp.click(node, "backup-pipeline in the Camel tree");
+        // a tall page, so the diagram (one node per step, top to bottom) is laid out whole
+        cdp.call("Emulation.setDeviceMetricsOverride", JSON.createObjectNode().put("width", 1600).put("height", 2600)
+                .put("deviceScaleFactor", 1).put("mobile", false));
+        String tab = "[...document.querySelectorAll('button, a')].find(b => /^\\s*Route Diagram\\s*$/i.test(b.innerText))";
+        cdp.await("!!(" + tab + ")", "the Route Diagram tab", 30);
+        cdp.click(tab, "the Route Diagram tab");
+        // the diagram's own nodes (not the tree beside it): one "To direct:..." per step, the skip's filter and stop, the
+        // incremental's choice; Hawtio shortens long labels on screen, the node text keeps what it has
+        String diagramText = "(() => { const d = document.querySelector('.react-flow'); return d ? [...d.querySelectorAll('.react-flow__node')]"
+                + ".map(n => n.textContent.trim()).join(' | ') : ''; })()";
+        try {
+            cdp.await("(() => { const t = " + diagramText + "; return (t.match(/To direct:/g) || []).length >= 12"
+                    + " && t.includes('Choice') && t.includes('Stop') && t.includes('Filter'); })()",
+                    "the Route Diagram with the pipeline's steps", 60);
+        } catch (IllegalStateException e) {
+            JsonNode shot = cdp.call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png"));
+            Files.write(Path.of(out + ".failed.png"), Base64.getDecoder().decode(shot.path("data").asText()));
+            System.out.println("diagram text: " + cdp.eval(diagramText).path("value").asText());
+            System.out.println("a diagram node: " + cdp.eval("(() => { const n = document.querySelectorAll('.react-flow__node')[5];"
+                    + " return n ? n.outerHTML.substring(0, 1500) : 'none'; })()").path("value").asText());
+            throw e;
+        }
+        System.out.println("diagram nodes: " + cdp.eval(diagramText).path("value").asText());
+        Thread.sleep(1500); // let the diagram's layout settle
+        JsonNode shot = cdp.call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png"));
+        byte[] png = Base64.getDecoder().decode(shot.path("data").asText());
+        Files.write(out, png);
+        BufferedImage img = ImageIO.read(out.toFile());
+        int colours = colours(img);
+        System.out.println("HAWTIO-DIAGRAM " + out + " " + img.getWidth() + "x" + img.getHeight() + " bytes=" + png.length + " colours=" + colours);
+        if (png.length < 20_000 || colours < 20) {
+            throw new IllegalStateException("the route diagram looks blank: " + png.length + " bytes, " + colours + " colours");
+        }
+    }
+
+    /** Distinct colours on a 4-pixel grid: a blank page has one or two. */
+    static int colours(BufferedImage img) {
+        Set<Integer> colours = new HashSet<>();
+        for (int y = 0; y < img.getHeight(); y += 4) {
+            for (int x = 0; x < img.getWidth(); x += 4) {
+                colours.add(img.getRGB(x, y));
+            }
+        }
+        return colours.size();
     }
 
     /** A DevTools protocol session: each call waits for the answer with its id. */

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.ipfsbackup.alert.AlertEvent;
 import org.ipfsbackup.camel.HawtioServer;
 import org.ipfsbackup.config.ConfigException;
@@ -23,34 +22,8 @@ import org.jolokia.server.core.restrictor.policy.PolicyRestrictor;
 import org.jolokia.server.core.util.RequestType;
 import org.junit.jupiter.api.Test;
 
-/** The observability pieces without Camel: step timing, metric names and values, log encoders, the Jolokia policy. */
+/** The observability pieces without Camel: metric names and values, log encoders, the Jolokia policy. */
 class ObserveUnitTest {
-
-    @Test
-    void nestedStepsReportTheirOwnTimeAndTheSnapshotTakenWhenTheirOwnWorkEnded() {
-        AtomicLong now = new AtomicLong();
-        StepTimer t = new StepTimer(now::get);
-        t.enter("backup-full", null);
-        now.addAndGet(5);
-        t.enter("backup-dump", "full-snapshot");      // backup-full's own work ended here
-        now.addAndGet(100);
-        t.enter("backup-archive", "dump-snapshot");
-        now.addAndGet(40);
-        StepTimer.Step archive = t.exit("backup-archive", "archive-snapshot");
-        now.addAndGet(1);
-        StepTimer.Step dump = t.exit("backup-dump", "late-dump-snapshot");
-        StepTimer.Step full = t.exit("backup-full", "late-full-snapshot");
-        assertThat(archive.ownNanos()).isEqualTo(40);
-        assertThat(archive.snapshot()).isEqualTo("archive-snapshot");
-        assertThat(dump.ownNanos()).isEqualTo(101);
-        assertThat(dump.totalNanos()).isEqualTo(141);
-        assertThat(dump.snapshot()).isEqualTo("dump-snapshot");
-        assertThat(full.ownNanos()).isEqualTo(5);
-        assertThat(full.totalNanos()).isEqualTo(146);
-        assertThat(full.snapshot()).isEqualTo("full-snapshot");
-        assertThat(t.idle()).isTrue();
-        assertThat(t.exit("backup-full", null)).isNull();
-    }
 
     @Test
     void metricsFollowPrometheusNamesWithBoundedLabels() {
