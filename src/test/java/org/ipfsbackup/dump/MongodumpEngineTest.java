@@ -216,7 +216,7 @@ class MongodumpEngineTest {
         assertThat(DumpEngines.create(auto.withEngine("driver").withMongodumpPath(fake.toString()), configDir).name())
                 .isEqualTo("driver");
         assertThatThrownBy(() -> DumpEngines.create(auto.withEngine("mongodump").withMongodumpPath("no-such-mongodump-xyz"), configDir))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dump.mongodumpPath")
+                .isInstanceOf(org.ipfsbackup.config.ConfigException.class).hasMessageContaining("dump.mongodump-path")
                 .hasMessageContaining("on PATH");
 
         // bare names are looked up on PATH
