@@ -291,6 +291,64 @@ final class DumpLayout {
         return new Stats(collections, documents, bytes, oplog);
     }
 
+    /**
+     * What is wrong with a dump directory a tool reported as complete, or {@code null}: every {@code .bson} file must
+     * hold whole BSON documents, every collection's {@code .metadata.json} must be readable JSON with its data file
+     * beside it (views have none; a time-series collection's is {@code system.buckets.<name>.bson}), every data file
+     * must have its metadata, and {@code oplog.bson} must be there when {@code expectOplog}.
+     */
+    static String incompleteness(Path outDir, boolean expectOplog) throws IOException {
+        Path oplogFile = outDir.resolve(OPLOG_FILE);
+        if (expectOplog && !Files.isRegularFile(oplogFile)) {
+            return "no " + OPLOG_FILE + " although the dump was asked to capture the oplog";
+        }
+        try {
+            if (Files.isRegularFile(oplogFile)) {
+                countDocuments(oplogFile);
+            }
+            try (DirectoryStream<Path> dbs = Files.newDirectoryStream(outDir, Files::isDirectory)) {
+                for (Path db : dbs) {
+                    Set<String> names = new java.util.TreeSet<>();
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(db, Files::isRegularFile)) {
+                        files.forEach(f -> names.add(f.getFileName().toString()));
+                    }
+                    for (String name : names) {
+                        Path f = db.resolve(name);
+                        if (name.endsWith(METADATA)) {
+                            String base = name.substring(0, name.length() - METADATA.length());
+                            BsonDocument meta;
+                            try {
+                                meta = BsonDocument.parse(Files.readString(f, StandardCharsets.UTF_8));
+                            } catch (RuntimeException e) {
+                                return f + " is not readable metadata JSON (" + e.getMessage() + ")";
+                            }
+                            String type = meta.get("type") instanceof BsonString t ? t.getValue() : "";
+                            String data = type.equals("timeseries") ? "system.buckets." + base : base;
+                            if (!type.equals("view") && !names.contains(data + BSON)) {
+                                return db.getFileName() + "/" + name + " has no data file " + data + BSON;
+                            }
+                        } else if (name.endsWith(BSON)) {
+                            String base = name.substring(0, name.length() - BSON.length());
+                            String owner = base.startsWith("system.buckets.") ? base.substring("system.buckets.".length()) : base;
+                            if (!names.contains(base + METADATA) && !names.contains(owner + METADATA)) {
+                                return db.getFileName() + "/" + name + " has no " + base + METADATA;
+                            }
+                            countDocuments(f);
+                        }
+                    }
+                }
+            }
+        } catch (EOFException e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("corrupt BSON")) {
+                return e.getMessage();
+            }
+            throw e;
+        }
+        return null;
+    }
+
     /** Creates {@code outDir} if needed and refuses one that already holds anything. */
     static void prepareOutDir(String engine, Path outDir) throws DumpException {
         try {
