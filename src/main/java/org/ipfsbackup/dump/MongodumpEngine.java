@@ -80,6 +80,14 @@ public final class MongodumpEngine implements DumpEngine {
      * small, and one run with {@code --oplog} is far cheaper than a run per database plus an oplog copy of our own.
      */
     static final long ONE_RUN_EXTRA_BYTES = 64L << 20;
+    private long oneRunExtraBytes = ONE_RUN_EXTRA_BYTES;
+
+    /** This engine with another limit for {@link #ONE_RUN_EXTRA_BYTES} (tests). */
+    MongodumpEngine withOneRunLimit(long bytes) {
+        MongodumpEngine e = new MongodumpEngine(settings, executable, tempDir, sharedClient);
+        e.oneRunExtraBytes = bytes;
+        return e;
+    }
 
     @Override
     public DumpResult dumpFull(Path outDir) throws DumpException {
@@ -95,7 +103,7 @@ public final class MongodumpEngine implements DumpEngine {
             Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);
             OplogScan scan = null;
             MongoToolRunner.Outcome last;
-            if (withOplog && unselectedBytes <= ONE_RUN_EXTRA_BYTES) {
+            if (withOplog && (unselected.isEmpty() || unselectedBytes <= oneRunExtraBytes)) {
                 // mongodump's own consistent point, in its own layout; nothing of ours touches the oplog
                 last = run(fullArgs(outDir), deadline, "dump with --oplog");
                 for (String db : unselected) {
