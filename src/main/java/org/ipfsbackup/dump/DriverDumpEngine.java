@@ -69,8 +69,11 @@ public final class DriverDumpEngine implements DumpEngine {
             List<String> databases = settings.select(info.databases());
             boolean withOplog = settings.oplog() && info.hasOplog();
             mongo.startCausalSession(info);
-            // where the window starts, as mongodump takes it: before any collection is read
-            OplogPosition start = withOplog ? mongo.oplogCopyStart() : null;
+            // where the window starts, as mongodump takes it: before any collection is read. FerretDB answers the
+            // newest-entry query by reading and sorting the whole oplog, but stamps entries with its clock: there the
+            // window is everything from its clock at this moment on (the start entry is found afterwards)
+            OplogPosition clock = withOplog && info.ferretDb() ? mongo.serverClock() : null;
+            OplogPosition start = withOplog && clock == null ? mongo.oplogCopyStart() : null;
 
             Counts counts = new Counts();
             List<CollectionData> data = new ArrayList<>();
@@ -80,7 +83,10 @@ public final class DriverDumpEngine implements DumpEngine {
             dumpInParallel(mongo, data, counts, deadline);
 
             OplogWindow window = null;
-            if (start != null) {
+            if (clock != null) {
+                window = ferretDbWindow(mongo, clock, outDir.resolve(DumpLayout.OPLOG_FILE), deadline);
+                counts.bytes.addAndGet(window.bytes);
+            } else if (start != null) {
                 // one ts range read from the start on (no end bound: entries written while it reads only move the
                 // consistent point later); its first entry must be the start itself, else the oplog overflowed
                 window = writeOplog(mongo, start, true, outDir.resolve(DumpLayout.OPLOG_FILE), true, deadline);
@@ -124,6 +130,30 @@ public final class DriverDumpEngine implements DumpEngine {
         } catch (IOException e) {
             throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
         }
+    }
+
+    /**
+     * The window of a full dump on FerretDB: one streaming read of the entries from {@code clock} (the server's clock
+     * before the collections were read) on. When nothing was written since, the window is the newest older entry alone
+     * (a second streaming read finds it), so the next incremental has an entry to continue from, as with mongodump.
+     * MongoDB never comes here: it has the cheap newest-entry look-up of {@link MongoAccess#oplogCopyStart}.
+     */
+    private static OplogWindow ferretDbWindow(MongoAccess mongo, OplogPosition clock, Path file, Deadline deadline)
+            throws IOException, DumpException {
+        OplogWindow window = writeOplog(mongo, clock, true, file, true, deadline);
+        if (window.first != null) {
+            return window;
+        }
+        RawBsonDocument anchor = mongo.newestBefore(clock);
+        if (anchor == null) {
+            return window;
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            window.bytes = DumpLayout.write(out, anchor);
+        }
+        window.first = window.last = window.start = DumpLayout.ts(anchor);
+        window.count = 1;
+        return window;
     }
 
     /** Parallel collection reads, as mongodump's {@code --numParallelCollections} (default 4). */

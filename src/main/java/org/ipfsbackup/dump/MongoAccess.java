@@ -179,6 +179,35 @@ final class MongoAccess implements AutoCloseable {
     }
 
     /**
+     * The server's clock as an oplog position ({@code hello.localTime}, whole seconds, increment 0): every entry
+     * written after this call has a {@code ts} at or after it on a server that stamps entries with its wall clock
+     * (FerretDB). {@code null} if the server does not say.
+     */
+    OplogPosition serverClock() {
+        BsonDocument hello = client.getDatabase("admin").runCommand(new BsonDocument("hello", new BsonInt32(1)), BsonDocument.class);
+        BsonValue t = hello.get("localTime");
+        return t != null && t.isDateTime() ? new OplogPosition(Math.floorDiv(t.asDateTime().getValue(), 1000L), 0) : null;
+    }
+
+    /** The newest entry with {@code ts < before}, by one streaming read (no sort, one entry held), or {@code null}. */
+    RawBsonDocument newestBefore(OplogPosition before) {
+        BsonDocument filter = new BsonDocument("ts", new BsonDocument("$lt", before.toBsonTimestamp()));
+        RawBsonDocument newest = null;
+        OplogPosition newestTs = null;
+        try (MongoCursor<RawBsonDocument> c = findRaw(oplogCollection(), filter).batchSize(OPLOG_BATCH).iterator()) {
+            while (c.hasNext()) {
+                RawBsonDocument entry = c.next();
+                OplogPosition ts = DumpLayout.ts(entry);
+                if (newestTs == null || ts.compareTo(newestTs) > 0) {
+                    newest = entry;
+                    newestTs = ts;
+                }
+            }
+        }
+        return newest;
+    }
+
+    /**
      * Newest entry in the oplog (last in natural order), or {@code null} if it is empty. A {@code $natural: -1} sort:
      * cheap on MongoDB; FerretDB 1.24 reads, decodes and holds the whole oplog for any sort, so callers avoid it there.
      */
