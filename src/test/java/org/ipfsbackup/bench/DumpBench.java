@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * engine's own driver spent on {@code local.oplog.rs} commands (find/getMore/killCursors), apart from everything else.
  *
  * <pre>
+ *   setup URI                       creates the capped local.oplog.rs (FerretDB records writes in it)
  *   load URI MIB                    4 collections of appdb (users, orders, events, sessions), MIB in all
  *   change URI N                    N updates + N/10 inserts + N/10 deletes in appdb.orders
  *   full ENGINE URI OUT [EXE]       ENGINE: driver | mongodump (EXE: the mongodump to run)
@@ -53,6 +54,13 @@ public final class DumpBench {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
+            case "setup" -> {
+                try (MongoClient c = MongoClients.create(args[1])) {
+                    // as LocalStack prepares its FerretDB: the capped oplog FerretDB records writes into
+                    c.getDatabase("local").createCollection("oplog.rs", new com.mongodb.client.model.CreateCollectionOptions()
+                            .capped(true).sizeInBytes(org.ipfsbackup.devstack.LocalStack.OPLOG_SIZE_BYTES));
+                }
+            }
             case "load" -> load(args[1], Long.parseLong(args[2]) << 20);
             case "change" -> change(args[1], Integer.parseInt(args[2]));
             case "full", "oplog" -> dump(args);
