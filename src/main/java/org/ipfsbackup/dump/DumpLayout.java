@@ -75,7 +75,9 @@ final class DumpLayout {
     }
 
     /**
-     * File name (without extension) mongodump uses for a collection: Go's {@code url.PathEscape} of the name, and for
+     * File name (without extension) mongodump uses for a collection: Go's {@code url.QueryEscape} of the name
+     * (mongo-tools' {@code util.EscapeCollectionName}: a space becomes {@code +}, as the real mongodump 100.10.0 names
+     * {@code "odd name/with%chars"} {@code odd+name%2Fwith%25chars}), and for
      * names longer than 238 bytes escaped, the first 208 bytes + {@code %24} + unpadded base64url of its SHA-1.
      */
     static String fileBase(String coll) {
@@ -83,8 +85,10 @@ final class DumpLayout {
         StringBuilder sb = new StringBuilder(utf8.length + 8);
         for (byte b : utf8) {
             int c = b & 0xFF;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.~$&+:=@".indexOf(c) >= 0) {
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.~".indexOf(c) >= 0) {
                 sb.append((char) c);
+            } else if (c == ' ') {
+                sb.append('+');
             } else {
                 sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
@@ -177,8 +181,12 @@ final class DumpLayout {
                     }
                 }
                 int n = len.getInt(0);
-                if (n < 5 || n > MAX_DOCUMENT || pos + n > size) {
+                if (n < 5 || n > MAX_DOCUMENT) {
                     throw new IOException(file + ": corrupt BSON document length " + n + " at offset " + pos);
+                }
+                if (pos + n > size) {
+                    throw new EOFException(file + ": truncated BSON: the document at offset " + pos + " has " + n
+                            + " bytes, the file ends after " + (size - pos));
                 }
                 pos += n;
                 count++;
