@@ -2,6 +2,8 @@
 # Test stand-in for a failing mongodump: records how it was called (arguments, the --config file's
 # content and mode) next to itself, then fails the way mongodump does: messages on stderr, exit code 3.
 # The last stderr line repeats the URI from the config file, as a driver error message might.
+# answers --version like mongo-tools 100.10.0 does (the engine checks it at start-up)
+if [ "${1:-}" = --version ]; then printf 'mongodump version: 100.10.0\ngit version: 6d4f001be3fc\n'; exit 0; fi
 dir=$(dirname "$0")
 printf '%s\n' "$@" > "$dir/args.txt"
 cfg=

@@ -25,7 +25,15 @@ import java.util.Objects;
 
 /**
  * The dump written with the MongoDB Java driver: documents are streamed as {@link RawBsonDocument}s and their bytes
- * written exactly as the server sent them, one collection at a time, so memory does not grow with the data.
+ * written exactly as the server sent them, {@value #PARALLEL_COLLECTIONS} collections at a time (as mongodump), so
+ * memory does not grow with the data.
+ *
+ * <p>The oplog costs two cheap look-ups and one {@code ts} range read: the window's start before the collections
+ * (the newest entry, or an open transaction's start), then everything from it on, checked to begin with it (no
+ * overflow), then the oldest entry (still not newer than the start). The read is bounded below and flagged
+ * {@code oplogReplay}, so MongoDB reads only the entries it returns; FerretDB 1.24 evaluates it on the whole oplog
+ * (it pushes down no filter but {@code _id} equality), and its newest-entry look-up reads the whole oplog too (it
+ * buffers every sorted query), so there a full dump costs two whole-oplog reads, mongodump --oplog five.
  * Views get their {@code .metadata.json} only and time-series collections their {@code system.buckets.*} data, as
  * with mongodump.
  */
@@ -62,26 +70,38 @@ public final class DriverDumpEngine implements DumpEngine {
             List<String> databases = settings.select(info.databases());
             boolean withOplog = settings.oplog() && info.hasOplog();
             mongo.startCausalSession(info);
-            OplogPosition start = withOplog ? mongo.oplogCopyStart() : null;
+            // where the window starts, as mongodump takes it: before any collection is read. FerretDB answers the
+            // newest-entry query by reading and sorting the whole oplog, but stamps entries with its clock: there the
+            // window is everything from its clock at this moment on (the start entry is found afterwards)
+            OplogPosition clock = withOplog && info.ferretDb() ? mongo.serverClock() : null;
+            OplogPosition start = withOplog && clock == null ? mongo.oplogCopyStart() : null;
 
             Counts counts = new Counts();
+            List<CollectionData> data = new ArrayList<>();
             for (String db : databases) {
-                dumpDatabase(mongo, db, outDir, counts, deadline);
+                describeDatabase(mongo, db, outDir, counts, data, deadline);
             }
+            dumpInParallel(mongo, data, counts, deadline);
 
             OplogWindow window = null;
-            if (start != null) {
-                OplogPosition end = mongo.newestOplog();
+            if (clock != null) {
+                window = ferretDbWindow(mongo, clock, outDir.resolve(DumpLayout.OPLOG_FILE), deadline);
+                counts.bytes.addAndGet(window.bytes);
+            } else if (start != null) {
+                // one ts range read from the start on (no end bound: entries written while it reads only move the
+                // consistent point later); its first entry must be the start itself, else the oplog overflowed
+                window = writeOplog(mongo, start, true, outDir.resolve(DumpLayout.OPLOG_FILE), true, deadline);
+                if (window.first == null || !window.first.equals(start)) {
+                    throw MongoAccess.overflow(NAME, start, mongo.oldestOplog());
+                }
                 mongo.requireNoOverflow(NAME, start);
-                window = writeOplog(mongo, start, true, end, outDir.resolve(DumpLayout.OPLOG_FILE), true, deadline);
-                mongo.requireNoOverflow(NAME, start);
-                counts.bytes += window.bytes;
+                counts.bytes.addAndGet(window.bytes);
             }
             LOG.info("driver dump of {} database(s), {} collection(s), {} document(s) into {}", databases.size(),
                     counts.collections, counts.documents, outDir);
-            return new DumpResult(NAME, databases, counts.collections, counts.documents, counts.bytes,
-                    window == null ? null : window.first != null ? window.first : start,
-                    window == null ? null : window.last != null ? window.last : start,
+            return new DumpResult(NAME, databases, counts.collections, counts.documents.get(), counts.bytes.get(),
+                    window == null ? null : window.first,
+                    window == null ? null : window.last,
                     window == null ? 0 : window.count, info.version(), info.replicaSet());
         } catch (MongoException | BSONException | IllegalStateException e) {
             throw new DumpException(NAME, Secrets.mask(e.getMessage(), settings.mongoUri()), null, null, deadline.passed(), e);
@@ -97,11 +117,13 @@ public final class DriverDumpEngine implements DumpEngine {
         DumpLayout.prepareOutDir(NAME, outDir);
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
             MongoAccess.ServerInfo info = mongo.beginOplogDump(NAME, after);
-            OplogPosition end = mongo.newestOplog();
             Path file = outDir.resolve(DumpLayout.OPLOG_FILE);
-            OplogWindow window = writeOplog(mongo, after, false, end, file, false, deadline);
-            // entries overwritten while we read would leave a hole the read itself cannot notice
-            mongo.requireOplogReaches(NAME, after);
+            // one ts range read from the entry at `after` on (it proves the chain continues and is left out), up to the
+            // newest entry when the read gets there
+            OplogWindow window = writeOplog(mongo, after, false, file, false, deadline);
+            MongoAccess.requireEntryAt(NAME, after, window.start, null);
+            // entries dropped while we read would leave a hole the read itself cannot notice
+            mongo.requireOldestReaches(NAME, after);
             return new DumpResult(NAME, List.of(), 0, 0, window.bytes, window.first,
                     window.last != null ? window.last : after, window.count, info.version(), info.replicaSet());
         } catch (MongoException | BSONException | IllegalStateException e) {
@@ -111,10 +133,44 @@ public final class DriverDumpEngine implements DumpEngine {
         }
     }
 
-    private void dumpDatabase(MongoAccess mongo, String db, Path outDir, Counts counts, Deadline deadline)
+    /**
+     * The window of a full dump on FerretDB: one streaming read of the entries from {@code clock} (the server's clock
+     * before the collections were read) on. When nothing was written since, the window is the newest older entry alone
+     * (a second streaming read finds it), so the next incremental has an entry to continue from, as with mongodump.
+     * MongoDB never comes here: it has the cheap newest-entry look-up of {@link MongoAccess#oplogCopyStart}.
+     */
+    private static OplogWindow ferretDbWindow(MongoAccess mongo, OplogPosition clock, Path file, Deadline deadline)
             throws IOException, DumpException {
+        OplogWindow window = writeOplog(mongo, clock, true, file, true, deadline);
+        if (window.first != null) {
+            return window;
+        }
+        RawBsonDocument anchor = mongo.newestBefore(clock);
+        if (anchor == null) {
+            return window;
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            window.bytes = DumpLayout.write(out, anchor);
+        }
+        window.first = window.last = window.start = DumpLayout.ts(anchor);
+        window.count = 1;
+        return window;
+    }
+
+    /** Parallel collection reads, as mongodump's {@code --numParallelCollections} (default 4). */
+    static final int PARALLEL_COLLECTIONS = 4;
+
+    /** One collection's data to copy: its {@code .bson} file and the collection it comes from. */
+    private record CollectionData(String label, MongoDatabase database, MongoCollection<BsonDocument> collection, Path file) {
+    }
+
+    /**
+     * Writes the {@code .metadata.json} of each collection of {@code db} and lists the data to copy (views have
+     * none). The (small) descriptions are collected first, so no listCollections cursor stays open during the dump.
+     */
+    private void describeDatabase(MongoAccess mongo, String db, Path outDir, Counts counts, List<CollectionData> data,
+                                  Deadline deadline) throws IOException, DumpException {
         MongoDatabase database = mongo.database(db);
-        // collect the (small) collection descriptions first, so no listCollections cursor stays open during the dump
         List<BsonDocument> infos = new ArrayList<>();
         for (BsonDocument ci : mongo.listCollections(database)) {
             infos.add(ci);
@@ -125,7 +181,7 @@ public final class DriverDumpEngine implements DumpEngine {
             if (DumpLayout.skipSystemNamespace(db, name)) {
                 continue;
             }
-            deadline.check(NAME, "dumping " + db + "." + name);
+            deadline.check(NAME, "describing " + db + "." + name);
             String type = ci.get("type") instanceof BsonString t ? t.getValue() : null;
             BsonValue opts = ci.get("options");
             BsonDocument options = opts != null && opts.isDocument() ? opts.asDocument() : new BsonDocument();
@@ -147,67 +203,144 @@ public final class DriverDumpEngine implements DumpEngine {
                 continue;
             }
             String dataName = timeseries ? "system.buckets." + name : name;
-            Path file = dbDir.resolve(DumpLayout.fileBase(dataName) + DumpLayout.BSON);
-            copyCollection(mongo, database, dataName, file, counts, deadline);
+            data.add(new CollectionData(db + "." + dataName, database, database.getCollection(dataName, BsonDocument.class),
+                    dbDir.resolve(DumpLayout.fileBase(dataName) + DumpLayout.BSON)));
         }
     }
 
     /**
-     * Copies one collection into {@code file}, in batches bounded by size ({@link BatchSizes}). A reply the driver
-     * refuses as too long loses the cursor's position, and a natural-order scan cannot be resumed, so the file is
-     * written again from the start with smaller batches.
+     * Copies the collections, {@value #PARALLEL_COLLECTIONS} at a time, largest first is not known up front so in
+     * listing order; each worker reads in a session of its own that is causally after the main one. The first
+     * failure stops the others (they check between batches) and is thrown.
      */
-    private static void copyCollection(MongoAccess mongo, MongoDatabase database, String name, Path file, Counts counts,
-                                       Deadline deadline) throws IOException, DumpException {
-        String ns = database.getName() + "." + name;
-        MongoCollection<BsonDocument> data = database.getCollection(name, BsonDocument.class);
-        int batchSize = BatchSizes.forCollection(database, name);
+    private void dumpInParallel(MongoAccess mongo, List<CollectionData> data, Counts counts, Deadline deadline)
+            throws IOException, DumpException {
+        if (data.isEmpty()) {
+            return;
+        }
+        int threads = Math.min(PARALLEL_COLLECTIONS, data.size());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "driver-dump");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ConcurrentLinkedQueue<CollectionData> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(data);
+        List<java.util.concurrent.Future<Void>> workers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            workers.add(pool.submit(() -> {
+                com.mongodb.client.ClientSession session = mongo.workerSession();
+                try {
+                    CollectionData next;
+                    while (!stop.get() && (next = queue.poll()) != null) {
+                        dumpCollection(mongo, session, next, counts, deadline, stop);
+                    }
+                } catch (Exception e) {
+                    stop.set(true);
+                    throw e;
+                } finally {
+                    if (session != null) {
+                        session.close();
+                    }
+                }
+                return null;
+            }));
+        }
+        pool.shutdown();
+        Throwable failure = null;
+        for (java.util.concurrent.Future<Void> w : workers) {
+            try {
+                w.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop.set(true);
+                pool.shutdownNow();
+                throw new DumpException(NAME, "interrupted while dumping", e);
+            }
+        }
+        if (failure instanceof DumpException de) {
+            throw de;
+        } else if (failure instanceof IOException io) {
+            throw io;
+        } else if (failure instanceof RuntimeException re) {
+            throw re;
+        } else if (failure != null) {
+            throw new DumpException(NAME, failure.toString(), failure);
+        }
+    }
+
+    /**
+     * One collection's documents, streamed into its {@code .bson} file exactly as the server sent them, in batches
+     * bounded by size ({@link BatchSizes}). A reply the driver refuses as too long loses the cursor's position, and a
+     * natural-order scan cannot be resumed, so the file is written again from the start with smaller batches.
+     */
+    private static void dumpCollection(MongoAccess mongo, com.mongodb.client.ClientSession session, CollectionData c,
+                                       Counts counts, Deadline deadline, java.util.concurrent.atomic.AtomicBoolean stop)
+            throws IOException, DumpException {
+        MongoCollection<BsonDocument> data = c.collection();
+        int batchSize = BatchSizes.forCollection(c.database(), data.getNamespace().getCollectionName());
         while (true) {
             long n = 0;
             long bytes = 0;
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
-                 MongoCursor<RawBsonDocument> cursor = mongo.findRaw(data, new BsonDocument()).batchSize(batchSize).iterator()) {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(c.file()), 1 << 16);
+                 MongoCursor<RawBsonDocument> cursor = mongo.findRaw(session, data, new BsonDocument()).batchSize(batchSize).iterator()) {
                 while (cursor.hasNext()) {
                     bytes += DumpLayout.write(out, cursor.next());
                     n++;
                     if ((n & 0x3FF) == 0) {
-                        deadline.check(NAME, "dumping " + ns);
+                        deadline.check(NAME, "dumping " + c.label());
+                        if (stop.get()) {
+                            return;
+                        }
                     }
                 }
-                counts.bytes += bytes;
-                counts.documents += n;
+                counts.bytes.addAndGet(bytes);
+                counts.documents.addAndGet(n);
                 return;
             } catch (MongoInternalException e) {
                 int refused = batchSize;
                 batchSize = BatchSizes.afterOverflow(batchSize, e).orElseThrow(() -> e);
                 LOG.warn("{}: a batch of {} documents was too long for one reply ({}) after {} documents; reading it again"
-                        + " in batches of {}", ns, refused, e.getMessage(), n, batchSize);
-                deadline.check(NAME, "dumping " + ns);
+                        + " in batches of {}", c.label(), refused, e.getMessage(), n, batchSize);
+                deadline.check(NAME, "dumping " + c.label());
             }
         }
     }
 
-    private static OplogWindow writeOplog(MongoAccess mongo, OplogPosition from, boolean inclusive, OplogPosition to,
-                                          Path file, boolean validate, Deadline deadline) throws IOException, DumpException {
+    /**
+     * Copies the entries from {@code from} on into {@code file}: with {@code includeFrom} all of them (a full dump's
+     * window, like mongodump's), else all but the one at {@code from} (an incremental's). {@link OplogWindow#start}
+     * is the first entry read either way.
+     */
+    private static OplogWindow writeOplog(MongoAccess mongo, OplogPosition from, boolean includeFrom, Path file,
+                                          boolean validate, Deadline deadline) throws IOException, DumpException {
         OplogWindow w = new OplogWindow();
+        int batchSize = mongo.oplogBatchSize();
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-            if (to == null || to.compareTo(from) < 0 || (!inclusive && to.equals(from))) {
-                return w;
-            }
-            int batchSize = mongo.oplogBatchSize();
             while (true) {
-                // after a refused reply, go on after the last entry written: ts orders the oplog
+                // after a reply refused as too long, go on after the last entry written: ts orders the oplog
+                // (w.start set, w.last not: only the entry at `from`, left out, was read)
                 OplogPosition after = w.last != null ? w.last : from;
-                try (MongoCursor<RawBsonDocument> cursor = mongo.oplogEntries(after, w.last == null && inclusive, to, batchSize)) {
+                try (MongoCursor<RawBsonDocument> cursor = mongo.oplogEntries(after, w.start == null, null, batchSize)) {
                     while (cursor.hasNext()) {
                         RawBsonDocument entry = cursor.next();
+                        OplogPosition ts = DumpLayout.ts(entry);
+                        if (w.start == null) {
+                            w.start = ts;
+                            if (!includeFrom && ts.equals(from)) {
+                                continue;
+                            }
+                        }
                         if (validate) {
                             String problem = DumpLayout.oplogEntryProblem(entry);
                             if (problem != null) {
                                 throw new DumpException(NAME, problem);
                             }
                         }
-                        OplogPosition ts = DumpLayout.ts(entry);
                         if (w.first == null) {
                             w.first = ts;
                         }
@@ -232,11 +365,12 @@ public final class DriverDumpEngine implements DumpEngine {
 
     private static final class Counts {
         int collections;
-        long documents;
-        long bytes;
+        final java.util.concurrent.atomic.AtomicLong documents = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
     }
 
     private static final class OplogWindow {
+        OplogPosition start;
         OplogPosition first;
         OplogPosition last;
         long count;

@@ -1,5 +1,9 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -9,32 +13,44 @@ import java.util.Optional;
 /** Picks the engine {@link DumpSettings#engine()} asks for. */
 public final class DumpEngines {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DumpEngines.class);
+    private static final String SETTING = "MONGODUMP_PATH, dump.mongodump-path";
+
     private DumpEngines() {
     }
 
     /**
      * {@code mongodump}: the mongodump engine (fails if {@link DumpSettings#mongodumpPath()} is not an executable);
      * {@code driver}: the driver engine; {@code auto}: mongodump if the executable is found, else the driver.
-     * Temporary files of mongodump go to {@code java.io.tmpdir}.
+     * A mongodump that is found must report a supported version ({@link MongoToolVersion}). Temporary files of
+     * mongodump go to {@code java.io.tmpdir}.
+     *
+     * @throws ConfigException (start-up error, exit code 3) when mongodump is asked for but missing, or is found but of
+     *                         an unsupported version
      */
     public static DumpEngine create(DumpSettings settings) {
         return create(settings, Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     public static DumpEngine create(DumpSettings settings, Path tempDir) {
-        switch (settings.engine()) {
-            case DumpSettings.ENGINE_DRIVER:
-                return new DriverDumpEngine(settings);
-            case DumpSettings.ENGINE_MONGODUMP:
-                return new MongodumpEngine(settings, findExecutable(settings.mongodumpPath()).orElseThrow(() ->
-                        new IllegalArgumentException("dump.engine is mongodump but dump.mongodumpPath '"
-                                + settings.mongodumpPath() + "' is not an executable file"
-                                + (isBareName(settings.mongodumpPath()) ? " on PATH" : ""))), tempDir);
-            default:
-                Optional<Path> exe = findExecutable(settings.mongodumpPath());
-                return exe.<DumpEngine>map(p -> new MongodumpEngine(settings, p, tempDir))
-                        .orElseGet(() -> new DriverDumpEngine(settings));
+        if (settings.engine().equals(DumpSettings.ENGINE_DRIVER)) {
+            LOG.info("dump engine: driver (dump.engine=driver)");
+            return new DriverDumpEngine(settings);
         }
+        Optional<Path> exe = findExecutable(settings.mongodumpPath());
+        if (exe.isEmpty()) {
+            if (settings.engine().equals(DumpSettings.ENGINE_MONGODUMP)) {
+                throw new ConfigException("DUMP_ENGINE (dump.engine) is mongodump but MONGODUMP_PATH (dump.mongodump-path) '"
+                        + settings.mongodumpPath() + "' is not an executable file"
+                        + (isBareName(settings.mongodumpPath()) ? " on PATH" : ""));
+            }
+            LOG.info("dump engine: driver (dump.engine=auto, no mongodump executable '{}'{})", settings.mongodumpPath(),
+                    isBareName(settings.mongodumpPath()) ? " on PATH" : "");
+            return new DriverDumpEngine(settings);
+        }
+        MongoToolVersion version = MongoToolVersion.require(MongodumpEngine.NAME, exe.get(), SETTING);
+        LOG.info("dump engine: mongodump {} at {} (dump.engine={})", version, exe.get(), settings.engine());
+        return new MongodumpEngine(settings, exe.get(), tempDir);
     }
 
     /** {@code nameOrPath} itself if it contains a path separator, else the first match on {@code PATH}. */

@@ -75,7 +75,9 @@ final class DumpLayout {
     }
 
     /**
-     * File name (without extension) mongodump uses for a collection: Go's {@code url.PathEscape} of the name, and for
+     * File name (without extension) mongodump uses for a collection: Go's {@code url.QueryEscape} of the name
+     * (mongo-tools' {@code util.EscapeCollectionName}: a space becomes {@code +}, as the real mongodump 100.10.0 names
+     * {@code "odd name/with%chars"} {@code odd+name%2Fwith%25chars}), and for
      * names longer than 238 bytes escaped, the first 208 bytes + {@code %24} + unpadded base64url of its SHA-1.
      */
     static String fileBase(String coll) {
@@ -83,8 +85,10 @@ final class DumpLayout {
         StringBuilder sb = new StringBuilder(utf8.length + 8);
         for (byte b : utf8) {
             int c = b & 0xFF;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.~$&+:=@".indexOf(c) >= 0) {
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.~".indexOf(c) >= 0) {
                 sb.append((char) c);
+            } else if (c == ' ') {
+                sb.append('+');
             } else {
                 sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
@@ -177,8 +181,12 @@ final class DumpLayout {
                     }
                 }
                 int n = len.getInt(0);
-                if (n < 5 || n > MAX_DOCUMENT || pos + n > size) {
+                if (n < 5 || n > MAX_DOCUMENT) {
                     throw new IOException(file + ": corrupt BSON document length " + n + " at offset " + pos);
+                }
+                if (pos + n > size) {
+                    throw new EOFException(file + ": truncated BSON: the document at offset " + pos + " has " + n
+                            + " bytes, the file ends after " + (size - pos));
                 }
                 pos += n;
                 count++;
@@ -289,6 +297,64 @@ final class DumpLayout {
             }
         }
         return new Stats(collections, documents, bytes, oplog);
+    }
+
+    /**
+     * What is wrong with a dump directory a tool reported as complete, or {@code null}: every {@code .bson} file must
+     * hold whole BSON documents, every collection's {@code .metadata.json} must be readable JSON with its data file
+     * beside it (views have none; a time-series collection's is {@code system.buckets.<name>.bson}), every data file
+     * must have its metadata, and {@code oplog.bson} must be there when {@code expectOplog}.
+     */
+    static String incompleteness(Path outDir, boolean expectOplog) throws IOException {
+        Path oplogFile = outDir.resolve(OPLOG_FILE);
+        if (expectOplog && !Files.isRegularFile(oplogFile)) {
+            return "no " + OPLOG_FILE + " although the dump was asked to capture the oplog";
+        }
+        try {
+            if (Files.isRegularFile(oplogFile)) {
+                countDocuments(oplogFile);
+            }
+            try (DirectoryStream<Path> dbs = Files.newDirectoryStream(outDir, Files::isDirectory)) {
+                for (Path db : dbs) {
+                    Set<String> names = new java.util.TreeSet<>();
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(db, Files::isRegularFile)) {
+                        files.forEach(f -> names.add(f.getFileName().toString()));
+                    }
+                    for (String name : names) {
+                        Path f = db.resolve(name);
+                        if (name.endsWith(METADATA)) {
+                            String base = name.substring(0, name.length() - METADATA.length());
+                            BsonDocument meta;
+                            try {
+                                meta = BsonDocument.parse(Files.readString(f, StandardCharsets.UTF_8));
+                            } catch (RuntimeException e) {
+                                return f + " is not readable metadata JSON (" + e.getMessage() + ")";
+                            }
+                            String type = meta.get("type") instanceof BsonString t ? t.getValue() : "";
+                            String data = type.equals("timeseries") ? "system.buckets." + base : base;
+                            if (!type.equals("view") && !names.contains(data + BSON)) {
+                                return db.getFileName() + "/" + name + " has no data file " + data + BSON;
+                            }
+                        } else if (name.endsWith(BSON)) {
+                            String base = name.substring(0, name.length() - BSON.length());
+                            String owner = base.startsWith("system.buckets.") ? base.substring("system.buckets.".length()) : base;
+                            if (!names.contains(base + METADATA) && !names.contains(owner + METADATA)) {
+                                return db.getFileName() + "/" + name + " has no " + base + METADATA;
+                            }
+                            countDocuments(f);
+                        }
+                    }
+                }
+            }
+        } catch (EOFException e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("corrupt BSON")) {
+                return e.getMessage();
+            }
+            throw e;
+        }
+        return null;
     }
 
     /** Creates {@code outDir} if needed and refuses one that already holds anything. */

@@ -42,8 +42,23 @@ final class MongoAccess implements AutoCloseable {
     static final String OPLOG_DB = "local";
     static final String OPLOG_COLLECTION = "oplog.rs";
 
-    /** What the server told us before the dump. */
-    record ServerInfo(String version, String replicaSet, List<String> databases, boolean hasOplog) {
+    /**
+     * What the server told us before the dump.
+     *
+     * @param sizes    {@code sizeOnDisk} per database from {@code listDatabases} (0 where not reported)
+     * @param ferretDb the server is FerretDB ({@code buildInfo} has {@code ferretdbVersion}): it evaluates every
+     *                 filter but {@code _id} equality, and every sort, over the whole collection
+     */
+    record ServerInfo(String version, String replicaSet, List<String> databases, boolean hasOplog,
+                      java.util.Map<String, Long> sizes, boolean ferretDb) {
+
+        ServerInfo(String version, String replicaSet, List<String> databases, boolean hasOplog) {
+            this(version, replicaSet, databases, hasOplog, java.util.Map.of(), false);
+        }
+
+        long size(String db) {
+            return sizes.getOrDefault(db, 0L);
+        }
     }
 
     private final MongoClient client;
@@ -93,11 +108,16 @@ final class MongoAccess implements AutoCloseable {
         String replicaSet = setName != null && setName.isString() ? setName.asString().getValue() : null;
 
         List<String> databases = new ArrayList<>();
-        for (BsonDocument d : client.listDatabases(BsonDocument.class).nameOnly(true)) {
-            databases.add(d.getString("name").getValue());
+        java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+        for (BsonDocument d : client.listDatabases(BsonDocument.class)) {
+            String name = d.getString("name").getValue();
+            databases.add(name);
+            BsonValue size = d.get("sizeOnDisk");
+            sizes.put(name, size != null && size.isNumber() ? size.asNumber().longValue() : 0L);
         }
         boolean hasOplog = databases.contains(OPLOG_DB) && hasCollection(OPLOG_DB, OPLOG_COLLECTION);
-        return new ServerInfo(version, replicaSet, List.copyOf(databases), hasOplog);
+        return new ServerInfo(version, replicaSet, List.copyOf(databases), hasOplog, java.util.Map.copyOf(sizes),
+                build.containsKey("ferretdbVersion"));
     }
 
     private boolean hasCollection(String db, String coll) {
@@ -109,10 +129,11 @@ final class MongoAccess implements AutoCloseable {
         return false;
     }
 
-    /** On a replica set, route every following read through one causally consistent session (if supported). */
     /**
      * What both engines check before copying the oplog after {@code after}: the server has an oplog, reads are in one
-     * causally consistent session, and the oplog still reaches back to {@code after} (else the chain is broken).
+     * causally consistent session, and the oldest entry is not newer than {@code after} (else the chain is broken).
+     * That the entry at {@code after} itself is still there is checked on the copy's first entry
+     * ({@link #requireEntryAt}), which costs nothing extra.
      */
     ServerInfo beginOplogDump(String engine, OplogPosition after) throws DumpException {
         ServerInfo info = probe();
@@ -120,10 +141,11 @@ final class MongoAccess implements AutoCloseable {
             throw new DumpException(engine, "the server has no local.oplog.rs (not a replica set member), so there is no oplog to dump");
         }
         startCausalSession(info);
-        requireOplogReaches(engine, after);
+        requireOldestReaches(engine, after);
         return info;
     }
 
+    /** On a replica set, route every following read through one causally consistent session (if supported). */
     void startCausalSession(ServerInfo info) {
         if (info.replicaSet() == null || session != null) {
             return;
@@ -156,22 +178,60 @@ final class MongoAccess implements AutoCloseable {
         return database(OPLOG_DB).getCollection(OPLOG_COLLECTION, BsonDocument.class);
     }
 
-    /** Newest entry in the oplog (last in natural order), or {@code null} if it is empty. */
+    /**
+     * The server's clock as an oplog position ({@code hello.localTime}, whole seconds, increment 0): every entry
+     * written after this call has a {@code ts} at or after it on a server that stamps entries with its wall clock
+     * (FerretDB). {@code null} if the server does not say.
+     */
+    OplogPosition serverClock() {
+        BsonDocument hello = client.getDatabase("admin").runCommand(new BsonDocument("hello", new BsonInt32(1)), BsonDocument.class);
+        BsonValue t = hello.get("localTime");
+        return t != null && t.isDateTime() ? new OplogPosition(Math.floorDiv(t.asDateTime().getValue(), 1000L), 0) : null;
+    }
+
+    /** The newest entry with {@code ts < before}, by one streaming read (no sort, one entry held), or {@code null}. */
+    RawBsonDocument newestBefore(OplogPosition before) {
+        BsonDocument filter = new BsonDocument("ts", new BsonDocument("$lt", before.toBsonTimestamp()));
+        RawBsonDocument newest = null;
+        OplogPosition newestTs = null;
+        try (MongoCursor<RawBsonDocument> c = findRaw(oplogCollection(), filter).batchSize(OPLOG_BATCH).iterator()) {
+            while (c.hasNext()) {
+                RawBsonDocument entry = c.next();
+                OplogPosition ts = DumpLayout.ts(entry);
+                if (newestTs == null || ts.compareTo(newestTs) > 0) {
+                    newest = entry;
+                    newestTs = ts;
+                }
+            }
+        }
+        return newest;
+    }
+
+    /**
+     * Newest entry in the oplog (last in natural order), or {@code null} if it is empty. A {@code $natural: -1} sort:
+     * cheap on MongoDB; FerretDB 1.24 reads, decodes and holds the whole oplog for any sort, so callers avoid it there.
+     */
     OplogPosition newestOplog() {
-        return oplogEdge(-1);
+        return oplogEdge(new BsonDocument("$natural", new BsonInt32(-1)));
     }
 
-    /** Oldest entry still in the oplog, or {@code null} if it is empty. */
+    /**
+     * Oldest entry still in the oplog, or {@code null} if it is empty: the first in natural order, asked without a
+     * sort (a capped collection returns natural order), which FerretDB turns into {@code ORDER BY record id LIMIT 1}
+     * (an explicit {@code $natural: 1} sort would make it read the whole oplog).
+     */
     OplogPosition oldestOplog() {
-        return oplogEdge(1);
+        return oplogEdge(null);
     }
 
-    private OplogPosition oplogEdge(int direction) {
+    private OplogPosition oplogEdge(BsonDocument sort) {
         MongoCollection<BsonDocument> oplog = oplogCollection();
-        BsonDocument sort = new BsonDocument("$natural", new BsonInt32(direction));
         BsonDocument projection = new BsonDocument("ts", new BsonInt32(1));
         FindIterable<BsonDocument> find = session == null ? oplog.find() : oplog.find(session);
-        BsonDocument doc = find.sort(sort).projection(projection).limit(1).first();
+        if (sort != null) {
+            find = find.sort(sort);
+        }
+        BsonDocument doc = find.projection(projection).limit(1).first();
         return doc == null ? null : DumpLayout.ts(doc);
     }
 
@@ -196,49 +256,92 @@ final class MongoAccess implements AutoCloseable {
     }
 
     /**
-     * Oplog entries with {@code ts} in the range, in natural (= ts) order, exactly as stored, in batches of
-     * {@code batchSize} ({@link BatchSizes}).
+     * Oplog entries with {@code ts >= from} ({@code > from} unless {@code fromInclusive}; and {@code <= to} unless
+     * {@code to} is null), in natural (= ts) order, exactly as stored, in batches of {@code batchSize} ({@link BatchSizes}). A bounded {@code ts} range: MongoDB 4.4+ starts an oplog scan with a {@code ts} lower bound
+     * at that position by itself (what the {@code oplogReplay} flag asked for before; Java driver 5 no longer sends
+     * it), so the cost is the entries returned. FerretDB 1.24 ignores {@code oplogReplay} and any {@code hint} (its
+     * find marks them "ignored") and evaluates the range on every entry of the oplog, streaming: the whole oplog, once.
      */
     MongoCursor<RawBsonDocument> oplogEntries(OplogPosition from, boolean fromInclusive, OplogPosition to, int batchSize) {
-        BsonDocument range = new BsonDocument(fromInclusive ? "$gte" : "$gt", from.toBsonTimestamp())
-                .append("$lte", to.toBsonTimestamp());
+        BsonDocument range = new BsonDocument(fromInclusive ? "$gte" : "$gt", from.toBsonTimestamp());
+        if (to != null) {
+            range.append("$lte", to.toBsonTimestamp());
+        }
         return findRaw(oplogCollection(), new BsonDocument("ts", range)).batchSize(batchSize).iterator();
     }
 
-    /** The batch size for reading the oplog, by its average entry size. */
+    /** The batch size for reading the oplog, by its average entry size ({@link BatchSizes}), at most {@link #OPLOG_BATCH}. */
     int oplogBatchSize() {
-        return BatchSizes.forCollection(database(OPLOG_DB), OPLOG_COLLECTION);
+        return Math.min(OPLOG_BATCH, BatchSizes.forCollection(database(OPLOG_DB), OPLOG_COLLECTION));
     }
 
-    /** mongodump's overflow check: the first entry of a full dump's oplog window must still be in the oplog. */
+    /** Oplog entries per batch: large enough that a long window is not thousands of round trips. */
+    static final int OPLOG_BATCH = 2000;
+
+    /**
+     * The overflow check (mongodump's, and the chain's): the oldest entry still in the oplog must not be newer than
+     * {@code position}. Asked after a copy too: capped collections drop their oldest entries first, so if
+     * {@code position} is still covered, nothing after it was dropped while the copy read. Cheap on every server
+     * ({@link #oldestOplog()}).
+     *
+     * @throws OplogGapException (an incremental's chain is broken: a new full backup is needed)
+     */
+    void requireOldestReaches(String engine, OplogPosition position) throws OplogGapException {
+        OplogPosition oldest = oldestOplog();
+        if (oldest == null || oldest.compareTo(position) > 0) {
+            throw new OplogGapException(engine, position, oldest);
+        }
+    }
+
+    /** mongodump's overflow check for a full dump's window: {@link #requireOldestReaches} with its own message. */
     void requireNoOverflow(String engine, OplogPosition start) throws DumpException {
         OplogPosition oldest = oldestOplog();
         if (oldest == null || oldest.compareTo(start) > 0) {
-            throw new DumpException(engine, "oplog overflow: entries written since the dump started (at " + start
-                    + ") were overwritten before they could be copied (oldest entry now " + oldest
-                    + "); a larger oplog or a shorter dump is needed");
+            throw overflow(engine, start, oldest);
+        }
+    }
+
+    static DumpException overflow(String engine, OplogPosition start, OplogPosition oldest) {
+        return new DumpException(engine, "oplog overflow: entries written since the dump started (at " + start
+                + ") were overwritten before they could be copied (oldest entry now " + oldest
+                + "); a larger oplog or a shorter dump is needed");
+    }
+
+    /**
+     * The first entry of a copy that started at {@code ts >= position} must be the entry at {@code position}: if the
+     * oplog still reaches back that far but has no such entry, it was rolled back or the position comes from another
+     * replica set.
+     */
+    static void requireEntryAt(String engine, OplogPosition position, OplogPosition first, OplogPosition oldest)
+            throws OplogGapException {
+        if (first == null || !first.equals(position)) {
+            throw new OplogGapException(engine, position, oldest, "oplog gap: there is no entry at " + position
+                    + " (the previous backup's end) in local.oplog.rs although older entries remain; it was rolled back"
+                    + " or the previous backup came from another replica set; a new full backup is needed");
         }
     }
 
     /**
-     * The continuity check of an incremental: the oldest entry still in the oplog must not be newer than
-     * {@code after}, and the entry at {@code after} itself must still be there (if it is not, it was rolled back or
-     * the previous backup came from another replica set).
+     * A session for one more thread, causally after everything read so far in this one: reads through it never see
+     * an older state than the main session did, whichever member serves them. {@code null} without a main session.
      */
-    void requireOplogReaches(String engine, OplogPosition after) throws OplogGapException {
-        OplogPosition oldest = oldestOplog();
-        if (oldest == null || oldest.compareTo(after) > 0) {
-            throw new OplogGapException(engine, after, oldest);
+    ClientSession workerSession() {
+        if (session == null) {
+            return null;
         }
-        MongoCollection<BsonDocument> oplog = oplogCollection();
-        BsonDocument at = new BsonDocument("ts", after.toBsonTimestamp());
-        BsonDocument projection = new BsonDocument("ts", new BsonInt32(1));
-        FindIterable<BsonDocument> find = session == null ? oplog.find(at) : oplog.find(session, at);
-        if (find.projection(projection).limit(1).first() == null) {
-            throw new OplogGapException(engine, after, oldest, "oplog gap: there is no entry at " + after
-                    + " (the previous backup's end) in local.oplog.rs although older entries remain; it was rolled back"
-                    + " or the previous backup came from another replica set; a new full backup is needed");
+        ClientSession worker = client.startSession(ClientSessionOptions.builder().causallyConsistent(true).build());
+        if (session.getClusterTime() != null) {
+            worker.advanceClusterTime(session.getClusterTime());
         }
+        if (session.getOperationTime() != null) {
+            worker.advanceOperationTime(session.getOperationTime());
+        }
+        return worker;
+    }
+
+    FindIterable<RawBsonDocument> findRaw(ClientSession s, MongoCollection<?> coll, Bson filter) {
+        MongoCollection<RawBsonDocument> raw = coll.withDocumentClass(RawBsonDocument.class);
+        return s == null ? raw.find(filter) : raw.find(s, filter);
     }
 
     @Override

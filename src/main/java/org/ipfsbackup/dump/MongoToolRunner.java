@@ -239,7 +239,13 @@ public final class MongoToolRunner {
         }
     }
 
-    /** camel-exec's executor, remembering its watchdog so a kill at the timeout can be told from a plain failure. */
+    /** How long a program has after SIGTERM at the timeout before it (and its children) get SIGKILL. */
+    static final long KILL_GRACE_MILLIS = 5_000;
+
+    /**
+     * camel-exec's executor with a watchdog that really ends the program at the timeout, remembering it so a kill at
+     * the timeout can be told from a plain failure.
+     */
     private static final class WatchedExecutor extends DefaultExecCommandExecutor {
         private ExecuteWatchdog watchdog;
 
@@ -247,12 +253,59 @@ public final class MongoToolRunner {
         protected DefaultExecutor prepareDefaultExecutor(ExecCommand command) {
             DefaultExecutor executor = super.prepareDefaultExecutor(command);
             executor.setProcessDestroyer(ChildProcesses.TOOLS); // a shutdown stops it (ChildProcesses.stopAll)
+            if (command.getTimeout() > 0) {
+                executor.setWatchdog(new ForcefulWatchdog(command.getTimeout()));
+            }
             watchdog = executor.getWatchdog();
             return executor;
         }
 
         boolean timedOut() {
             return watchdog != null && watchdog.killedProcess();
+        }
+    }
+
+    /**
+     * commons-exec's watchdog sends SIGTERM once; mongo-tools take a first SIGTERM as "stop after the current
+     * collection" and only exit on a second signal, so a mongodump waiting for a server (seen with the real 100.10.0:
+     * minutes past serverSelectionTimeoutMS) outlives it. This one follows up with SIGKILL, for the program and its
+     * children, when it is still alive {@value #KILL_GRACE_MILLIS} ms later.
+     */
+    @SuppressWarnings("deprecation") // ExecuteWatchdog(long): the builder gives no way to subclass
+    static final class ForcefulWatchdog extends ExecuteWatchdog {
+        private volatile Process process;
+
+        ForcefulWatchdog(long timeoutMillis) {
+            super(timeoutMillis);
+        }
+
+        @Override
+        public synchronized void start(Process p) {
+            this.process = p;
+            super.start(p);
+        }
+
+        @Override
+        public synchronized void timeoutOccured(org.apache.commons.exec.Watchdog w) {
+            Process p = process;
+            super.timeoutOccured(w);
+            if (p == null) {
+                return;
+            }
+            Thread killer = new Thread(() -> {
+                try {
+                    if (!p.waitFor(KILL_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        LOG.warn("{} did not end within {} ms of SIGTERM at the timeout: SIGKILL", p.pid(), KILL_GRACE_MILLIS);
+                        p.descendants().forEach(ProcessHandle::destroyForcibly);
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.destroyForcibly();
+                }
+            }, "mongo-tool-kill");
+            killer.setDaemon(true);
+            killer.start();
         }
     }
 }

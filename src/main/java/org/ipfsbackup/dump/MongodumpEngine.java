@@ -24,14 +24,20 @@ import java.util.Objects;
  * and deleted when mongodump ends. The exit code is checked, the process is killed at {@link DumpSettings#timeout()},
  * and the last lines of its stderr are carried into the {@link DumpException}.
  *
- * <p>Full dumps: mongodump only accepts {@code --oplog} for a dump of the whole instance (it refuses it together with
- * {@code --db}), and such a dump includes {@code admin}. So when the selection is exactly what a whole-instance dump
- * takes (every database but {@code local} and {@code config}) on a replica set, one {@code mongodump --oplog} run does
- * it all. Otherwise (the default excludes {@code admin}) mongodump runs once per selected database with {@code --db},
- * and the oplog window is captured the way {@code --oplog} does it, with mongodump as well: the start position is
- * read before the first run, the end after the last, the start is checked to still be in the oplog, and
- * {@code mongodump --db local --collection oplog.rs --queryFile} copies {@code start <= ts <= end} to
- * {@code oplog.bson}.
+ * <p>Full dumps on a replica set: one {@code mongodump --oplog} run, mongodump's own consistent point in its own
+ * layout. mongodump only accepts {@code --oplog} for a dump of the whole instance (not with {@code --db}) and has no
+ * namespace exclusion, so the run also dumps the databases the selection leaves out (by default {@code admin} and the
+ * manifest database): when those hold at most {@value #ONE_RUN_EXTRA_BYTES} bytes on disk their directories are
+ * deleted afterwards; otherwise mongodump runs once per selected database with {@code --db} and the oplog window is
+ * copied with mongodump as well ({@code mongodump -d local -c oplog.rs --query}), from a start position read before
+ * the first run, checked to be the first entry copied and still in the oplog afterwards. Without an oplog it runs once
+ * per selected database.
+ *
+ * <p>Incrementals: {@code mongodump -d local -c oplog.rs --query '{"ts":{"$gte":<previous oplogEnd>}}'}; see
+ * {@link #dumpOplog}.
+ *
+ * <p>A dump mongodump reports as complete is checked ({@link DumpLayout#incompleteness}): a partial one fails the
+ * backup like a non-zero exit code does, with the last lines of mongodump's stderr.
  */
 public final class MongodumpEngine implements DumpEngine {
 
@@ -68,6 +74,21 @@ public final class MongodumpEngine implements DumpEngine {
         return executable;
     }
 
+    /**
+     * Databases a whole-instance {@code mongodump --oplog} may dump beyond the selection (they are deleted from its
+     * output afterwards), in bytes on disk: {@code admin} and the manifest database are excluded by default and are
+     * small, and one run with {@code --oplog} is far cheaper than a run per database plus an oplog copy of our own.
+     */
+    static final long ONE_RUN_EXTRA_BYTES = 64L << 20;
+    private long oneRunExtraBytes = ONE_RUN_EXTRA_BYTES;
+
+    /** This engine with another limit for {@link #ONE_RUN_EXTRA_BYTES} (tests). */
+    MongodumpEngine withOneRunLimit(long bytes) {
+        MongodumpEngine e = new MongodumpEngine(settings, executable, tempDir, sharedClient);
+        e.oneRunExtraBytes = bytes;
+        return e;
+    }
+
     @Override
     public DumpResult dumpFull(Path outDir) throws DumpException {
         Deadline deadline = new Deadline(settings.timeout());
@@ -75,38 +96,43 @@ public final class MongodumpEngine implements DumpEngine {
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
             MongoAccess.ServerInfo info = mongo.probe();
             List<String> databases = settings.select(info.databases());
-            boolean withOplog = settings.oplog() && info.hasOplog();
-            mongo.startCausalSession(info);
-
-            List<String> wholeInstance = info.databases().stream()
-                    .filter(db -> !db.equals("local") && !db.equals("config")).toList();
-            OplogPosition start;
+            boolean withOplog = settings.oplog() && info.hasOplog() && info.replicaSet() != null;
+            List<String> unselected = info.databases().stream()
+                    .filter(db -> !db.equals("local") && !db.equals("config") && !databases.contains(db)).toList();
+            long unselectedBytes = unselected.stream().mapToLong(info::size).sum();
+            Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);
             OplogScan scan = null;
-            if (withOplog && info.replicaSet() != null && new HashSet<>(databases).equals(new HashSet<>(wholeInstance))) {
-                start = mongo.newestOplog();
-                run(fullArgs(outDir), deadline, "whole-instance dump with --oplog");
-                Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);
-                scan = Files.isRegularFile(oplogFile) ? OplogScan.of(oplogFile, false) : new OplogScan();
+            MongoToolRunner.Outcome last;
+            if (withOplog && (unselected.isEmpty() || unselectedBytes <= oneRunExtraBytes)) {
+                // mongodump's own consistent point, in its own layout; nothing of ours touches the oplog
+                last = run(fullArgs(outDir), deadline, "dump with --oplog");
+                for (String db : unselected) {
+                    MongoToolRunner.deleteTree(outDir.resolve(db));
+                }
+                requireComplete(outDir, true, last);
+                scan = OplogScan.of(oplogFile, false);
             } else {
-                start = withOplog ? mongo.oplogCopyStart() : null;
+                mongo.startCausalSession(info);
+                OplogPosition start = withOplog ? mongo.oplogCopyStart() : null;
+                last = null;
                 for (String db : databases) {
-                    run(databaseArgs(outDir, db), deadline, "dump of database " + db);
+                    last = run(databaseArgs(outDir, db), deadline, "dump of database " + db);
                 }
                 if (start != null) {
-                    OplogPosition end = mongo.newestOplog();
-                    mongo.requireNoOverflow(NAME, start);
-                    Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);
-                    captureOplog(oplogQuery(start, true, end), outDir, oplogFile, deadline);
-                    mongo.requireNoOverflow(NAME, start);
+                    last = captureOplog(start, true, outDir, oplogFile, deadline);
                     scan = OplogScan.of(oplogFile, true);
+                    if (scan.first == null || !scan.first.equals(start)) {
+                        throw MongoAccess.overflow(NAME, start, mongo.oldestOplog());
+                    }
+                    mongo.requireNoOverflow(NAME, start);
                 }
+                requireComplete(outDir, start != null, last);
             }
             DumpLayout.Stats stats = DumpLayout.stats(outDir);
-            OplogPosition first = scan == null ? null : scan.first != null ? scan.first : start;
-            OplogPosition last = scan == null ? null : scan.last != null ? scan.last : start;
             LOG.info("mongodump dump of {} database(s), {} collection(s), {} document(s) into {}", databases.size(),
                     stats.collections(), stats.documents(), outDir);
-            return new DumpResult(NAME, databases, stats.collections(), stats.documents(), stats.bytes(), first, last,
+            return new DumpResult(NAME, databases, stats.collections(), stats.documents(), stats.bytes(),
+                    scan == null ? null : scan.first, scan == null ? null : scan.last,
                     stats.oplogOperations(), info.version(), info.replicaSet());
         } catch (MongoException | BSONException | IllegalStateException e) {
             throw new DumpException(NAME, Secrets.mask(e.getMessage(), settings.mongoUri()), null, null, deadline.passed(), e);
@@ -115,6 +141,11 @@ public final class MongodumpEngine implements DumpEngine {
         }
     }
 
+    /**
+     * {@code mongodump -d local -c oplog.rs --query '{"ts":{"$gte":after}}'}: works on MongoDB and on FerretDB 1.24
+     * (which evaluates the range on the whole oplog, as it does any filter but {@code _id} equality). The first entry
+     * must be the one at {@code after} (the chain continues) and is left out.
+     */
     @Override
     public DumpResult dumpOplog(OplogPosition after, Path outDir) throws DumpException {
         Objects.requireNonNull(after, "after");
@@ -122,14 +153,10 @@ public final class MongodumpEngine implements DumpEngine {
         DumpLayout.prepareOutDir(NAME, outDir);
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
             MongoAccess.ServerInfo info = mongo.beginOplogDump(NAME, after);
-            OplogPosition end = mongo.newestOplog();
             Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);
-            if (end == null || end.compareTo(after) <= 0) {
-                Files.createFile(oplogFile);
-            } else {
-                captureOplog(oplogQuery(after, false, end), outDir, oplogFile, deadline);
-            }
-            mongo.requireOplogReaches(NAME, after);
+            MongoToolRunner.Outcome last = captureOplog(after, false, outDir, oplogFile, deadline);
+            requireComplete(outDir, true, last);
+            mongo.requireOldestReaches(NAME, after);
             OplogScan scan = OplogScan.of(oplogFile, false);
             return new DumpResult(NAME, List.of(), 0, 0, Files.size(oplogFile), scan.first,
                     scan.last != null ? scan.last : after, scan.count, info.version(), info.replicaSet());
@@ -137,6 +164,16 @@ public final class MongodumpEngine implements DumpEngine {
             throw new DumpException(NAME, Secrets.mask(e.getMessage(), settings.mongoUri()), null, null, deadline.passed(), e);
         } catch (IOException e) {
             throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
+        }
+    }
+
+    /** A dump mongodump reported as complete must be: else the backup fails, naming what is missing and its stderr. */
+    private static void requireComplete(Path outDir, boolean oplog, MongoToolRunner.Outcome last) throws IOException, DumpException {
+        String problem = DumpLayout.incompleteness(outDir, oplog);
+        if (problem != null) {
+            throw new DumpException(NAME, "mongodump exited with code 0 but wrote a partial dump: " + problem
+                    + (last == null ? "" : last.stderrSuffix("")), last == null ? null : last.exitCode(),
+                    last == null ? null : last.tail(), false, null);
         }
     }
 
@@ -154,9 +191,9 @@ public final class MongodumpEngine implements DumpEngine {
         return args;
     }
 
-    List<String> oplogArgs(Path queryFile, Path outDir) {
+    List<String> oplogArgs(String query, Path outDir) {
         List<String> args = new ArrayList<>(List.of("--db", MongoAccess.OPLOG_DB, "--collection", MongoAccess.OPLOG_COLLECTION,
-                "--queryFile", queryFile.toString(), "--out", outDir.toString()));
+                "--query", query, "--out", outDir.toString()));
         args.addAll(readPreferenceArgs());
         return args;
     }
@@ -166,9 +203,9 @@ public final class MongodumpEngine implements DumpEngine {
         return settings.readPreferenceFromUri() ? List.of() : List.of("--readPreference", settings.readPreference());
     }
 
-    /** {@code {"ts":{"$gt"|"$gte":{"$timestamp":...},"$lte":{"$timestamp":...}}}} as canonical Extended JSON. */
-    static String oplogQuery(OplogPosition from, boolean inclusive, OplogPosition to) {
-        return "{\"ts\":{\"" + (inclusive ? "$gte" : "$gt") + "\":" + timestampJson(from) + ",\"$lte\":" + timestampJson(to) + "}}";
+    /** {@code {"ts":{"$gte":{"$timestamp":...}}}} (with {@code "$lte"} when {@code to} is given), canonical Extended JSON. */
+    static String oplogQuery(OplogPosition from, OplogPosition to) {
+        return "{\"ts\":{\"$gte\":" + timestampJson(from) + (to == null ? "" : ",\"$lte\":" + timestampJson(to)) + "}}";
     }
 
     private static String timestampJson(OplogPosition p) {
@@ -177,23 +214,64 @@ public final class MongodumpEngine implements DumpEngine {
 
     // ---- running mongodump ----
 
-    private void captureOplog(String query, Path outDir, Path oplogFile, Deadline deadline) throws DumpException, IOException {
+    /**
+     * Copies the entries from {@code from} on into {@code oplogFile} with mongodump; with {@code includeFrom} all of
+     * them, else all but the first, which must be the entry at {@code from} ({@link OplogGapException} if not).
+     */
+    private MongoToolRunner.Outcome captureOplog(OplogPosition from, boolean includeFrom, Path outDir, Path oplogFile,
+                                                 Deadline deadline) throws DumpException, IOException {
         Path capture = Files.createTempDirectory(outDir, ".oplog-capture-");
-        Path queryFile = MongoToolRunner.privateFile(tempDir, "mongodump-query-", ".json", query);
         try {
-            run(oplogArgs(queryFile, capture), deadline, "oplog copy");
+            MongoToolRunner.Outcome outcome = run(oplogArgs(oplogQuery(from, null), capture), deadline, "oplog copy");
             Path written = capture.resolve(MongoAccess.OPLOG_DB).resolve(DumpLayout.fileBase(MongoAccess.OPLOG_COLLECTION) + DumpLayout.BSON);
             if (!Files.isRegularFile(written)) {
-                throw new DumpException(NAME, "mongodump reported success but wrote no " + written);
+                throw new DumpException(NAME, "mongodump exited with code 0 but wrote a partial dump: no " + written
+                        + outcome.stderrSuffix(""), outcome.exitCode(), outcome.tail(), false, null);
             }
-            Files.move(written, oplogFile, StandardCopyOption.REPLACE_EXISTING);
+            if (includeFrom) {
+                Files.move(written, oplogFile, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                dropFirstEntry(written, from, oplogFile);
+            }
+            return outcome;
         } finally {
-            Files.deleteIfExists(queryFile);
             MongoToolRunner.deleteTree(capture);
         }
     }
 
-    private void run(List<String> args, Deadline deadline, String what) throws DumpException {
+    /** Copies {@code source} without its first document, which must be the entry at {@code from}. */
+    private static void dropFirstEntry(Path source, OplogPosition from, Path target) throws IOException, DumpException {
+        OplogPosition[] first = new OplogPosition[1];
+        long[] firstLength = new long[1];
+        try (java.io.InputStream in = Files.newInputStream(source)) {
+            byte[] len = in.readNBytes(4);
+            if (len.length == 4) {
+                int n = java.nio.ByteBuffer.wrap(len).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+                if (n < 5 || n > DumpLayout.MAX_DOCUMENT) {
+                    throw new IOException(source + ": corrupt BSON document length " + n + " at offset 0");
+                }
+                byte[] doc = new byte[n];
+                System.arraycopy(len, 0, doc, 0, 4);
+                if (in.readNBytes(doc, 4, n - 4) != n - 4) {
+                    throw new java.io.EOFException(source + ": truncated BSON document after 0 documents");
+                }
+                first[0] = DumpLayout.ts(new org.bson.RawBsonDocument(doc));
+                firstLength[0] = n;
+            }
+        }
+        MongoAccess.requireEntryAt(NAME, from, first[0], null);
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(source);
+             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(target,
+                     java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            long pos = firstLength[0];
+            long size = in.size();
+            while (pos < size) {
+                pos += in.transferTo(pos, size - pos, out);
+            }
+        }
+    }
+
+    private MongoToolRunner.Outcome run(List<String> args, Deadline deadline, String what) throws DumpException {
         long timeoutMs = deadline.remainingMillis();
         if (timeoutMs <= 0) {
             throw new DumpException(NAME, "did not finish within " + settings.timeout() + " (dump.timeout) before the "
@@ -226,6 +304,7 @@ public final class MongodumpEngine implements DumpEngine {
         if (!tail.isEmpty()) {
             LOG.debug("mongodump ({}) stderr:\n{}", what, tail);
         }
+        return outcome;
     }
 
     /** First and last {@code ts} and entry count of an {@code oplog.bson}, optionally checked like mongodump does. */

@@ -133,6 +133,21 @@ class CliTest {
     }
 
     @Test
+    void anUnsupportedMongodumpStopsStartUpWithExitCode3NamingBothVersions() throws Exception {
+        Path old = dir.resolve("mongodump");
+        Files.writeString(old, "#!/bin/sh\necho 'mongodump version: 100.3.1'\necho 'git version: 0000'\n");
+        assertThat(old.toFile().setExecutable(true, true)).isTrue();
+        Path cfg = config("mongodb.uri=mongodb://127.0.0.1:9/", "ipfs.cluster.node1=http://127.0.0.1:9",
+                "backup.work-dir=" + dir.resolve("work"), "crypto.kdf.iterations=10000", "dump.mongodump-path=" + old);
+        int code = run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full",
+                "--config", cfg.toString(), "--routes", Project.routes().toString());
+        assertThat(code).as(err.toString()).isEqualTo(3);
+        assertThat(err.toString()).contains("mongodump at " + old).contains("is version 100.3.1")
+                .contains("needs mongodump 100.10.0 or a later 100.x");
+        assertThat(dir.resolve("work")).satisfiesAnyOf(w -> assertThat(w).doesNotExist(), w -> assertThat(w).isEmptyDirectory());
+    }
+
+    @Test
     void unknownBackupTypeIsAUsageError() {
         assertThat(run(Map.of(), "backup", "weekly")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown backup type 'weekly'");

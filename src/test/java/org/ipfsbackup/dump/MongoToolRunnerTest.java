@@ -83,6 +83,27 @@ class MongoToolRunnerTest {
     }
 
     @Test
+    void aProgramThatShrugsOffTheFirstSigtermIsKilledAtTheTimeoutAnyway() throws Exception {
+        // what mongo-tools do: the first SIGTERM only asks for a clean stop, which never comes while they wait for a
+        // server; the real mongodump 100.10.0 kept waiting for minutes (MongodumpStackTest)
+        Path script = tmp.resolve("stubborn.sh");
+        Files.writeString(script, "#!/bin/sh\necho $$ > \"$(dirname \"$0\")/pid.txt\"\n"
+                + "trap 'echo \"signal received; attempting to shut down\" >&2' TERM\n"
+                + "echo waiting for a server >&2\nwhile :; do sleep 1; done\n");
+        assertThat(script.toFile().setExecutable(true, true)).isTrue();
+        MongoToolRunner runner = new MongoToolRunner("mongotool", script.toString(), tmp, t -> t);
+        long t0 = System.nanoTime();
+        MongoToolRunner.Outcome outcome = runner.run(runner.writeConfig(URI), List.of(), 1_000);
+        assertThat(outcome.timedOut()).isTrue();
+        assertThat(outcome.exitCode()).isNotZero();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0))
+                .isLessThan(java.time.Duration.ofMillis(1_000 + MongoToolRunner.KILL_GRACE_MILLIS + 10_000));
+        long pid = Long.parseLong(Files.readString(tmp.resolve("pid.txt")).strip());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true));
+    }
+
+    @Test
     void runReportsExitCodeMaskedStderrAndDeletesTheConfigFile() throws IOException {
         assumeThat(FileSystems.getDefault().supportedFileAttributeViews()).contains("posix");
         Path script = tmp.resolve("tool.sh");

@@ -132,9 +132,8 @@ class MongodumpEngineTest {
                 .hasMessageContaining("oplog copy").hasMessageNotContaining(PASSWORD);
 
         List<String> args = Files.readAllLines(scriptDir.resolve("args.txt"));
-        assertThat(args.subList(1, 7)).containsExactly("--db", "local", "--collection", "oplog.rs", "--queryFile",
-                args.get(6));
-        assertThat(args.get(6)).startsWith(configDir.resolve("mongodump-query-").toString());
+        assertThat(args.subList(1, 7)).containsExactly("--db", "local", "--collection", "oplog.rs", "--query",
+                MongodumpEngine.oplogQuery(oldest, null));
         assertThat(args.subList(7, args.size())).startsWith("--out").contains("--readPreference", "secondary");
         try (Stream<Path> left = Files.list(configDir)) {
             assertThat(left).as("config and query files removed").isEmpty();
@@ -185,8 +184,8 @@ class MongodumpEngineTest {
         assertThat(secondary.fullArgs(out)).containsExactly("--out", out.toString(), "--oplog", "--readPreference", "secondary");
         assertThat(secondary.databaseArgs(out, "shop")).containsExactly("--out", out.toString(), "--db", "shop",
                 "--readPreference", "secondary");
-        assertThat(secondary.oplogArgs(Path.of("/q.json"), out)).containsExactly("--db", "local", "--collection",
-                "oplog.rs", "--queryFile", "/q.json", "--out", out.toString(), "--readPreference", "secondary");
+        assertThat(secondary.oplogArgs("{}", out)).containsExactly("--db", "local", "--collection",
+                "oplog.rs", "--query", "{}", "--out", out.toString(), "--readPreference", "secondary");
 
         // a read preference in the URI reaches mongodump with the URI, not as a flag too
         DumpSettings fromUri = DumpSettings.of(mongo.uri() + "?readPreference=secondaryPreferred").withEngine("mongodump");
@@ -198,11 +197,11 @@ class MongodumpEngineTest {
 
     @Test
     void oplogQueryText() {
-        assertThat(MongodumpEngine.oplogQuery(new OplogPosition(1700000000L, 5), false, new OplogPosition(4294967295L, -1)))
-                .isEqualTo("{\"ts\":{\"$gt\":{\"$timestamp\":{\"t\":1700000000,\"i\":5}},"
+        assertThat(MongodumpEngine.oplogQuery(new OplogPosition(1700000000L, 5), new OplogPosition(4294967295L, -1)))
+                .isEqualTo("{\"ts\":{\"$gte\":{\"$timestamp\":{\"t\":1700000000,\"i\":5}},"
                         + "\"$lte\":{\"$timestamp\":{\"t\":4294967295,\"i\":4294967295}}}}");
-        assertThat(MongodumpEngine.oplogQuery(new OplogPosition(1, 2), true, new OplogPosition(3, 4)))
-                .startsWith("{\"ts\":{\"$gte\":");
+        assertThat(MongodumpEngine.oplogQuery(new OplogPosition(1, 2), null))
+                .isEqualTo("{\"ts\":{\"$gte\":{\"$timestamp\":{\"t\":1,\"i\":2}}}}");
     }
 
     @Test
@@ -216,7 +215,7 @@ class MongodumpEngineTest {
         assertThat(DumpEngines.create(auto.withEngine("driver").withMongodumpPath(fake.toString()), configDir).name())
                 .isEqualTo("driver");
         assertThatThrownBy(() -> DumpEngines.create(auto.withEngine("mongodump").withMongodumpPath("no-such-mongodump-xyz"), configDir))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dump.mongodumpPath")
+                .isInstanceOf(org.ipfsbackup.config.ConfigException.class).hasMessageContaining("dump.mongodump-path")
                 .hasMessageContaining("on PATH");
 
         // bare names are looked up on PATH

@@ -24,28 +24,29 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.ipfsbackup.devstack.LocalStack;
+import org.ipfsbackup.devstack.StackExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The engines against a real server (MongoDB or FerretDB, {@code -Dit.mongodb.uri=...}; skipped without). The
- * comparisons with the real mongodump (mongo-tools 100.10.0) also need it at {@code -Dit.mongodump=...},
- * {@code <project>/.stack/bin/mongodump} or on PATH, and are skipped otherwise; the driver engine is checked against
- * the server itself either way.
+ * The engines against the local stack's FerretDB 1.24 (replica set rs0 with a capped local.oplog.rs) and the real
+ * mongodump 100.10.0 the stack builds into .stack/bin (src/devstack/build-stack): nothing here skips; a stack
+ * without mongodump is an error.
  */
 @Tag("stack")
+@ExtendWith(StackExtension.class)
 class MongodumpStackTest {
 
     private static String uri;
@@ -58,24 +59,18 @@ class MongodumpStackTest {
     private String dbName;
 
     @BeforeAll
-    static void requireStack() {
-        uri = System.getProperty("it.mongodb.uri");
-        assumeTrue(uri != null && !uri.isBlank(), "no MongoDB given (-Dit.mongodb.uri)");
-        mongodump = locateMongodump().orElse(null);
+    static void stack(LocalStack stack) {
+        uri = stack.env().get("MONGODB_URI");
+        String path = stack.env().get("MONGODUMP_PATH");
+        assertThat(path).as("MONGODUMP_PATH of the stack: src/devstack/build-stack builds mongodump into .stack/bin")
+                .isNotNull();
+        mongodump = Path.of(path);
+        assertThat(mongodump).isExecutable();
     }
 
     private static void requireMongodump() {
-        assumeTrue(mongodump != null, "no mongodump binary (.stack/bin/mongodump, -Dit.mongodump or PATH)");
-    }
-
-    private static Optional<Path> locateMongodump() {
-        String explicit = System.getProperty("it.mongodump");
-        if (explicit != null && !explicit.isBlank()) {
-            return DumpEngines.findExecutable(explicit);
-        }
-        String basedir = System.getProperty("project.basedir", System.getProperty("user.dir"));
-        Optional<Path> stack = DumpEngines.findExecutable(Path.of(basedir, ".stack", "bin", "mongodump").toString());
-        return stack.isPresent() ? stack : DumpEngines.findExecutable("mongodump");
+        // the stack always has it (checked in stack()); kept as the one place the tests name the need
+        assertThat(mongodump).isExecutable();
     }
 
     @BeforeEach
@@ -134,7 +129,7 @@ class MongodumpStackTest {
 
         Set<String> files = DriverDumpEngineTest.relativeFiles(byMongodump);
         assertThat(files).contains(dbName + "/orders.bson", dbName + "/orders.metadata.json",
-                dbName + "/odd%20name%2Fwith%25chars.bson", dbName + "/empty.bson", dbName + "/capped.metadata.json");
+                dbName + "/odd+name%2Fwith%25chars.bson", dbName + "/empty.bson", dbName + "/capped.metadata.json");
         assertThat(DriverDumpEngineTest.relativeFiles(byDriver)).isEqualTo(files);
 
         for (String f : files) {
@@ -164,7 +159,7 @@ class MongodumpStackTest {
     @Test
     void oplogDumpsAgreeByteForByte() throws Exception {
         requireMongodump();
-        assumeTrue(hasOplog(), "the server has no local.oplog.rs");
+        assertThat(hasOplog()).as("the stack's FerretDB has local.oplog.rs").isTrue();
         OplogPosition after = new DriverDumpEngine(settings()).dumpFull(tmp.resolve("full")).oplogEnd();
         assertThat(after).isNotNull();
         MongoCollection<org.bson.Document> customers = client.getDatabase(dbName).getCollection("customers");
@@ -185,7 +180,7 @@ class MongodumpStackTest {
     @Test
     void wholeInstanceDumpUsesMongodumpOplogOnAReplicaSet() throws Exception {
         requireMongodump();
-        assumeTrue(hasOplog(), "the server has no local.oplog.rs");
+        assertThat(hasOplog()).as("the stack's FerretDB has local.oplog.rs").isTrue();
         DumpSettings everything = settings().withDatabases(List.of(), List.of());
         DumpResult m = new MongodumpEngine(everything, mongodump, tmp.resolve("private")).dumpFull(tmp.resolve("m"));
         assertThat(m.databases()).contains(dbName).doesNotContain("local", "config");
@@ -280,7 +275,7 @@ class MongodumpStackTest {
 
     @Test
     void mongodumpRunsOnceWithOplogForAWholeInstanceDumpOfAReplicaSetElsePerDatabase() throws Exception {
-        assumeTrue(hasOplog(), "the server has no local.oplog.rs");
+        assertThat(hasOplog()).as("the stack's FerretDB has local.oplog.rs").isTrue();
         // the failing stand-in records its arguments: which way the engine went is all this checks
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path fake = bin.resolve("fake-mongodump-fail.sh");
@@ -303,12 +298,108 @@ class MongodumpStackTest {
             assertThat(args).contains("--db").doesNotContain("--oplog");
         }
 
+        // the selection alone: the stack's other databases are small, so still one --oplog run (pruned afterwards) ...
         try {
             new MongodumpEngine(settings(), fake, tmp.resolve("private")).dumpFull(tmp.resolve("selected"));
         } catch (DumpException expected) {
             assertThat(expected.exitCode()).isEqualTo(3);
         }
+        assertThat(Files.readAllLines(bin.resolve("args.txt"))).contains("--oplog").doesNotContain("--db");
+        // ... unless they are larger than a whole-instance run may carry: then one run per selected database
+        try {
+            new MongodumpEngine(settings(), fake, tmp.resolve("private")).withOneRunLimit(0).dumpFull(tmp.resolve("per-db"));
+        } catch (DumpException expected) {
+            assertThat(expected.exitCode()).isEqualTo(3);
+        }
         assertThat(Files.readAllLines(bin.resolve("args.txt"))).containsSubsequence("--db", dbName).doesNotContain("--oplog");
+    }
+
+    private static final String PASSWORD = "S3cret-Passw0rd-of-the-test";
+
+    private String hostPort() {
+        return uri.substring("mongodb://".length(), uri.indexOf('/', "mongodb://".length()));
+    }
+
+    /** The stack's URI with credentials FerretDB refuses at once ("Unsupported authentication mechanism"). */
+    private String refusedCredentials() {
+        return "mongodb://backup:" + PASSWORD + "@" + hostPort() + "/?replicaSet=" + LocalStack.REPLICA_SET
+                + "&authSource=admin&readPreference=primaryPreferred";
+    }
+
+    /**
+     * The stack's URI with a password and a replica set name no member has: mongodump 100.10.0 then waits for a server
+     * far longer than serverSelectionTimeoutMS (it kept waiting for 8 minutes here), which is what a timeout needs.
+     */
+    private String unreachableWithPassword(int serverSelectionMs) {
+        return "mongodb://backup:" + PASSWORD + "@" + hostPort() + "/?replicaSet=no-such-set&serverSelectionTimeoutMS="
+                + serverSelectionMs + "&readPreference=primaryPreferred";
+    }
+
+    @Test
+    void aRealMongodumpThatExitsNonZeroFailsTheDumpWithItsLastStderrLineMasked() throws Exception {
+        // the engine's own queries go to the stack through a good client; mongodump gets the settings' URI
+        DumpSettings bad = settings().withDatabases(List.of(dbName), null);
+        bad = new DumpSettings(refusedCredentials(), "mongodump", bad.includeDatabases(), bad.excludeDatabases(),
+                null, null, mongodump.toString(), true);
+        Path out = tmp.resolve("out");
+        try (MongoClient good = MongoClients.create(uri)) {
+            MongodumpEngine engine = new MongodumpEngine(bad, mongodump, tmp.resolve("private"), good);
+            DumpException e = org.junit.jupiter.api.Assertions.assertThrows(DumpException.class, () -> engine.dumpFull(out));
+            assertThat(e.exitCode()).isNotNull().isNotZero();
+            assertThat(e.timedOut()).isFalse();
+            String lastLine = e.stderr().lines().reduce((a, b) -> b).orElseThrow();
+            // mongodump prints the URI, password and all, in its "Failed:" line: masked in what we keep
+            assertThat(e.stderr()).contains("Failed: can't create session").contains("backup:****@");
+            assertThat(e.getMessage()).contains("failed with exit code " + e.exitCode()).endsWith(lastLine)
+                    .doesNotContain(PASSWORD);
+            assertThat(e.stderr()).doesNotContain(PASSWORD);
+        }
+        try (var left = Files.list(tmp.resolve("private"))) {
+            assertThat(left).as("the --config file holding the password is gone").isEmpty();
+        }
+    }
+
+    @Test
+    void aRealMongodumpStillRunningAtTheTimeoutIsKilled() throws Exception {
+        DumpSettings s = settings();
+        // server selection would wait a minute; dump.timeout is 3 s
+        DumpSettings slow = new DumpSettings(unreachableWithPassword(60_000), "mongodump", s.includeDatabases(),
+                s.excludeDatabases(), null, java.time.Duration.ofSeconds(3), mongodump.toString(), true);
+        long t0 = System.nanoTime();
+        try (MongoClient good = MongoClients.create(uri)) {
+            MongodumpEngine engine = new MongodumpEngine(slow, mongodump, tmp.resolve("private"), good);
+            DumpException e = org.junit.jupiter.api.Assertions.assertThrows(DumpException.class,
+                    () -> engine.dumpFull(tmp.resolve("out")));
+            assertThat(e.timedOut()).isTrue();
+            assertThat(e.getMessage()).contains("did not finish within PT3S (dump.timeout) and was killed")
+                    .doesNotContain(PASSWORD);
+        }
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(40));
+        try (var left = Files.list(tmp.resolve("private"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void aRealMongodumpWhoseOutputIsCutShortFailsTheDumpThoughItExitedZero() throws Exception {
+        // what no real mongodump can be made to do on purpose: report success over a truncated file. The stand-in
+        // runs the real one, then cuts the largest .bson short and exits 0 (as a full disk or a dying NFS might leave it)
+        Path wrapper = tmp.resolve("bin/mongodump-truncating");
+        Files.createDirectories(wrapper.getParent());
+        Files.writeString(wrapper, "#!/bin/sh\n"
+                + "\"" + mongodump + "\" \"$@\" || exit $?\n"
+                + "out=; prev=; for a in \"$@\"; do [ \"$prev\" = --out ] && out=$a; prev=$a; done\n"
+                + "[ -n \"$out\" ] || exit 0\n"
+                + "f=$(find \"$out\" -name '*.bson' ! -name oplog.bson -size +1k | head -n 1)\n"
+                + "[ -n \"$f\" ] && truncate -s -7 \"$f\"\n"
+                + "echo \"$(date -u +%Y-%m-%dT%H:%M:%S.000+0000)\tstand-in: cut $f short\" >&2\n"
+                + "exit 0\n");
+        assertThat(wrapper.toFile().setExecutable(true, true)).isTrue();
+        MongodumpEngine engine = new MongodumpEngine(settings(), wrapper, tmp.resolve("private"));
+        DumpException e = org.junit.jupiter.api.Assertions.assertThrows(DumpException.class, () -> engine.dumpFull(tmp.resolve("out")));
+        assertThat(e.getMessage()).contains("mongodump exited with code 0 but wrote a partial dump")
+                .contains("truncated BSON").contains("stand-in: cut");
+        assertThat(e.exitCode()).isZero();
     }
 
     private boolean hasOplog() {
