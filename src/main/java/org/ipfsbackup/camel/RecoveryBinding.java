@@ -128,14 +128,28 @@ public class RecoveryBinding {
         return new ManifestVersions.Version(cid, d.getString("previous"), at == null ? null : at.toInstant(), null);
     }
 
-    /** The kept versions that were read back from IPFS are listed in the history collection again. */
+    /**
+     * Every kept manifest version is listed in the history collection again, with its link, so that the next start
+     * and retention know it. A version kept only because a kept version links to it was not read to decide that: it
+     * is read now for its own link (when it cannot be read, it stays unlisted and is decided again next start).
+     */
     private void relist(MongoCollection<Document> history, List<OrphanAction> report, Map<String, ManifestVersions.Decision> decisions) {
         for (OrphanAction a : report) {
             ManifestVersions.Decision d = decisions.get(a.pin().cid());
-            if (!a.kept() || d == null || d.version() == null) {
+            if (!a.kept() || d == null) {
                 continue;
             }
             ManifestVersions.Version v = d.version();
+            if (v == null) {
+                try {
+                    v = manifestReader == null ? null : ManifestVersions.Version.read(d.cid(), manifestReader.read(d.cid()));
+                } catch (Exception e) {
+                    LOG.warn("step=recovery manifest version {} is kept but could not be read to list it again: {}", d.cid(), e.getMessage());
+                }
+                if (v == null) {
+                    continue;
+                }
+            }
             Instant at = v.createdAt() != null ? v.createdAt() : clock.instant();
             try {
                 history.replaceOne(Filters.eq("_id", v.cid()), new Document("_id", v.cid()).append("previous", v.previous())
