@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * documents, or whatever {@code batchSize} asks for, whatever their size: 101 documents of 1 MiB are a reply the
  * driver refuses ("The reply message length ... is greater than the maximum message length ..."), and the cursor is
  * lost with it. So a read asks for batches of about {@value #TARGET_BATCH_BYTES} bytes by the collection's average
- * document size, and after a refused reply the caller reads again with {@link #afterOverflow the smaller size} this
- * class derives from the refused reply's length.
+ * document size, and after a refused reply the caller reads again with {@link #afterOverflow the size that always
+ * fits} (2 documents of 16 MiB in 48 MB), so that a read is refused at most once.
  */
 public final class BatchSizes {
 
@@ -27,11 +27,12 @@ public final class BatchSizes {
     /** The server's default first batch, used when the average document size is unknown. */
     static final int UNKNOWN_AVERAGE = 101;
     static final int MAX_BATCH = 100_000;
-    /**
-     * Two documents always fit in one reply: each is at most 16 MiB (an oplog entry a few KiB more), the reply limit
-     * is 48 MB.
-     */
-    static final int ALWAYS_FITS = 2;
+    /** MongoDB's (and FerretDB's) {@code maxBsonObjectSize}, for callers that do not ask the server. */
+    public static final int DEFAULT_MAX_DOCUMENT_SIZE = 16 * 1024 * 1024;
+    /** How much larger than {@code maxBsonObjectSize} a document the server makes itself may be (an oplog entry). */
+    static final int INTERNAL_DOCUMENT_SLACK = 16 * 1024;
+    /** A reply's header, cursor id, namespace and field names, generously. */
+    static final int REPLY_OVERHEAD = 64 * 1024;
 
     private static final Pattern OVERFLOW = Pattern.compile(
             "reply message length (\\d+) is greater than the maximum message length (\\d+)");
@@ -70,28 +71,46 @@ public final class BatchSizes {
 
     /**
      * The batch size to read again with after a reply of a batch of {@code batchSize} documents was refused as too
-     * long, or empty when {@code e} is not that refusal or the batch cannot get smaller. The new size is at most half
-     * the old one and small enough that documents of the refused batch's average size fill half a reply; at least
-     * {@value #ALWAYS_FITS}, which always fits, unless the refused batch was already that small.
+     * long, for documents of at most {@value #DEFAULT_MAX_DOCUMENT_SIZE} bytes; see
+     * {@link #afterOverflow(int, Throwable, int)}.
      */
     public static OptionalInt afterOverflow(int batchSize, Throwable e) {
+        return afterOverflow(batchSize, e, DEFAULT_MAX_DOCUMENT_SIZE);
+    }
+
+    /**
+     * The batch size to read again with after a reply of a batch of {@code batchSize} documents was refused as too
+     * long, or empty when {@code e} is not that refusal or the batch cannot get smaller: straight away the
+     * {@link #alwaysFits largest batch that always fits} documents of up to {@code maxDocumentSize} bytes (the
+     * server's {@code maxBsonObjectSize}) in the refused reply's maximum length, so that a read started again at
+     * that size is refused no more; below that, one less.
+     */
+    public static OptionalInt afterOverflow(int batchSize, Throwable e, int maxDocumentSize) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof MongoInternalException && t.getMessage() != null) {
                 Matcher m = OVERFLOW.matcher(t.getMessage());
                 if (m.find()) {
-                    return smaller(batchSize, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+                    return smaller(batchSize, alwaysFits(maxDocumentSize, Long.parseLong(m.group(2))));
                 }
             }
         }
         return OptionalInt.empty();
     }
 
-    static OptionalInt smaller(int batchSize, long replyLength, long maxMessageLength) {
+    /**
+     * The largest batch of which every reply fits in {@code maxMessageLength} bytes whatever the documents: each
+     * is at most {@code maxDocumentSize} plus {@value #INTERNAL_DOCUMENT_SLACK} bytes (an oplog entry around a
+     * largest document), and the reply's header and cursor fields take {@value #REPLY_OVERHEAD}; at least 1.
+     */
+    static int alwaysFits(long maxDocumentSize, long maxMessageLength) {
+        long perDocument = Math.max(1, maxDocumentSize) + INTERNAL_DOCUMENT_SLACK;
+        return (int) Math.max(1, Math.min(MAX_BATCH, (maxMessageLength - REPLY_OVERHEAD) / perDocument));
+    }
+
+    static OptionalInt smaller(int batchSize, int alwaysFits) {
         if (batchSize <= 1) {
             return OptionalInt.empty();
         }
-        long byRatio = (long) batchSize * maxMessageLength / 2 / Math.max(1, replyLength);
-        long next = Math.min(batchSize / 2, byRatio);
-        return OptionalInt.of((int) Math.max(Math.min(ALWAYS_FITS, batchSize - 1), next));
+        return OptionalInt.of(Math.min(batchSize - 1, alwaysFits));
     }
 }

@@ -276,7 +276,8 @@ public final class DriverDumpEngine implements DumpEngine {
     /**
      * One collection's documents, streamed into its {@code .bson} file exactly as the server sent them, in batches
      * bounded by size ({@link BatchSizes}). A reply the driver refuses as too long loses the cursor's position, and a
-     * natural-order scan cannot be resumed, so the file is written again from the start with smaller batches.
+     * natural-order scan cannot be resumed, so the file is written again from the start, once: in batches that always
+     * fit ({@link BatchSizes#afterOverflow}).
      */
     private static void dumpCollection(MongoAccess mongo, com.mongodb.client.ClientSession session, CollectionData c,
                                        Counts counts, Deadline deadline, java.util.concurrent.atomic.AtomicBoolean stop)
@@ -302,8 +303,9 @@ public final class DriverDumpEngine implements DumpEngine {
                 counts.documents.addAndGet(n);
                 return;
             } catch (MongoInternalException e) {
+                // once, at a size that always fits: resuming by _id misses other-typed _ids ($gt) or lacks an index
                 int refused = batchSize;
-                batchSize = BatchSizes.afterOverflow(batchSize, e).orElseThrow(() -> e);
+                batchSize = BatchSizes.afterOverflow(batchSize, e, mongo.maxDocumentSize()).orElseThrow(() -> e);
                 LOG.warn("{}: a batch of {} documents was too long for one reply ({}) after {} documents; reading it again"
                         + " in batches of {}", c.label(), refused, e.getMessage(), n, batchSize);
                 deadline.check(NAME, "dumping " + c.label());
@@ -354,7 +356,8 @@ public final class DriverDumpEngine implements DumpEngine {
                     return w;
                 } catch (MongoInternalException e) {
                     int refused = batchSize;
-                    batchSize = BatchSizes.afterOverflow(batchSize, e).orElseThrow(() -> e);
+                    // every later query scans the oplog on FerretDB: go on in batches that always fit, refused no more
+                    batchSize = BatchSizes.afterOverflow(batchSize, e, mongo.maxDocumentSize()).orElseThrow(() -> e);
                     LOG.warn("oplog: a batch of {} entries was too long for one reply ({}); going on after {} in batches of {}",
                             refused, e.getMessage(), w.last != null ? w.last : from, batchSize);
                     deadline.check(NAME, "copying the oplog");

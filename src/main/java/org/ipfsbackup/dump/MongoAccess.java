@@ -15,6 +15,7 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.connection.ServerDescription;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -268,6 +269,20 @@ final class MongoAccess implements AutoCloseable {
             range.append("$lte", to.toBsonTimestamp());
         }
         return findRaw(oplogCollection(), new BsonDocument("ts", range)).batchSize(batchSize).iterator();
+    }
+
+    /**
+     * The largest document the server accepts ({@code maxBsonObjectSize} of its hello, as the driver recorded it),
+     * {@link BatchSizes#DEFAULT_MAX_DOCUMENT_SIZE} before the driver knows.
+     */
+    int maxDocumentSize() {
+        int max = 0;
+        for (ServerDescription d : client.getClusterDescription().getServerDescriptions()) {
+            if (d.isOk()) {
+                max = Math.max(max, d.getMaxDocumentSize());
+            }
+        }
+        return max > 0 ? max : BatchSizes.DEFAULT_MAX_DOCUMENT_SIZE;
     }
 
     /** The batch size for reading the oplog, by its average entry size ({@link BatchSizes}), at most {@link #OPLOG_BATCH}. */

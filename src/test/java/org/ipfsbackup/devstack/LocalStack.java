@@ -333,18 +333,26 @@ public final class LocalStack implements AutoCloseable {
     /** Creates the capped local.oplog.rs, checks that a write reaches it, and seeds the sample data. */
     private void prepareSource() {
         try (MongoClient client = mongoClient("ferretdb")) {
-            MongoDatabase local = client.getDatabase("local");
-            local.createCollection("oplog.rs", new CreateCollectionOptions().capped(true).sizeInBytes(OPLOG_SIZE_BYTES));
-            Document marker = new Document("_id", "oplog-check").append("at", new java.util.Date());
-            client.getDatabase("devstack").getCollection("stack").insertOne(marker);
-            Document entry = local.getCollection("oplog.rs")
-                    .find(Filters.and(Filters.eq("ns", "devstack.stack"), Filters.eq("op", "i"))).first();
-            if (entry == null) {
-                throw new IllegalStateException("FerretDB recorded no oplog entry for a write to devstack.stack");
-            }
+            createOplog(client, OPLOG_SIZE_BYTES);
             Map<String, Long> counts = SampleData.seed(client);
             ObjectNode seeded = info.putObject("seeded");
             counts.forEach(seeded::put);
+        }
+    }
+
+    /**
+     * Creates the capped {@code local.oplog.rs} of {@code sizeBytes} on a FerretDB started with a replica set name, so
+     * that it records writes, and checks that a write (a marker in {@code devstack.stack}) reaches it.
+     */
+    static void createOplog(MongoClient client, long sizeBytes) {
+        MongoDatabase local = client.getDatabase("local");
+        local.createCollection("oplog.rs", new CreateCollectionOptions().capped(true).sizeInBytes(sizeBytes));
+        Document marker = new Document("_id", "oplog-check").append("at", new java.util.Date());
+        client.getDatabase("devstack").getCollection("stack").insertOne(marker);
+        Document entry = local.getCollection("oplog.rs")
+                .find(Filters.and(Filters.eq("ns", "devstack.stack"), Filters.eq("op", "i"))).first();
+        if (entry == null) {
+            throw new IllegalStateException("FerretDB recorded no oplog entry for a write to devstack.stack");
         }
     }
 

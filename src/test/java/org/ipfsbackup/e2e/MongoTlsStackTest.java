@@ -2,13 +2,13 @@ package org.ipfsbackup.e2e;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.CreateCollectionOptions;
 import com.mongodb.client.model.Sorts;
 import org.bson.Document;
 import org.ipfsbackup.camel.BackupApplication;
 import org.ipfsbackup.cli.Main;
 import org.ipfsbackup.config.MongoConnections;
 import org.ipfsbackup.devstack.LocalStack;
+import org.ipfsbackup.devstack.PrivateFerret;
 import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestCertificates;
@@ -19,12 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -57,15 +53,12 @@ class MongoTlsStackTest {
     @TempDir
     Path tmp;
 
-    private Process ferret;
+    private PrivateFerret ferret;
 
     @AfterEach
-    void stopFerret() throws InterruptedException {
+    void stopFerret() {
         if (ferret != null) {
-            ferret.destroy();
-            if (!ferret.waitFor(20, TimeUnit.SECONDS)) {
-                ferret.destroyForcibly();
-            }
+            ferret.close();
         }
     }
 
@@ -75,7 +68,10 @@ class MongoTlsStackTest {
         TestCertificates ca = TestCertificates.newCa(tmp.resolve("tls"), "right");
         TestCertificates otherCa = TestCertificates.newCa(tmp.resolve("tls"), "wrong");
         TestCertificates.Issued server = ca.server("ferretdb", "IP:127.0.0.1", "DNS:localhost");
-        int tlsPort = startFerret(Path.of(env.get("DEVSTACK_BIN")), server);
+        // FerretDB with TLS and authentication on free loopback ports, with an oplog as the stack's
+        ferret = PrivateFerret.start(Path.of(env.get("DEVSTACK_BIN")), tmp.resolve("ferretdb"), 64L * 1024 * 1024,
+                new PrivateFerret.Tls(server.cert(), server.key()), new PrivateFerret.User(USER, PASSWORD));
+        int tlsPort = ferret.tlsPort();
 
         String base = "mongodb://" + USER + ":" + PASSWORD + "@127.0.0.1:" + tlsPort + "/?tls=true&authSource=admin"
                 + "&readPreference=secondaryPreferred&serverSelectionTimeoutMS=5000";
@@ -85,9 +81,6 @@ class MongoTlsStackTest {
         try (MongoClient client = MongoConnections.create(uri)) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .until(() -> client.getDatabase("admin").runCommand(new Document("ping", 1)).get("ok") != null);
-            // as LocalStack does: a capped oplog, so that FerretDB records writes
-            client.getDatabase("local").createCollection("oplog.rs",
-                    new CreateCollectionOptions().capped(true).sizeInBytes(64L * 1024 * 1024));
             MongoCollection<Document> items = client.getDatabase("tlsdata").getCollection("items");
             List<Document> docs = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
@@ -137,55 +130,6 @@ class MongoTlsStackTest {
         // authentication is real: a wrong password is refused over the same TLS connection
         String wrongPassword = uri.replace(PASSWORD, "Not-" + PASSWORD);
         assertThat(failureOf(config(env, wrongPassword))).containsIgnoringCase("authenticat");
-    }
-
-    /** FerretDB with TLS and authentication on free loopback ports; returns the TLS port. */
-    private int startFerret(Path bin, TestCertificates.Issued server) throws IOException {
-        Path home = Files.createDirectories(tmp.resolve("ferretdb"));
-        Files.createDirectories(home.resolve("data"));
-        Files.createDirectories(home.resolve("state"));
-        int[] ports = freePorts(3);
-        List<String> cmd = List.of(bin.resolve("ferretdb").toString(),
-                "--handler=sqlite",
-                "--sqlite-url=file:" + home.resolve("data") + "/",
-                "--listen-addr=127.0.0.1:" + ports[0],
-                "--listen-tls=127.0.0.1:" + ports[1],
-                "--listen-tls-cert-file=" + server.cert(),
-                "--listen-tls-key-file=" + server.key(),
-                "--debug-addr=127.0.0.1:" + ports[2],
-                "--state-dir=" + home.resolve("state"),
-                "--repl-set-name=rs0",
-                "--test-enable-new-auth",
-                "--setup-database=admin",
-                "--setup-username=" + USER,
-                "--setup-password=" + PASSWORD,
-                "--telemetry=disable",
-                "--log-level=info");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("ferretdb.log").toFile()));
-        pb.environment().keySet().removeIf(k -> k.toLowerCase().endsWith("_proxy"));
-        pb.environment().put("FERRETDB_TELEMETRY", "disable");
-        ferret = pb.start();
-        return ports[1];
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
     }
 
     private Path config(Map<String, String> env, String mongoUri) throws IOException {
