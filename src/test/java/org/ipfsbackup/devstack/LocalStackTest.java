@@ -71,10 +71,10 @@ class LocalStackTest {
     @Order(2)
     void clusterPinsAFileOnBothPeersAndEachKuboNodeServesIt() throws Exception {
         byte[] content = ("local stack test " + UUID.randomUUID() + " äöü 🚀\n").getBytes(StandardCharsets.UTF_8);
-        String cid = StackClient.clusterAdd(env.get("IPFS_CLUSTER_NODE_1"), "hello.txt", content);
+        String cid = StackClient.clusterAdd(env, env.get("IPFS_CLUSTER_NODE_1"), "hello.txt", content);
         assertThat(cid).startsWith("baf");
         for (String cluster : List.of("IPFS_CLUSTER_NODE_1", "IPFS_CLUSTER_NODE_2")) {
-            StackClient.awaitPinnedOnBoth(env.get(cluster), cid);
+            StackClient.awaitPinnedOnBoth(env, env.get(cluster), cid);
         }
         for (String kubo : List.of("IPFS_NODE_1", "IPFS_NODE_2")) {
             assertThat(StackClient.kuboCatOffline(env.get(kubo), cid)).as("cat on " + kubo).isEqualTo(content);
@@ -203,8 +203,8 @@ class LocalStackTest {
         stack.awaitClusterPeers(TIMEOUT);
 
         byte[] content = ("after restart " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        String cid = StackClient.clusterAdd(env.get("IPFS_CLUSTER_NODE_2"), "again.txt", content);
-        StackClient.awaitPinnedOnBoth(env.get("IPFS_CLUSTER_NODE_1"), cid);
+        String cid = StackClient.clusterAdd(env, env.get("IPFS_CLUSTER_NODE_2"), "again.txt", content);
+        StackClient.awaitPinnedOnBoth(env, env.get("IPFS_CLUSTER_NODE_1"), cid);
         for (String kubo : List.of("IPFS_NODE_1", "IPFS_NODE_2")) {
             assertThat(StackClient.kuboCatOffline(env.get(kubo), cid)).as("cat on " + kubo).isEqualTo(content);
         }
