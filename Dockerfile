@@ -96,10 +96,11 @@ VOLUME ["/var/lib/ipfs-backup/work", "/var/lib/ipfs-backup/alert-spool"]
 # interfaces in the container so Prometheus can scrape it (Jolokia still answers loopback clients only). On the
 # host network (podman run --network host) set MANAGEMENT_HOST=127.0.0.1.
 EXPOSE 9464
-# liveness: /observe/health (the application's only health endpoint today; it answers 503 when MongoDB or the
-# cluster cannot be reached). Port from MANAGEMENT_PORT, so a container on the host network can move it.
+# liveness: /observe/health/live (Camel's liveness checks: today the Camel context alone). Not /observe/health: that
+# is readiness (MongoDB, the cluster, the last backup) and answers 503 until the first backup succeeded, so a fresh
+# deployment would never turn healthy. Port from MANAGEMENT_PORT, so a container on the host network can move it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD curl -fsS -o /dev/null "http://127.0.0.1:${MANAGEMENT_PORT}/observe/health" || exit 1
+  CMD curl -fsS -o /dev/null "http://127.0.0.1:${MANAGEMENT_PORT}/observe/health/live" || exit 1
 STOPSIGNAL SIGTERM
 # JVM sized for a 512 MB container (JAVA_TOOL_OPTIONS above: heap 50 % of the container's limit, capped metaspace,
 # code cache and direct buffers); a `podman exec ... java -jar /app/ipfs-backup.jar backup full` gets the same.
