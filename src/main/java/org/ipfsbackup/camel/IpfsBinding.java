@@ -82,8 +82,7 @@ public class IpfsBinding {
             } catch (java.io.IOException | RuntimeException notJson) {
                 // keep the raw text
             }
-            throw new IpfsException("cluster " + node + " refused /add: HTTP " + status + " " + msg,
-                    status >= 500 || status == 429);
+            throw IpfsException.refused("cluster " + node + " refused /add", status, msg);
         }
         AddResult r = AddResponseParser.parse(body, node);
         m.setHeader(BackupHeaders.ADD_CID, r.cid());

@@ -219,8 +219,7 @@ public class ClusterClient {
 
     private static IpfsException error(String what, HttpResponse<String> r) {
         int s = r.statusCode();
-        return new IpfsException("cluster refused " + what + ": HTTP " + s + " " + AddResponseParser.abbreviate(r.body()),
-                s >= 500 || s == 429);
+        return IpfsException.refused("cluster refused " + what, s, AddResponseParser.abbreviate(r.body()));
     }
 
     static String enc(String s) {

@@ -44,7 +44,7 @@ public final class E2eBench {
                 o.put("backup.compression", codec);
                 o.put("retention.after-backup", "false");
                 try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(),
-                        o, Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
+                        o, TestSettings.stackSecrets(env), false))) {
                     for (int i = 1; i <= rounds; i++) {
                         long t0 = System.nanoTime();
                         BackupApplication.Outcome out = app.runBackup("full");

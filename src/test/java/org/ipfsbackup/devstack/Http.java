@@ -22,8 +22,18 @@ final class Http {
     }
 
     static HttpResponse<String> get(String url, Duration timeout) throws IOException, InterruptedException {
-        return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(url, null, timeout);
+    }
+
+    /** GET with an {@code Authorization} header unless {@code authorization} is null. */
+    static HttpResponse<String> get(String url, String authorization, Duration timeout)
+            throws IOException, InterruptedException {
+        return CLIENT.send(authorized(HttpRequest.newBuilder(URI.create(url)), authorization).timeout(timeout).GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder authorized(HttpRequest.Builder b, String authorization) {
+        return authorization == null ? b : b.header("Authorization", authorization);
     }
 
     /** POST without a body (the Kubo RPC API takes its arguments in the query string). */
@@ -33,7 +43,8 @@ final class Http {
     }
 
     /** POST one file as multipart/form-data (field "file"), as the Kubo and IPFS Cluster add endpoints expect. */
-    static HttpResponse<String> postFile(String url, String fileName, byte[] content, Duration timeout)
+    static HttpResponse<String> postFile(String url, String authorization, String fileName, byte[] content,
+                                         Duration timeout)
             throws IOException, InterruptedException {
         String boundary = "devstack-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -42,7 +53,7 @@ final class Http {
                 + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(content);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+        return CLIENT.send(authorized(HttpRequest.newBuilder(URI.create(url)), authorization).timeout(timeout)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -52,7 +52,9 @@ import static org.awaitility.Awaitility.await;
  *   <li>{@code kubo1}, {@code kubo2}: Kubo nodes in a private swarm of their own (swarm key, TCP on loopback, no
  *   routing, no bootstrap, no discovery), peered with each other;</li>
  *   <li>{@code cluster1}, {@code cluster2}: IPFS Cluster peers (CRDT consensus, shared secret, replication 2),
- *   each in front of its Kubo node, REST API only;</li>
+ *   each in front of its Kubo node, REST API only, with basic auth ({@code api.restapi.basic_auth_credentials}):
+ *   user {@value #CLUSTER_USER}, a random password in the file {@code secrets/cluster-password} of the state
+ *   directory (env {@code IPFS_CLUSTER_USER}, {@code IPFS_CLUSTER_PASSWORD_FILE}, as the application reads them);</li>
  *   <li>{@code greenmail}: GreenMail SMTP and IMAP in a JVM of its own ({@link GreenMailMain}).</li>
  * </ul>
  * The programs are built by {@code src/devstack/build-stack} into {@code .stack/bin}. {@link #start} writes
@@ -61,6 +63,8 @@ import static org.awaitility.Awaitility.await;
  */
 public final class LocalStack implements AutoCloseable {
     public static final String REPLICA_SET = "rs0";
+    /** The IPFS Cluster REST API's basic auth user; the password is in {@code IPFS_CLUSTER_PASSWORD_FILE}. */
+    public static final String CLUSTER_USER = "ipfs-backup";
     public static final long OPLOG_SIZE_BYTES = 512L * 1024 * 1024;
     /** Names of the processes, in start order. */
     public static final List<String> PROCESS_NAMES =
@@ -217,6 +221,7 @@ public final class LocalStack implements AutoCloseable {
         processes.put("kubo2", kubo("kubo2"));
         processes.put("greenmail", greenMail());
         String secret = randomHex(32);
+        writeClusterPassword(randomHex(16));
         String cluster1 = initCluster("cluster1", secret);
         String cluster2 = initCluster("cluster2", secret);
         configureCluster("cluster1", secret, "kubo1", "cluster2", cluster2, cluster1);
@@ -277,6 +282,8 @@ public final class LocalStack implements AutoCloseable {
         env.put("RESTORE_MONGODB_URI", "mongodb://127.0.0.1:" + port("ferretdb-restore") + "/");
         env.put("IPFS_CLUSTER_NODE_1", "http://127.0.0.1:" + port("cluster1.rest"));
         env.put("IPFS_CLUSTER_NODE_2", "http://127.0.0.1:" + port("cluster2.rest"));
+        env.put("IPFS_CLUSTER_USER", CLUSTER_USER);
+        env.put("IPFS_CLUSTER_PASSWORD_FILE", clusterPasswordFile().toString());
         env.put("IPFS_NODE_1", "http://127.0.0.1:" + port("kubo1.api"));
         env.put("IPFS_NODE_2", "http://127.0.0.1:" + port("kubo2.api"));
         env.put("IPFS_GATEWAY_1", "http://127.0.0.1:" + port("kubo1.gateway"));
@@ -482,7 +489,10 @@ public final class LocalStack implements AutoCloseable {
         ObjectNode api = obj(c, "api");
         api.remove("ipfsproxy");
         api.remove("pinsvcapi");
-        obj(api, "restapi").put("http_listen_multiaddress", "/ip4/127.0.0.1/tcp/" + port(name + ".rest"));
+        ObjectNode restapi = obj(api, "restapi");
+        restapi.put("http_listen_multiaddress", "/ip4/127.0.0.1/tcp/" + port(name + ".rest"));
+        // every REST call needs the user and password (as in production); service.json is the peer's own file
+        restapi.putObject("basic_auth_credentials").put(CLUSTER_USER, clusterPassword());
         ObjectNode ipfs = obj(obj(c, "ipfs_connector"), "ipfshttp");
         ipfs.put("node_multiaddress", "/ip4/127.0.0.1/tcp/" + port(kubo + ".api"));
         ipfs.put("connect_swarms_delay", "2s");
@@ -516,12 +526,47 @@ public final class LocalStack implements AutoCloseable {
                 dir.resolve("logs/" + name + ".log"));
     }
 
+    private Path clusterPasswordFile() {
+        return dir.resolve("secrets/cluster-password");
+    }
+
+    /** The REST API password, readable by its owner only. */
+    private void writeClusterPassword(String password) throws IOException {
+        Path file = clusterPasswordFile();
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, password + "\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private String clusterPassword() throws IOException {
+        return Files.readString(clusterPasswordFile()).strip();
+    }
+
+    /**
+     * The {@code Authorization} header value for the stack's cluster REST API, from {@code IPFS_CLUSTER_USER} and the
+     * file named by {@code IPFS_CLUSTER_PASSWORD_FILE} of a stack's {@link #env()}.
+     */
+    public static String clusterAuthorization(Map<String, String> env) {
+        String user = env.get("IPFS_CLUSTER_USER");
+        String file = env.get("IPFS_CLUSTER_PASSWORD_FILE");
+        if (user == null || file == null) {
+            throw new IllegalStateException("the stack's environment has no IPFS_CLUSTER_USER/IPFS_CLUSTER_PASSWORD_FILE");
+        }
+        try {
+            String password = Files.readString(Path.of(file)).strip();
+            return "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the cluster password " + file, e);
+        }
+    }
+
     private String rest(String cluster) {
         return "http://127.0.0.1:" + port(cluster + ".rest");
     }
 
     private boolean clusterReady(String name) throws Exception {
-        HttpResponse<String> r = Http.get(rest(name) + "/id", Duration.ofSeconds(5));
+        HttpResponse<String> r = Http.get(rest(name) + "/id", clusterAuthorization(env), Duration.ofSeconds(5));
         if (r.statusCode() != 200) {
             return false;
         }
@@ -531,7 +576,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** GET /peers of a cluster peer, parsed (the REST API streams one JSON object per peer). */
     List<JsonNode> clusterPeers(String name) throws Exception {
-        HttpResponse<String> r = Http.get(rest(name) + "/peers", Duration.ofSeconds(10));
+        HttpResponse<String> r = Http.get(rest(name) + "/peers", clusterAuthorization(env), Duration.ofSeconds(10));
         if (r.statusCode() != 200) {
             throw new IllegalStateException(name + " GET /peers: HTTP " + r.statusCode() + ": " + r.body());
         }
@@ -567,7 +612,8 @@ public final class LocalStack implements AutoCloseable {
     /** The metrics the balanced allocator uses (allocate_by: tag:group, freespace) are valid for both peers. */
     private boolean clusterMetricsOk(String name) throws Exception {
         for (String metric : List.of("freespace", "tag:group")) {
-            HttpResponse<String> r = Http.get(rest(name) + "/monitor/metrics/" + metric, Duration.ofSeconds(10));
+            HttpResponse<String> r = Http.get(rest(name) + "/monitor/metrics/" + metric, clusterAuthorization(env),
+                    Duration.ofSeconds(10));
             if (r.statusCode() != 200) {
                 return false;
             }

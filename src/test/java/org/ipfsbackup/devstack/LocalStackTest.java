@@ -68,13 +68,32 @@ class LocalStackTest {
     }
 
     @Test
+    @Order(1)
+    void theClusterRestApiWantsTheUserAndPasswordOfTheEnv() throws Exception {
+        java.nio.file.Path file = java.nio.file.Path.of(env.get("IPFS_CLUSTER_PASSWORD_FILE"));
+        assertThat(env.get("IPFS_CLUSTER_USER")).isEqualTo(LocalStack.CLUSTER_USER);
+        assertThat(file).startsWith(stack.stateDir());
+        assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String wrong = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (LocalStack.CLUSTER_USER + ":wrong").getBytes(StandardCharsets.UTF_8));
+        for (String cluster : List.of("IPFS_CLUSTER_NODE_1", "IPFS_CLUSTER_NODE_2")) {
+            String id = env.get(cluster) + "/id";
+            assertThat(Http.get(id, java.time.Duration.ofSeconds(10)).statusCode()).as("no credentials").isEqualTo(401);
+            assertThat(Http.get(id, wrong, java.time.Duration.ofSeconds(10)).statusCode()).as("wrong password").isEqualTo(401);
+            assertThat(Http.get(id, LocalStack.clusterAuthorization(env), java.time.Duration.ofSeconds(10)).statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     @Order(2)
     void clusterPinsAFileOnBothPeersAndEachKuboNodeServesIt() throws Exception {
         byte[] content = ("local stack test " + UUID.randomUUID() + " äöü 🚀\n").getBytes(StandardCharsets.UTF_8);
-        String cid = StackClient.clusterAdd(env.get("IPFS_CLUSTER_NODE_1"), "hello.txt", content);
+        String cid = StackClient.clusterAdd(env, env.get("IPFS_CLUSTER_NODE_1"), "hello.txt", content);
         assertThat(cid).startsWith("baf");
         for (String cluster : List.of("IPFS_CLUSTER_NODE_1", "IPFS_CLUSTER_NODE_2")) {
-            StackClient.awaitPinnedOnBoth(env.get(cluster), cid);
+            StackClient.awaitPinnedOnBoth(env, env.get(cluster), cid);
         }
         for (String kubo : List.of("IPFS_NODE_1", "IPFS_NODE_2")) {
             assertThat(StackClient.kuboCatOffline(env.get(kubo), cid)).as("cat on " + kubo).isEqualTo(content);
@@ -203,8 +222,8 @@ class LocalStackTest {
         stack.awaitClusterPeers(TIMEOUT);
 
         byte[] content = ("after restart " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        String cid = StackClient.clusterAdd(env.get("IPFS_CLUSTER_NODE_2"), "again.txt", content);
-        StackClient.awaitPinnedOnBoth(env.get("IPFS_CLUSTER_NODE_1"), cid);
+        String cid = StackClient.clusterAdd(env, env.get("IPFS_CLUSTER_NODE_2"), "again.txt", content);
+        StackClient.awaitPinnedOnBoth(env, env.get("IPFS_CLUSTER_NODE_1"), cid);
         for (String kubo : List.of("IPFS_NODE_1", "IPFS_NODE_2")) {
             assertThat(StackClient.kuboCatOffline(env.get(kubo), cid)).as("cat on " + kubo).isEqualTo(content);
         }

@@ -82,13 +82,13 @@ class LoopbackOnlyTest {
     /** Some traffic through every program: a pin through the cluster, reads on both Kubo nodes, MongoDB, SMTP. */
     private static void traffic(Map<String, String> env) throws Exception {
         byte[] content = ("loopback " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        String cid = StackClient.clusterAdd(env.get("IPFS_CLUSTER_NODE_2"), "loopback.txt", content);
-        StackClient.awaitPinnedOnBoth(env.get("IPFS_CLUSTER_NODE_1"), cid);
+        String cid = StackClient.clusterAdd(env, env.get("IPFS_CLUSTER_NODE_2"), "loopback.txt", content);
+        StackClient.awaitPinnedOnBoth(env, env.get("IPFS_CLUSTER_NODE_1"), cid);
         for (String kubo : List.of("IPFS_NODE_1", "IPFS_NODE_2")) {
             assertThat(StackClient.kuboCatOffline(env.get(kubo), cid)).isEqualTo(content);
         }
         for (String cluster : List.of("IPFS_CLUSTER_NODE_1", "IPFS_CLUSTER_NODE_2")) {
-            JsonNode id = LocalStack.JSON.readTree(Http.get(env.get(cluster) + "/id", Duration.ofSeconds(10)).body());
+            JsonNode id = LocalStack.JSON.readTree(Http.get(env.get(cluster) + "/id", LocalStack.clusterAuthorization(env), Duration.ofSeconds(10)).body());
             assertThat(id.path("error").asText()).isEmpty();
         }
         for (String uri : List.of(env.get("MONGODB_URI"), env.get("RESTORE_MONGODB_URI"))) {

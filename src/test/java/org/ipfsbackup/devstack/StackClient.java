@@ -5,17 +5,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Test helpers that talk to the stack's IPFS Cluster and Kubo APIs. */
 final class StackClient {
     private StackClient() {
     }
 
-    /** Adds {@code content} through a cluster peer's REST API with replication 2; returns the CID. */
-    static String clusterAdd(String clusterUrl, String name, byte[] content) throws Exception {
+    /**
+     * Adds {@code content} through a cluster peer's REST API with replication 2; returns the CID. {@code env}: the
+     * stack's environment, for the REST API's credentials.
+     */
+    static String clusterAdd(Map<String, String> env, String clusterUrl, String name, byte[] content) throws Exception {
         HttpResponse<String> r = Http.postFile(clusterUrl
-                + "/add?stream-channels=false&cid-version=1&replication-min=2&replication-max=2", name, content,
-                Duration.ofSeconds(60));
+                + "/add?stream-channels=false&cid-version=1&replication-min=2&replication-max=2",
+                LocalStack.clusterAuthorization(env), name, content, Duration.ofSeconds(60));
         if (r.statusCode() != 200) {
             throw new IllegalStateException("POST " + clusterUrl + "/add: HTTP " + r.statusCode() + ": " + r.body());
         }
@@ -25,8 +29,9 @@ final class StackClient {
     }
 
     /** The pin status per cluster peer of {@code cid} as a cluster peer sees it (peer id to status). */
-    static java.util.Map<String, String> pinStatus(String clusterUrl, String cid) throws Exception {
-        HttpResponse<String> r = Http.get(clusterUrl + "/pins/" + cid, Duration.ofSeconds(10));
+    static java.util.Map<String, String> pinStatus(Map<String, String> env, String clusterUrl, String cid) throws Exception {
+        HttpResponse<String> r = Http.get(clusterUrl + "/pins/" + cid, LocalStack.clusterAuthorization(env),
+                Duration.ofSeconds(10));
         java.util.Map<String, String> out = new java.util.TreeMap<>();
         if (r.statusCode() == 200) {
             LocalStack.JSON.readTree(r.body()).path("peer_map").fields()
@@ -43,10 +48,10 @@ final class StackClient {
     static final java.time.Duration PIN_TIMEOUT = java.time.Duration.ofMinutes(3);
 
     /** Waits until both cluster peers report {@code cid} pinned, as {@code clusterUrl} sees it. */
-    static void awaitPinnedOnBoth(String clusterUrl, String cid) {
+    static void awaitPinnedOnBoth(Map<String, String> env, String clusterUrl, String cid) {
         java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("");
         LocalStack.poll(cid + " pinned on both cluster peers according to " + clusterUrl, PIN_TIMEOUT, () -> {
-            java.util.Map<String, String> status = pinStatus(clusterUrl, cid);
+            java.util.Map<String, String> status = pinStatus(env, clusterUrl, cid);
             last.set(status.toString());
             return status.size() == 2 && status.values().stream().allMatch("pinned"::equals);
         }, last::get);

@@ -21,6 +21,7 @@ import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.restore.CompareResult;
 import org.ipfsbackup.restore.DatabaseComparator;
 import org.ipfsbackup.testing.Project;
+import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -89,7 +90,7 @@ class ByHandRestoreStackTest {
 
             Path hand = Files.createDirectories(tmp.resolve("by-hand"));
             Map<String, String> shellEnv = new HashMap<>();
-            shellEnv.put("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY);
+            shellEnv.putAll(TestSettings.stackSecrets(app.env));
             shellEnv.put("BACKUP_CONFIG", app.config.toString());
             shellEnv.put("CID", full.entry().cid());
             shellEnv.put("INCREMENTAL_CID", inc.entry().cid());

@@ -54,7 +54,11 @@ class FaultMatrixStackTest {
     Path tmp;
 
     Map<String, String> settings(LocalStack stack, String to) {
-        Map<String, String> env = stack.env();
+        return settingsIn(tmp, stack.env(), to);
+    }
+
+    /** Stack settings with short retries, no retention, alerts to {@code to}; work and spool under {@code tmp}. */
+    static Map<String, String> settingsIn(Path tmp, Map<String, String> env, String to) {
         Map<String, String> o = TestSettings.stack(env, tmp.resolve("work"));
         o.put("ipfs.retry.delay", "200");
         o.put("ipfs.retry.attempts", "3");
@@ -65,7 +69,8 @@ class FaultMatrixStackTest {
     }
 
     static ClusterClient cluster(Map<String, String> env) {
-        return new ClusterClient(new IpfsSettings(List.of(URI.create(env.get("IPFS_CLUSTER_NODE_1"))), List.of(), null, 2,
+        return new ClusterClient(new IpfsSettings(List.of(URI.create(env.get("IPFS_CLUSTER_NODE_1"))), List.of(),
+                LocalStack.clusterAuthorization(env), 2,
                 Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofSeconds(30)));
     }
 
@@ -101,7 +106,7 @@ class FaultMatrixStackTest {
             Map<String, String> o = settings(stack, to);
             o.put("ipfs.cluster.node1", proxy.url());
             proxy.failNext("POST /add", 2);
-            try (BackupApplication app = TestSettings.start(Project.routes(), o);
+            try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
                  MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
                 BackupApplication.Outcome ok = app.runBackup("full");
                 assertThat(ok.failure()).isNull();
@@ -128,7 +133,7 @@ class FaultMatrixStackTest {
         Map<String, String> o = settings(stack, to);
         o.put("ipfs.cluster.node1", closedPortUrl());
         o.put("ipfs.cluster.node2", closedPortUrl());
-        try (BackupApplication app = TestSettings.start(Project.routes(), o);
+        try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
             ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
             int before = repo.all().size();
@@ -151,7 +156,7 @@ class FaultMatrixStackTest {
             o.put("ipfs.cluster.node1", proxy.url());
             o.put("ipfs.pin.timeout", "3s");
             proxy.neverPinned = true;
-            try (BackupApplication app = TestSettings.start(Project.routes(), o);
+            try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
                  MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
                 ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
                 int before = repo.all().size();
@@ -184,7 +189,7 @@ class FaultMatrixStackTest {
             // the upload is done and pin verification starts: MongoDB (source and manifest) goes away now
             proxy.onFirst("GET /pins/", line -> stack.stopProcess("ferretdb"));
             BackupApplication.Outcome failed;
-            try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
+            try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env)) {
                 try {
                     failed = app.runBackup("full");
                 } finally {
@@ -230,7 +235,7 @@ class FaultMatrixStackTest {
         o.put("ipfs.cluster.node1", closedPortUrl());
         o.put("ipfs.cluster.node2", closedPortUrl());
         Path spool = tmp.resolve("spool");
-        try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
+        try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env)) {
             stack.stopProcess("greenmail");
             try {
                 assertThat(app.runBackup("full").succeeded()).isFalse();
@@ -262,7 +267,7 @@ class FaultMatrixStackTest {
                     + "org.ipfsbackup.cli.Main backup full --config \"$CONFIG\" --routes \"$ROUTES\"; rc=$?; echo LEFT-BEGIN; "
                     + "find \"$WORK\" -mindepth 1; echo LEFT-END; exit $rc";
             ProcessBuilder pb = new ProcessBuilder("unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script);
-            childEnv(pb, config).put("WORK", work.toString());
+            childEnv(pb, config, env).put("WORK", work.toString());
             Path out = tmp.resolve("child.out");
             pb.redirectErrorStream(true).redirectOutput(out.toFile());
             Process p = pb.start();
@@ -295,7 +300,7 @@ class FaultMatrixStackTest {
             Path config = writeConfig(o);
             ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-cp", classPath(), "org.ipfsbackup.cli.Main", "backup", "full",
                     "--config", config.toString(), "--routes", Project.routes().toString());
-            childEnv(pb, config);
+            childEnv(pb, config, env);
             Path out = tmp.resolve("child.out");
             pb.redirectErrorStream(true).redirectOutput(out.toFile());
             Process child = pb.start();
@@ -323,7 +328,7 @@ class FaultMatrixStackTest {
             // recovery (grace 1 s here, 1 h by default), which finds the orphan, verifies it (download, CID,
             // decryption, its ipfs-backup.json) and adopts it, and says so
             o.put("recovery.grace", "1s");
-            try (BackupApplication app = TestSettings.start(Project.routes(), o)) {
+            try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env)) {
                 java.util.concurrent.atomic.AtomicReference<OrphanAction> mine = new java.util.concurrent.atomic.AtomicReference<>();
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
                     app.runRecovery().stream().filter(a -> a.pin().cid().equals(cid) && !a.kept()).findFirst().ifPresent(mine::set);
@@ -353,8 +358,8 @@ class FaultMatrixStackTest {
         Map<String, String> b = new java.util.HashMap<>(a);
         b.put("backup.work-dir", tmp.resolve("work-b").toString());
         b.put("alert.spool-dir", tmp.resolve("spool-b").toString());
-        try (BackupApplication one = TestSettings.start(Project.routes(), a);
-             BackupApplication two = TestSettings.start(Project.routes(), b);
+        try (BackupApplication one = TestSettings.startOnStack(Project.routes(), a, env);
+             BackupApplication two = TestSettings.startOnStack(Project.routes(), b, env);
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
             ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
             assertThat(one.runBackup("full").failure()).isNull(); // a chain for the incrementals
@@ -414,9 +419,9 @@ class FaultMatrixStackTest {
         return f;
     }
 
-    static Map<String, String> childEnv(ProcessBuilder pb, Path config) {
+    static Map<String, String> childEnv(ProcessBuilder pb, Path config, Map<String, String> stackEnv) {
         Map<String, String> e = pb.environment();
-        e.put("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY);
+        e.putAll(TestSettings.stackSecrets(stackEnv));
         e.put("JAVA", java());
         e.put("CP", classPath());
         e.put("CONFIG", config.toString());

@@ -46,7 +46,7 @@ class FaultStackTest {
         o.put("ipfs.retry.attempts", "1");
         o.put("retention.after-backup", "false");
         TestSettings.withStackAlerts(o, env, OPS, tmp.resolve("spool"));
-        try (BackupApplication app = TestSettings.start(Project.routes(), o);
+        try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
              var source = com.mongodb.client.MongoClients.create(env.get("MONGODB_URI"))) {
             ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
             int before = repo.all().size();

@@ -59,7 +59,7 @@ class FullBackupStackTest {
         ManifestEntry entry;
         String manifestCid;
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(),
-                overrides, Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
+                overrides, TestSettings.stackSecrets(env), false))) {
             BackupApplication.Outcome o = app.runBackup("full");
             assertThat(o.failure()).isNull();
             entry = o.entry();

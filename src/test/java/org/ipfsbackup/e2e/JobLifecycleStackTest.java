@@ -30,6 +30,7 @@ import org.ipfsbackup.testing.FaultProxy;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,14 @@ class JobLifecycleStackTest {
     Path gate;
     final List<Process> children = new ArrayList<>();
     final List<Long> gatePids = new ArrayList<>();
+
+    /** The stack's environment (its cluster password file goes to the child JVMs). */
+    private Map<String, String> stackEnv;
+
+    @BeforeEach
+    void stackEnv(LocalStack stack) {
+        stackEnv = stack.env();
+    }
 
     @AfterEach
     void stopWhatWasStarted() {
@@ -232,7 +241,7 @@ class JobLifecycleStackTest {
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--config", config.toString(), "--routes", Project.routes().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        FaultMatrixStackTest.childEnv(pb, config);
+        FaultMatrixStackTest.childEnv(pb, config, stackEnv);
         pb.redirectErrorStream(true).redirectOutput(out.toFile());
         Process p = pb.start();
         children.add(p);

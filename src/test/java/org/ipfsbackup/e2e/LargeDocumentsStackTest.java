@@ -108,7 +108,7 @@ class LargeDocumentsStackTest {
             }
             mixed.insertMany(small.subList(500, 1000));
 
-            BackupApplication.Outcome full = PointInTimeStackTest.backup(config, "full");
+            BackupApplication.Outcome full = PointInTimeStackTest.backup(config, "full", env);
             assertThat(full.entry().documents()).isEqualTo(1006);
 
             // the incremental's oplog: two inserts and a replacement, each entry larger than 16 MiB, three in a batch
@@ -117,13 +117,13 @@ class LargeDocumentsStackTest {
             }
             huge.replaceOne(Filters.eq("_id", 0), document(0, MAX_DOCUMENT));
             mixed.deleteOne(Filters.eq("_id", 1));
-            BackupApplication.Outcome incremental = PointInTimeStackTest.backup(config, "incremental");
+            BackupApplication.Outcome incremental = PointInTimeStackTest.backup(config, "incremental", env);
             assertThat(incremental.entry().previous()).isEqualTo(full.entry().cid());
             assertThat(incremental.entry().oplogOperations()).isGreaterThanOrEqualTo(4);
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            Map<String, String> cliEnv = new HashMap<>(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY));
+            Map<String, String> cliEnv = new HashMap<>(TestSettings.stackSecrets(env));
             int code = Main.execute(cliEnv, new PrintWriter(out, true), new PrintWriter(err, true), "restore", "latest",
                     "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop", "--engine", "driver", "--config", config.toString());
             assertThat(code).as(err.toString()).isZero();

@@ -56,7 +56,7 @@ class ManifestVersionsStackTest {
 
     BackupApplication start() throws Exception {
         return BackupApplication.start(new BackupApplication.Options(config, Project.routes(), overrides,
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
+                TestSettings.stackSecrets(env), false));
     }
 
     String cli(String... args) {
@@ -65,7 +65,7 @@ class ManifestVersionsStackTest {
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--config");
         a.add(config.toString());
-        int code = Main.execute(new HashMap<>(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY)), new PrintWriter(out, true),
+        int code = Main.execute(new HashMap<>(TestSettings.stackSecrets(env)), new PrintWriter(out, true),
                 new PrintWriter(err, true), a.toArray(String[]::new));
         assertThat(code).as(String.join(" ", args) + "\n" + out + err).isZero();
         return out.toString();

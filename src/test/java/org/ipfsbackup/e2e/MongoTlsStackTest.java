@@ -132,7 +132,11 @@ class MongoTlsStackTest {
         assertThat(failureOf(config(env, wrongPassword))).containsIgnoringCase("authenticat");
     }
 
+    /** The test key and the stack's cluster password file, set by {@link #config}. */
+    private Map<String, String> secrets = Map.of();
+
     private Path config(Map<String, String> env, String mongoUri) throws IOException {
+        secrets = TestSettings.stackSecrets(env);
         Map<String, String> settings = TestSettings.stack(env, tmp.resolve("work"));
         settings.put("mongodb.uri", mongoUri);
         // a lock store that cannot be reached is retried until the lock wait is over: short for the failing cases
@@ -146,15 +150,15 @@ class MongoTlsStackTest {
         return file;
     }
 
-    private static BackupApplication.Outcome backup(Path config) throws Exception {
+    private BackupApplication.Outcome backup(Path config) throws Exception {
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(config, Project.routes(), Map.of(),
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
+                secrets, false))) {
             return app.runBackup("full");
         }
     }
 
     /** Why the application could not back up with this configuration: at start-up, or the backup's failure. */
-    private static String failureOf(Path config) {
+    private String failureOf(Path config) {
         try {
             BackupApplication.Outcome o = backup(config);
             assertThat(o.failure()).as("the backup must fail").isNotNull();
@@ -173,13 +177,13 @@ class MongoTlsStackTest {
     record Run(int code, String out, String err) {
     }
 
-    private static Run cli(Path config, String... args) {
+    private Run cli(Path config, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--config");
         a.add(config.toString());
-        int code = Main.execute(new HashMap<>(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY)), new PrintWriter(out, true),
+        int code = Main.execute(new HashMap<>(secrets), new PrintWriter(out, true),
                 new PrintWriter(err, true), a.toArray(String[]::new));
         return new Run(code, out.toString(), err.toString());
     }

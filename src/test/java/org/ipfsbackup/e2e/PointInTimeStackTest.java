@@ -58,13 +58,13 @@ class PointInTimeStackTest {
     }
 
     BackupApplication.Outcome backup(String type) throws Exception {
-        return backup(config, type);
+        return backup(config, type, env);
     }
 
     /** One backup of {@code type} with the configuration file {@code config}; it must succeed as that type. */
-    static BackupApplication.Outcome backup(Path config, String type) throws Exception {
+    static BackupApplication.Outcome backup(Path config, String type, Map<String, String> env) throws Exception {
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(config, Project.routes(), Map.of(),
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
+                TestSettings.stackSecrets(env), false))) {
             BackupApplication.Outcome o = app.runBackup(type);
             assertThat(o.failure()).as(type + " backup").isNull();
             assertThat(o.fallbackReason()).as("no fallback to full").isNull();
@@ -78,7 +78,7 @@ class PointInTimeStackTest {
     Run cli(Map<String, String> extraEnv, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        Map<String, String> e = new HashMap<>(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY));
+        Map<String, String> e = new HashMap<>(TestSettings.stackSecrets(env));
         e.putAll(extraEnv);
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--config");

@@ -38,7 +38,7 @@ class RetentionStackTest {
         Map<String, String> env = stack.env();
         Map<String, String> o = TestSettings.stack(env, tmp.resolve("work"));
         o.put("retention.after-backup", "false");
-        try (BackupApplication app = TestSettings.start(Project.routes(), o);
+        try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
             var coll = source.getDatabase("retention").getCollection("items");
             coll.insertOne(new Document("n", 1));

@@ -64,7 +64,7 @@ final class StackApp {
 
     BackupApplication.Outcome backup(String type) throws Exception {
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(config, Project.routes(), Map.of(),
-                Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
+                TestSettings.stackSecrets(env), false))) {
             BackupApplication.Outcome o = app.runBackup(type);
             assertThat(o.failure()).as(type + " backup").isNull();
             assertThat(o.fallbackReason()).as("no fallback to full").isNull();
@@ -78,7 +78,7 @@ final class StackApp {
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--config");
         a.add(config.toString());
-        int code = Main.execute(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), new PrintWriter(out, true),
+        int code = Main.execute(TestSettings.stackSecrets(env), new PrintWriter(out, true),
                 new PrintWriter(err, true), a.toArray(String[]::new));
         return new Run(code, out.toString(), err.toString());
     }

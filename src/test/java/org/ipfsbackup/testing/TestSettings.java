@@ -35,11 +35,26 @@ public final class TestSettings {
         m.put("mongodb.uri", env.get("MONGODB_URI"));
         m.put("ipfs.cluster.node1", env.get("IPFS_CLUSTER_NODE_1"));
         m.put("ipfs.cluster.node2", env.get("IPFS_CLUSTER_NODE_2"));
+        // the stack's cluster REST API wants basic auth: the user here, the password file in stackSecrets(env)
+        m.put("ipfs.cluster.username", env.get("IPFS_CLUSTER_USER"));
         m.put("ipfs.nodes", env.get("IPFS_NODE_1") + "," + env.get("IPFS_NODE_2"));
         m.put("ipfs.pin.timeout", "60s");
         m.put("dump.engine", "driver");
         m.put("backup.work-dir", workDir.toString());
         return m;
+    }
+
+    /** The secrets an application on the local stack needs: the test key and the cluster's password file. */
+    public static Map<String, String> stackSecrets(Map<String, String> env) {
+        return Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY,
+                "IPFS_CLUSTER_PASSWORD_FILE", env.get("IPFS_CLUSTER_PASSWORD_FILE"));
+    }
+
+    /** Starts the application on the project's configuration with these overrides and the stack's secrets. */
+    public static org.ipfsbackup.camel.BackupApplication startOnStack(Path routes, Map<String, String> overrides,
+                                                                     Map<String, String> env) throws Exception {
+        return org.ipfsbackup.camel.BackupApplication.start(new org.ipfsbackup.camel.BackupApplication.Options(
+                Project.config(), routes, overrides, stackSecrets(env), false));
     }
 
     /** Alert e-mails to the stack's GreenMail for {@code to}, kept in {@code spoolDir} while it cannot be reached. */
