@@ -29,7 +29,8 @@ import org.bson.BsonValue;
  * database (MongoDB excludes {@code system.*} collections, which the service does not need); {@code {db: "d",
  * collection: ""}} every collection of d; {@code {db: "", collection: "c"}} c in every database;
  * {@code anyResource} everything. A reply without an authenticated user (authentication off, or a server that
- * does not check) cannot be judged: the verdict says so and warns, it does not refuse.
+ * does not check) cannot be judged, nor can one without the privileges field (FerretDB 1.x: users, no roles): the
+ * verdict says so and warns, it does not refuse.
  */
 public final class PrivilegeCheck {
 
@@ -78,6 +79,14 @@ public final class PrivilegeCheck {
             return new Verdict(null, List.of(), List.of("no authenticated user: authentication is off (or not reported), so the "
                     + "service can read and write every database; create the ipfs_backup role and user (docs/configuration.md, "
                     + "Least privilege) and connect as that user"), false);
+        }
+        if (!auth.containsKey("authenticatedUserPrivileges")) {
+            // MongoDB always answers showPrivileges with this field (an empty array at least). FerretDB 1.x does not:
+            // it has no roles (createRole unknown, createUser refuses roles) and lets every authenticated user
+            // read and write every database
+            return new Verdict(String.join(", ", users), List.of(), List.of("the server does not report privileges "
+                    + "(connectionStatus without authenticatedUserPrivileges, as FerretDB, which has no roles): "
+                    + "the user can probably read and write every database; nothing was checked"), false);
         }
         List<Privilege> privileges = privileges(auth);
         List<String> missing = new ArrayList<>();

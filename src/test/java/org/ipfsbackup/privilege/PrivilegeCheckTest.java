@@ -129,6 +129,23 @@ class PrivilegeCheckTest {
         assertThat(PrivilegeProbe.enforce(v, "ipfs_backup")).isSameAs(v);
     }
 
+    /** FerretDB 1.24 with --test-enable-new-auth, verbatim: a user, no roles, and no privileges field at all. */
+    @Test
+    void ferretDbReportsNoPrivilegesSoNothingIsJudged() {
+        PrivilegeCheck.Verdict v = check.decide(BsonDocument.parse("""
+                {"authInfo": {"authenticatedUsers": [{"user": "plain", "db": "admin"}], "authenticatedUserRoles": []}, "ok": 1.0}"""));
+        assertThat(v.checked()).isFalse();
+        assertThat(v.user()).isEqualTo("plain@admin");
+        assertThat(v.missing()).isEmpty();
+        assertThat(v.excess()).singleElement().asString().startsWith("the server does not report privileges");
+        // the same user on MongoDB with no role at all: the empty privileges field is judged, and refused
+        PrivilegeCheck.Verdict mongo = check.decide(BsonDocument.parse("""
+                {"authInfo": {"authenticatedUsers": [{"user": "plain", "db": "admin"}], "authenticatedUserRoles": [],
+                 "authenticatedUserPrivileges": []}, "ok": 1.0}"""));
+        assertThat(mongo.checked()).isTrue();
+        assertThat(mongo.missing()).hasSize(10).first().isEqualTo("listDatabases on the cluster");
+    }
+
     @Test
     void anotherManifestDatabaseNeedsItsOwnWrite() {
         PrivilegeCheck.Verdict v = new PrivilegeCheck("backups_meta").decide(BsonDocument.parse(LEAST));
