@@ -56,7 +56,11 @@ public final class PrivilegeProbe {
     /** Logs the verdict's warnings; throws when something is missing. */
     static PrivilegeCheck.Verdict enforce(PrivilegeCheck.Verdict v, String manifestDatabase) {
         for (String e : v.excess()) {
-            LOG.warn("MongoDB user {} holds more than the service needs: {}", v.user() == null ? "(none)" : v.user(), e);
+            if (v.checked()) {
+                LOG.warn("MongoDB user {} holds more than the service needs: {}", v.user(), e);
+            } else {
+                LOG.warn("MongoDB privileges not checked for {}: {}", v.user() == null ? "(no user)" : v.user(), e);
+            }
         }
         if (!v.sufficient()) {
             throw new ConfigException("the MongoDB user " + v.user() + " lacks privileges the service needs: " + String.join("; ", v.missing())
