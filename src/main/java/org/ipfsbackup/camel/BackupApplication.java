@@ -187,6 +187,8 @@ public final class BackupApplication implements AutoCloseable {
         DumpEngine engine = DumpEngines.create(cfg.dump());
         ClusterClient cluster = new ClusterClient(cfg.ipfs());
         manifestMongo = org.ipfsbackup.config.MongoConnections.create(cfg.mongoUri());
+        // least privilege: refuses (exit 3) without what the service needs, warns about more (docs/configuration.md)
+        org.ipfsbackup.privilege.PrivilegeProbe.checkAtStart(cfg.mongoUri(), cfg.manifestDatabase());
 
         Registry r = ctx.getRegistry();
         r.bind("manifestMongo", manifestMongo);

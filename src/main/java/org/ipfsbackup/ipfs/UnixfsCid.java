@@ -107,6 +107,51 @@ public final class UnixfsCid {
                 && base32(bytes).equals(cid.substring(1)); // canonical: no stray trailing bits
     }
 
+    /**
+     * The same CID computed while the bytes pass by (a download written and decrypted in one pass): feed every byte
+     * with {@link #write}, then {@link #cid()}. Memory: one chunk plus the pending links.
+     */
+    public static final class Streaming extends java.io.OutputStream {
+        private final Builder builder = new Builder(MAX_LINKS);
+        private final byte[] chunk = new byte[CHUNK_SIZE];
+        private int filled;
+        private String cid;
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (cid != null) {
+                throw new IllegalStateException("CID already computed");
+            }
+            while (len > 0) {
+                int n = Math.min(len, CHUNK_SIZE - filled);
+                System.arraycopy(b, off, chunk, filled, n);
+                filled += n;
+                off += n;
+                len -= n;
+                if (filled == CHUNK_SIZE) {
+                    builder.leaf(chunk, filled);
+                    filled = 0;
+                }
+            }
+        }
+
+        /** The CID of everything written (ends the computation). */
+        public String cid() {
+            if (cid == null) {
+                if (filled > 0) {
+                    builder.leaf(chunk, filled);
+                }
+                cid = base32Cid(builder.finish());
+            }
+            return cid;
+        }
+    }
+
     // ---------------------------------------------------------------- DAG building
 
     /** A link to a finished child: its binary CID, cumulative size and file bytes under it. */
@@ -127,12 +172,20 @@ public final class UnixfsCid {
             byte[] chunk = new byte[chunkSize];
             int n;
             while ((n = in.readNBytes(chunk, 0, chunkSize)) > 0) {
-                sha256.update(chunk, 0, n);
-                add(0, new Child(cid(CODEC_RAW, sha256.digest()), n, n));
+                leaf(chunk, n);
                 if (n < chunkSize) {
                     break; // end of stream
                 }
             }
+            return finish();
+        }
+
+        void leaf(byte[] chunk, int n) {
+            sha256.update(chunk, 0, n);
+            add(0, new Child(cid(CODEC_RAW, sha256.digest()), n, n));
+        }
+
+        byte[] finish() {
             if (levels.isEmpty()) { // empty file: one empty raw block
                 return cid(CODEC_RAW, sha256.digest());
             }

@@ -57,11 +57,17 @@ public final class BackupFetcher {
         org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download is decrypted
         Path tmp = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest[] md = new MessageDigest[1];
+        // the CID itself is a hash of the content: recomputed while the bytes arrive, where the upload parameters
+        // allow (cid-version=1, raw leaves, default chunker, sha2-256), so a node cannot serve other bytes under it
+        boolean recomputable = UnixfsCid.recomputable(cid);
+        UnixfsCid.Streaming[] cidOf = new UnixfsCid.Streaming[1];
         try {
             URI used = kubo.catFirst(nodes, cid, () -> {
                 try {
                     md[0] = MessageDigest.getInstance("SHA-256");
-                    return new Progress(new DigestOutputStream(Files.newOutputStream(tmp), md[0]), cid, progress);
+                    cidOf[0] = recomputable ? new UnixfsCid.Streaming() : null;
+                    OutputStream file = Files.newOutputStream(tmp);
+                    return new Progress(new DigestOutputStream(cidOf[0] == null ? file : new Tee(file, cidOf[0]), md[0]), cid, progress);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (NoSuchAlgorithmException e) {
@@ -73,11 +79,9 @@ public final class BackupFetcher {
                 throw new IOException("sha256 of the downloaded " + cid + " is " + actual + " but the manifest says " + expectedSha256
                         + ": the download is corrupt or not the recorded backup; nothing was written to " + target);
             }
-            // the CID itself is a hash of the content: recompute it where the upload parameters allow
-            // (cid-version=1, raw leaves, default chunker, sha2-256), so a node cannot serve other bytes under it
             boolean cidChecked = false;
-            if (UnixfsCid.recomputable(cid)) {
-                String computed = UnixfsCid.cidV1RawLeaves(tmp);
+            if (recomputable) {
+                String computed = cidOf[0].cid();
                 if (!computed.equals(cid)) {
                     throw new IOException("the bytes " + used + " returned for " + cid + " hash to " + computed
                             + ": not the requested content; nothing was written to " + target);
@@ -89,6 +93,27 @@ public final class BackupFetcher {
             return new Download(used, actual, n, cidChecked);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes to the file and to the CID computation. */
+    private static final class Tee extends java.io.FilterOutputStream {
+        private final OutputStream second;
+
+        Tee(OutputStream out, OutputStream second) {
+            super(out);
+            this.second = second;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            second.write(b, off, len);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
         }
     }
 
@@ -129,13 +154,37 @@ public final class BackupFetcher {
      */
     public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir,
                                                   String compression, String fileName) throws IOException {
+        return decryptAndExtract(cipher, encrypted, null, manifestKey, dir, compression, fileName);
+    }
+
+    /**
+     * As above, and checks the file's sha256 against {@code expectedSha256} (when not null) in the same pass: the
+     * file is read once, hashed as it is decrypted and extracted into {@code dir} (a private work directory). Only
+     * when the last segment's tag and the hash both check out is the extraction returned; otherwise {@code dir} is
+     * removed and the error names the mismatch. Nothing outside {@code dir} is written either way, so a caller that
+     * touches the target only with what this returns never writes unverified bytes to it.
+     */
+    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, String expectedSha256,
+                                                  org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir,
+                                                  String compression, String fileName) throws IOException {
         org.ipfsbackup.archive.CompressionCodec codec = org.ipfsbackup.archive.Compression.forReading(compression, fileName);
         org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(encrypted));
-        try (InputStream in = cipher.decryptingStream(Files.newInputStream(encrypted), manifestKey)) {
+        MessageDigest md = expectedSha256 == null ? null : sha256();
+        InputStream file = Files.newInputStream(encrypted);
+        InputStream hashed = md == null ? file : new java.security.DigestInputStream(file, md);
+        try (InputStream in = cipher.decryptingStream(hashed, manifestKey)) {
             ExtractResult r = new TarGzExtractor(ExtractLimits.defaults(), codec).extract(in, dir);
             // read to the end: the final segment's tag is checked only there
             if (in.read() != -1) {
                 throw new IOException(encrypted + ": data after the end of the archive");
+            }
+            if (md != null) {
+                hashed.transferTo(OutputStream.nullOutputStream()); // every byte of the file is in the hash
+                String actual = HexFormat.of().formatHex(md.digest());
+                if (!expectedSha256.equalsIgnoreCase(actual)) {
+                    throw new IOException("sha256 of " + encrypted + " is " + actual + " but the manifest says " + expectedSha256
+                            + ": not the recorded backup; what was extracted to the work directory was removed, nothing else was written");
+                }
             }
             return r;
         } catch (IOException e) {
@@ -144,4 +193,11 @@ public final class BackupFetcher {
         }
     }
 
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -54,10 +54,23 @@ public final class DriverRestore {
     /** Index spec fields not passed to createIndexes. */
     private static final Set<String> DROPPED_INDEX_FIELDS = Set.of("v", "ns");
 
+    /** Collections inserted at the same time by default, as {@code mongorestore --numParallelCollections}. */
+    public static final int DEFAULT_PARALLEL_COLLECTIONS = 4;
+
     private final MongoClient target;
+    private final int parallelCollections;
 
     public DriverRestore(MongoClient target) {
+        this(target, DEFAULT_PARALLEL_COLLECTIONS);
+    }
+
+    /** @param parallelCollections how many collections are restored at the same time (each one in order, by one thread) */
+    public DriverRestore(MongoClient target, int parallelCollections) {
         this.target = Objects.requireNonNull(target, "target");
+        if (parallelCollections < 1) {
+            throw new IllegalArgumentException("parallel collections must be at least 1: " + parallelCollections);
+        }
+        this.parallelCollections = parallelCollections;
     }
 
     /**
@@ -92,16 +105,11 @@ public final class DriverRestore {
         List<String> viewNamespaces = new ArrayList<>();
         long documents = 0;
         int indexes = 0;
+        for (long[] done : restoreCollections(collections, options.drop())) {
+            documents += done[0];
+            indexes += (int) done[1];
+        }
         for (Planned p : collections) {
-            MongoDatabase db = target.getDatabase(p.targetDb());
-            try {
-                prepareCollection(db, p, options.drop());
-                documents += insertDocuments(db, p);
-                indexes += createIndexes(db, p.entry());
-            } catch (MongoException e) {
-                throw new RestoreException("restoring " + p.entry().namespace() + " into " + p.targetNamespace()
-                        + " failed: " + e.getMessage(), e);
-            }
             databases.add(p.targetDb());
             namespaces.add(p.targetNamespace());
         }
@@ -120,6 +128,83 @@ public final class DriverRestore {
         }
         return new RestoreResult(databases.size(), namespaces.size(), documents, indexes, namespaces, viewNamespaces,
                 layout.oplogPresent(), skipped);
+    }
+
+    /**
+     * Restores the collections, up to {@link #parallelCollections} at a time (largest first, so a big one does not
+     * start last); returns per collection, in plan order, {documents, indexes}. The first failure stops the others
+     * and is thrown, naming its namespace.
+     */
+    private List<long[]> restoreCollections(List<Planned> collections, boolean drop) {
+        int threads = Math.min(parallelCollections, collections.size());
+        if (threads <= 1) {
+            List<long[]> out = new ArrayList<>();
+            for (Planned p : collections) {
+                out.add(restoreCollection(p, drop));
+            }
+            return out;
+        }
+        List<Planned> bySize = new ArrayList<>(collections);
+        bySize.sort(java.util.Comparator.comparingLong(DriverRestore::bsonSize).reversed());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "driver-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.ExecutorCompletionService<long[]> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
+        Map<Planned, java.util.concurrent.Future<long[]>> futures = new java.util.IdentityHashMap<>();
+        try {
+            for (Planned p : bySize) {
+                futures.put(p, done.submit(() -> restoreCollection(p, drop)));
+            }
+            for (int i = 0; i < bySize.size(); i++) {
+                try {
+                    done.take().get(); // the first failure, whichever collection it is, ends the restore
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new RestoreException("restore failed: " + e.getCause(), e.getCause());
+                }
+            }
+            List<long[]> out = new ArrayList<>();
+            for (Planned p : collections) {
+                out.add(futures.get(p).get());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RestoreException("restore interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e); // all completed normally above
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES); // no write goes on after we return
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private long[] restoreCollection(Planned p, boolean drop) {
+        MongoDatabase db = target.getDatabase(p.targetDb());
+        try {
+            prepareCollection(db, p, drop);
+            long documents = insertDocuments(db, p);
+            return new long[] {documents, createIndexes(db, p.entry())};
+        } catch (MongoException e) {
+            throw new RestoreException("restoring " + p.entry().namespace() + " into " + p.targetNamespace()
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static long bsonSize(Planned p) {
+        try {
+            return java.nio.file.Files.size(p.entry().bsonFile());
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private static DumpLayout scan(Path dumpDir) {

@@ -122,6 +122,27 @@ class CompressionTest {
         }
     }
 
+    /** One pass: the sha256 is checked while decrypting; a mismatch leaves no extracted directory behind. */
+    @Test
+    void shaIsCheckedInTheDecryptPassAndAMismatchLeavesNothing() throws Exception {
+        Path src = dump();
+        Path plain = tmp.resolve("one-pass.tar.gz");
+        new TarGzArchiver(new ArchiveSettings("gzip", 6, 3, 2).codec()).archive(src, plain);
+        BackupCipher cipher = new BackupCipher(EncryptionKey.fromSecret("a-one-pass-backup-key-0123456789-abcd", "k1"), 10_000);
+        Path enc = tmp.resolve("full_backup_2026-02-01_020000.tar.gz.enc");
+        String sha = cipher.encrypt(plain, enc).sha256();
+        Path ok = tmp.resolve("restored-ok");
+        BackupFetcher.decryptAndExtract(cipher, enc, sha.toUpperCase(java.util.Locale.ROOT), null, ok, "gzip", enc.getFileName().toString());
+        assertThat(ArchiveTestTrees.fingerprint(ok)).isEqualTo(ArchiveTestTrees.fingerprint(src));
+
+        String wrong = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
+        Path bad = tmp.resolve("restored-bad");
+        assertThatThrownBy(() -> BackupFetcher.decryptAndExtract(cipher, enc, wrong, null, bad, "gzip", enc.getFileName().toString()))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("sha256 of " + enc + " is " + sha + " but the manifest says " + wrong);
+        assertThat(bad).doesNotExist();
+    }
+
     @Test
     void zstdBackupsRestoreThroughTheSamePath() throws Exception {
         Path src = dump();

@@ -65,6 +65,21 @@ class UnixfsCidTest {
         assertThat(UnixfsCid.recomputable(cid)).isTrue();
     }
 
+    @ParameterizedTest(name = "{0} bytes, written in random slices")
+    @MethodSource("sharedVectors")
+    void streamingOutputGivesTheSameCid(long size, String sha256, String cid) throws IOException {
+        UnixfsCid.Streaming out = new UnixfsCid.Streaming();
+        Random random = new Random(size);
+        byte[] buf = new byte[300_000];
+        try (GeneratedContent content = new GeneratedContent(size)) {
+            int n;
+            while ((n = content.read(buf, 0, 1 + random.nextInt(buf.length))) > 0) {
+                out.write(buf, 0, n);
+            }
+        }
+        assertThat(out.cid()).isEqualTo(cid);
+    }
+
     @Test
     void helloWorld() throws IOException {
         InputStream in = new ByteArrayInputStream("hello world\n".getBytes(StandardCharsets.US_ASCII));

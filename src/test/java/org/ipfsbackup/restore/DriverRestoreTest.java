@@ -260,6 +260,26 @@ class DriverRestoreTest {
                 .hasMessageContaining("truncated");
     }
 
+    /** Collections go in parallel (default 4); one failing collection fails the restore naming it, the others are not lost track of. */
+    @Test
+    void parallelRestoreFailsNamingTheBrokenCollectionAndOneThreadGivesTheSameData() throws IOException {
+        Path orders = dump.resolve("shop/orders.bson");
+        byte[] bytes = Files.readAllBytes(orders);
+        Files.write(orders, java.util.Arrays.copyOf(bytes, bytes.length - 3));
+        assertThatThrownBy(() -> new DriverRestore(target, 4).restoreDump(dump, RestoreOptions.defaults()))
+                .hasMessageContaining("orders.bson")
+                .hasMessageContaining("truncated");
+        Files.write(orders, bytes);
+
+        RestoreResult one = new DriverRestore(target, 1).restoreDump(dump, new RestoreOptions(true, List.of(), ""));
+        RestoreResult four = new DriverRestore(target, 4).restoreDump(dump, new RestoreOptions(true, List.of(), ""));
+        assertThat(four.namespaces()).isEqualTo(one.namespaces());
+        assertThat(four.documents()).isEqualTo(one.documents());
+        assertThat(four.indexes()).isEqualTo(one.indexes());
+        assertThat(DatabaseComparator.compare(sourceServer.client(), target, DATABASES).identical()).isTrue();
+        assertThatThrownBy(() -> new DriverRestore(target, 0)).hasMessageContaining("at least 1");
+    }
+
     @Test
     void restoresWithoutMetadataFile() throws IOException {
         Files.delete(dump.resolve("shop/mixed.metadata.json"));
