@@ -118,6 +118,7 @@ public final class BackupApplication implements AutoCloseable {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
+                m.getCamelContext().getPropertiesComponent().addPropertiesFunction(new org.ipfsbackup.config.EnvFunction(o.env()));
                 app.wire(m.getCamelContext(), secrets);
             }
 

@@ -55,6 +55,7 @@ public class ConfigOptions {
         DefaultCamelContext ctx = new DefaultCamelContext(false);
         PropertiesComponent pc = ctx.getPropertiesComponent();
         pc.setLocation((file != null ? "file:" + file.toAbsolutePath() + "," : "") + "classpath:application.properties");
+        pc.addPropertiesFunction(new org.ipfsbackup.config.EnvFunction(env())); // {{env:NAME:default}} from the environment the CLI was given
         return key -> {
             try {
                 return pc.resolveProperty(key);

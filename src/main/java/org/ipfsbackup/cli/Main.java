@@ -29,6 +29,9 @@ public final class Main {
             err.println("error: " + e.getMessage());
             return 3;
         }
+        for (String warning : org.ipfsbackup.config.EnvNames.packaged().unknown(env)) {
+            err.println("warning: " + warning); // a seed/typo name that would otherwise be silently ignored
+        }
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);

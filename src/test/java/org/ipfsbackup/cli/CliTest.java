@@ -113,6 +113,31 @@ class CliTest {
     }
 
     @Test
+    void theSeedsIpfsNodeNamesAreUsedAndALookAlikeIsWarnedAbout() throws Exception {
+        InJvmMongo mongo = InJvmMongo.start(false);
+        String uri = mongo.uri();
+        try (FakeCluster cluster = new FakeCluster(); MongoClient c = MongoClients.create(uri)) {
+            c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 7).append("total", 12.5));
+            Path cfg = config("mongodb.uri=" + uri, "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
+                    "ipfs.pin.timeout=5s", "crypto.kdf.iterations=10000");
+            // only the seed's names: BACKUP_TEMP_DIR for the work folder, IPFS_NODE_1_URL for downloads (no IPFS_NODES)
+            Map<String, String> env = Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY, "BACKUP_TEMP_DIR", dir.resolve("seed-tmp").toString(),
+                    "IPFS_NODE_1_URL", cluster.url(), "IPFS_NODE_URL", "http://127.0.0.1:9");
+            assertThat(run(env, "backup", "full", "--json", "--config", cfg.toString(), "--routes", Project.routes().toString()))
+                    .as(err.toString()).isZero();
+            assertThat(dir.resolve("seed-tmp")).isDirectory();
+            String cid = new ObjectMapper().readTree(out.toString().strip()).get("cid").asText();
+            assertThat(err.toString()).contains("environment variable IPFS_NODE_URL is not read by ipfs-backup; did you mean IPFS_NODE_1_URL?");
+            int before = cluster.requests.size();
+            assertThat(run(env, "download", cid, "-o", dir.resolve("b.enc").toString(), "--config", cfg.toString())).as(err.toString()).isZero();
+            assertThat(dir.resolve("b.enc")).hasBinaryContent(cluster.content.get(cid));
+            assertThat(cluster.requests.subList(before, cluster.requests.size())).anyMatch(r -> r.contains("cat"));
+        } finally {
+            mongo.close();
+        }
+    }
+
+    @Test
     void unknownBackupTypeIsAUsageError() {
         assertThat(run(Map.of(), "backup", "weekly")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown backup type 'weekly'");
