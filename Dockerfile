@@ -61,7 +61,7 @@ VOLUME ["/var/lib/ipfs-backup/work", "/var/lib/ipfs-backup/alert-spool"]
 # interfaces in the container so Prometheus can scrape it (Jolokia still answers loopback clients only)
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:9464/observe/health || exit 1
+  CMD curl -fsS http://127.0.0.1:9464/observe/health/live || exit 1
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/ipfs-backup.jar"]
 CMD ["run"]
