@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "download", description = "Download a backup from an IPFS node (Kubo RPC cat, failing over between nodes) and check its sha256 against the manifest.")
+@Command(name = "download", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup download bafybei... -o backup.tar.gz.enc"},
+        description = "Download a backup from an IPFS node (Kubo RPC cat, failing over between nodes) and check its sha256 against the manifest.")
 class DownloadCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;

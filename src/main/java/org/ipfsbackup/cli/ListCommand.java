@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "list", description = "List every backup in the manifest: type, time, CID, size, chain, state.")
+@Command(name = "list", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup list", "  ipfs-backup list --json"},
+        description = "List every backup in the manifest: type, time, CID, size, chain, state.")
 class ListCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;

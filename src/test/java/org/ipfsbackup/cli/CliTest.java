@@ -106,7 +106,7 @@ class CliTest {
             cluster.mode.set(FakeCluster.Mode.EMPTY_BODY);
             assertThat(run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full", "--config", cfg.toString(),
                     "--routes", Project.routes().toString())).isEqualTo(1);
-            assertThat(err.toString()).contains("backup failed in step backup-upload").contains("empty body");
+            assertThat(err.toString()).contains("error: backup failed in step backup-upload").contains("empty body");
         } finally {
             mongo.close();
         }
@@ -135,6 +135,51 @@ class CliTest {
         } finally {
             mongo.close();
         }
+    }
+
+    @Test
+    void everyCommandAnswersHelpWithAnExampleAndTheHelpCommandToo() {
+        picocli.CommandLine cl = new picocli.CommandLine(new Main());
+        assertThat(cl.getSubcommands()).hasSizeGreaterThan(10);
+        for (String name : cl.getSubcommands().keySet()) {
+            if (name.equals("help")) {
+                continue;
+            }
+            out.getBuffer().setLength(0);
+            assertThat(run(Map.of(), name, "--help")).as(name + ": " + err).isZero();
+            assertThat(out.toString()).as(name).contains("Usage: ipfs-backup " + name).contains("Example:").contains("  ipfs-backup " + name);
+            out.getBuffer().setLength(0);
+            assertThat(run(Map.of(), "help", name)).as("help " + name).isZero();
+            assertThat(out.toString()).contains("Usage: ipfs-backup " + name).contains("Example:");
+        }
+        out.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "help")).isZero();
+        assertThat(out.toString()).contains("Exit codes: 0 success, 1 the operation failed");
+    }
+
+    @Test
+    void aOneShotCommandLogsOnlyWarningsByDefaultAndItsFailureEndsWithOneErrorLine() throws Exception {
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(stderr, true));
+        InJvmMongo mongo = InJvmMongo.start(false);
+        try {
+            // the cluster does not answer: the backup fails in its upload step
+            Path cfg = config("mongodb.uri=" + mongo.uri(), "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=http://127.0.0.1:9",
+                    "ipfs.retry.attempts=0", "crypto.kdf.iterations=10000", "backup.work-dir=" + dir.resolve("w"));
+            int code = run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full", "--config", cfg.toString(),
+                    "--routes", Project.routes().toString());
+            assertThat(code).isEqualTo(1);
+        } finally {
+            System.setErr(old);
+            mongo.close();
+            Main.configureLogging(Map.of()); // back to the service's logging for the other tests
+        }
+        assertThat(stderr.toString()).as(stderr.toString()).doesNotContain(" INFO ");
+        List<String> lines = err.toString().lines().filter(l -> !l.isBlank()).toList();
+        assertThat(lines.get(lines.size() - 1)).startsWith("error: backup failed in step backup-upload")
+                .contains("check that the IPFS Cluster peers (IPFS_CLUSTER_NODE_1/2) answer");
+        assertThat(lines.stream().filter(l -> l.startsWith("error: "))).hasSize(1);
     }
 
     @Test
