@@ -115,7 +115,8 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
         return seed.isEmpty() ? IpfsSettings.urls("IPFS_NODES (ipfs.nodes)", "http://127.0.0.1:5001") : List.copyOf(seed);
     }
 
-    private static String authorization(PropertySource p, Secrets secrets) {
+    /** The cluster REST API authorization header value from the secrets, or null (also used by `status`). */
+    public static String authorization(PropertySource p, Secrets secrets) {
         var token = secrets.get("IPFS_CLUSTER_TOKEN");
         var user = p.get("ipfs.cluster.username").filter(s -> !s.isBlank());
         if (token.isPresent() && user.isPresent()) {
