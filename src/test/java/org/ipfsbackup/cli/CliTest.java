@@ -183,6 +183,43 @@ class CliTest {
     }
 
     @Test
+    void statusIsDegradedBeforeTheFirstBackupAndHealthyAfterItWithItsWindow() throws Exception {
+        InJvmMongo mongo = InJvmMongo.start(false);
+        try (FakeCluster cluster = new FakeCluster()) {
+            Path cfg = config("mongodb.uri=" + mongo.uri(), "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
+                    "ipfs.nodes=" + cluster.url(), "ipfs.pin.timeout=5s", "backup.work-dir=" + dir.resolve("work"),
+                    "crypto.kdf.iterations=10000", "alert.spool-dir=" + dir.resolve("spool"));
+            Map<String, String> env = Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY);
+            assertThat(run(env, "status", "--config", cfg.toString())).as(err.toString()).isEqualTo(1);
+            assertThat(out.toString()).startsWith("DEGRADED").contains("no successful backup in the manifest");
+
+            assertThat(run(env, "backup", "full", "--json", "--config", cfg.toString(), "--routes", Project.routes().toString()))
+                    .as(err.toString()).isZero();
+            String cid = new ObjectMapper().readTree(out.toString().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow())
+                    .get("cid").asText();
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "status", "--json", "--config", cfg.toString())).as(out + " " + err).isZero();
+            JsonNode s = new ObjectMapper().readTree(out.toString());
+            assertThat(s.get("healthy").asBoolean()).isTrue();
+            assertThat(s.at("/lastSuccess/full/cid").asText()).isEqualTo(cid);
+            assertThat(s.at("/pins/" + cid + "/pinnedOn").asInt()).isEqualTo(2);
+            assertThat(s.at("/nextRuns/full").asText()).isNotBlank();
+            assertThat(s.at("/lock/running").isNull()).isTrue();
+            assertThat(s.get("peers")).hasSize(2);
+            assertThat(s.at("/storage").size()).isEqualTo(1);
+            // dump.oplog=false: the full holds no oplog position; it is consistent at the time it was taken
+            assertThat(s.at("/window/from").asText()).isEqualTo(s.at("/lastSuccess/full/time").asText()).isEqualTo(s.at("/window/to").asText());
+
+            cluster.lostOnPeerB.add(cid);
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "status", "--config", cfg.toString())).isEqualTo(1);
+            assertThat(out.toString()).contains("backup " + cid + " is pinned on 1 of 2 peers");
+        } finally {
+            mongo.close();
+        }
+    }
+
+    @Test
     void unknownBackupTypeIsAUsageError() {
         assertThat(run(Map.of(), "backup", "weekly")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown backup type 'weekly'");
