@@ -210,6 +210,16 @@ class CliTest {
             // dump.oplog=false: the full holds no oplog position; it is consistent at the time it was taken
             assertThat(s.at("/window/from").asText()).isEqualTo(s.at("/lastSuccess/full/time").asText()).isEqualTo(s.at("/window/to").asText());
 
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "list", "--config", cfg.toString())).isZero();
+            assertThat(out.toString()).contains("SIZE").containsPattern(cid + "\\s+\\d+(\\.\\d)? (B|KiB)\\s")
+                    .contains("restorable window of each chain");
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "list", "--json", "--config", cfg.toString())).isZero();
+            JsonNode row = new ObjectMapper().readTree(out.toString()).get(0);
+            assertThat(row.get("size").isIntegralNumber()).isTrue();
+            assertThat(row.at("/chainWindow/from").asText()).isEqualTo(s.at("/window/from").asText());
+
             cluster.lostOnPeerB.add(cid);
             out.getBuffer().setLength(0);
             assertThat(run(env, "status", "--config", cfg.toString())).isEqualTo(1);
