@@ -118,6 +118,7 @@ public final class BackupApplication implements AutoCloseable {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
+                m.getCamelContext().getPropertiesComponent().addPropertiesFunction(new org.ipfsbackup.config.EnvFunction(o.env()));
                 app.wire(m.getCamelContext(), secrets);
             }
 
@@ -172,6 +173,7 @@ public final class BackupApplication implements AutoCloseable {
         PropertySource props = key -> pc.resolveProperty(key);
         AppConfig cfg = AppConfig.load(props, secrets);
         this.config = cfg;
+        ManagementPort.checkFree(props); // a taken /observe port stops start-up (exit 3), not a BindException in the log
         // values the routes use that are derived from the settings (checked cron, the /add URL of each node)
         pc.addOverrideProperty("backup.full.cron", cfg.fullCron().replace(' ', '+'));
         pc.addOverrideProperty("backup.incremental.cron", cfg.incrementalCron().replace(' ', '+'));

@@ -23,6 +23,9 @@ import org.ipfsbackup.observe.BackupMetrics;
  * A DOWN check makes the endpoint answer 503. Messages carry no credentials (URIs are masked).
  */
 public final class BackupHealthChecks {
+    // Every check here is a readiness check: /observe/health shows them (503 when one is DOWN, for monitoring), while
+    // /observe/health/live (liveness, the container HEALTHCHECK) only says the process and Camel run, so a fresh
+    // install or a late backup never gets the container restarted.
     public static final String GROUP = "ipfs-backup";
 
     private BackupHealthChecks() {
@@ -37,6 +40,11 @@ public final class BackupHealthChecks {
             super(GROUP, "mongodb");
             this.client = client;
             this.uri = Masking.maskUri(uri);
+        }
+
+        @Override
+        public boolean isLiveness() {
+            return false; // readiness/monitoring only: /observe/health/live (the container HEALTHCHECK) does not depend on it
         }
 
         @Override
@@ -58,6 +66,11 @@ public final class BackupHealthChecks {
         public Cluster(ClusterClient cluster) {
             super(GROUP, "ipfs-cluster");
             this.cluster = cluster;
+        }
+
+        @Override
+        public boolean isLiveness() {
+            return false; // readiness/monitoring only: /observe/health/live (the container HEALTHCHECK) does not depend on it
         }
 
         @Override
@@ -84,6 +97,11 @@ public final class BackupHealthChecks {
             this.maxAge = maxAge;
             this.clock = clock;
             this.metrics = metrics;
+        }
+
+        @Override
+        public boolean isLiveness() {
+            return false; // readiness/monitoring only: /observe/health/live (the container HEALTHCHECK) does not depend on it
         }
 
         @Override

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "backup", description = "Run one backup now, through the same routes as the schedule, and print its manifest entry.")
+@Command(name = "backup", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup backup full --json", "  ipfs-backup backup incremental"},
+        description = "Run one backup now, through the same routes as the schedule, and print its manifest entry.")
 class BackupCommand implements Callable<Integer> {
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -46,7 +47,7 @@ class BackupCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("ran a full backup instead of an incremental: " + o.fallbackReason());
             }
             if (!o.succeeded()) {
-                spec.commandLine().getErr().println("backup failed in step " + o.failedStep() + ": " + o.failure());
+                spec.commandLine().getErr().println("error: backup failed in step " + o.failedStep() + ": " + o.failure() + "; check " + whatToCheck(o.failedStep()));
                 return 1;
             }
             if (json) {
@@ -60,5 +61,23 @@ class BackupCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /** What an operator looks at first when a backup fails in this step. */
+    static String whatToCheck(String step) {
+        String s = step == null ? "" : step;
+        if (s.contains("dump") || s.contains("oplog")) {
+            return "that MongoDB (MONGODB_URI) answers and the user may read every database and the oplog; -v shows the log";
+        }
+        if (s.contains("upload") || s.contains("pin") || s.contains("ipfs")) {
+            return "that the IPFS Cluster peers (IPFS_CLUSTER_NODE_1/2) answer and have room (`ipfs-backup status`); -v shows the log";
+        }
+        if (s.contains("archive") || s.contains("encrypt")) {
+            return "free space and permissions in BACKUP_WORK_DIR; -v shows the log";
+        }
+        if (s.contains("manifest")) {
+            return "that MongoDB (MONGODB_URI) accepts writes to the manifest database; -v shows the log";
+        }
+        return "the log (-v) and docs/failure-cases.md";
     }
 }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "compare", description = "Compare every document (raw BSON) and index of databases on two servers; exit 1 if they differ.")
+@Command(name = "compare", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup compare --source-uri mongodb://127.0.0.1:27017 --target-uri mongodb://127.0.0.1:27018 --db shop"},
+        description = "Compare every document (raw BSON) and index of databases on two servers; exit 1 if they differ.")
 class CompareCommand implements Callable<Integer> {
     @Option(names = "--source-uri", required = true)
     String sourceUri;

@@ -18,6 +18,13 @@ public class ConfigOptions {
     @Option(names = "--routes", description = "directory of *.camel.yaml routes (default: $BACKUP_ROUTES_DIR, ./routes, or the packaged ones)")
     Path routes;
 
+    // applied before the command runs (Main.configureLogging); declared here so every command accepts them
+    @Option(names = {"-v", "--verbose"}, description = "log at INFO (one-shot commands log only warnings and errors by default)")
+    boolean verbose;
+
+    @Option(names = "--log-format", paramLabel = "text|json", description = "log format on stderr (default: $BACKUP_LOG_FORMAT or text)")
+    String logFormat;
+
     Map<String, String> env() {
         return Main.environment;
     }
@@ -55,6 +62,7 @@ public class ConfigOptions {
         DefaultCamelContext ctx = new DefaultCamelContext(false);
         PropertiesComponent pc = ctx.getPropertiesComponent();
         pc.setLocation((file != null ? "file:" + file.toAbsolutePath() + "," : "") + "classpath:application.properties");
+        pc.addPropertiesFunction(new org.ipfsbackup.config.EnvFunction(env())); // {{env:NAME:default}} from the environment the CLI was given
         return key -> {
             try {
                 return pc.resolveProperty(key);

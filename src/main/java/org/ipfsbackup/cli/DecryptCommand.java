@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "decrypt", description = "Decrypt a backup file (authenticating every byte); nothing is written unless all of it is authentic.")
+@Command(name = "decrypt", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup decrypt backup.tar.gz.enc -o backup.tar.gz"},
+        description = "Decrypt a backup file (authenticating every byte); nothing is written unless all of it is authentic.")
 class DecryptCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;

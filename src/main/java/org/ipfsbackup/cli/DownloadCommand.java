@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "download", description = "Download a backup from an IPFS node (Kubo RPC cat, failing over between nodes) and check its sha256 against the manifest.")
+@Command(name = "download", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup download bafybei... -o backup.tar.gz.enc"},
+        description = "Download a backup from an IPFS node (Kubo RPC cat, failing over between nodes) and check its sha256 against the manifest.")
 class DownloadCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -34,11 +35,12 @@ class DownloadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RecoveryContext ctx = new RecoveryContext(options, nodes);
-        String expected = sha256 != null ? sha256.toLowerCase() : ctx.manifestFromMongo(null).stream().filter(e -> e.cid().equals(cid))
-                .map(ManifestEntry::sha256).findFirst().orElseThrow(() -> new IllegalArgumentException(
+        ManifestEntry entry = sha256 != null ? null : ctx.manifestFromMongo(null).stream().filter(e -> e.cid().equals(cid))
+                .findFirst().orElseThrow(() -> new IllegalArgumentException(
                         "CID " + cid + " is not in the manifest: pass --sha256 to download it anyway"));
+        String expected = sha256 != null ? sha256.toLowerCase() : entry.sha256();
         long t0 = System.nanoTime();
-        var d = ctx.fetcher().download(cid, expected, output);
+        var d = ctx.fetcher().download(cid, expected, output, entry == null ? -1 : entry.size());
         spec.commandLine().getErr().printf("downloaded %s from %s: %d bytes in %d ms, sha256 matches the manifest, CID %s%n", cid, d.node(),
                 d.bytes(), (System.nanoTime() - t0) / 1_000_000, d.cidRecomputed() ? "recomputed and matching" : "not recomputable (other add parameters)");
         spec.commandLine().getOut().println(d.sha256());

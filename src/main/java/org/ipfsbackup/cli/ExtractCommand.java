@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "extract", description = "Extract a decrypted .tar.gz or .tar.zst into a new directory, refusing unsafe entries.")
+@Command(name = "extract", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup extract backup.tar.gz -o dump/"},
+        description = "Extract a decrypted .tar.gz or .tar.zst into a new directory, refusing unsafe entries.")
 class ExtractCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN")
     Path input;

@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "list", description = "List every backup in the manifest: type, time, CID, size, chain, state.")
+@Command(name = "list", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup list", "  ipfs-backup list --json"},
+        description = "List every backup in the manifest: type, time, CID, size, chain, state.")
 class ListCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -34,21 +35,31 @@ class ListCommand implements Callable<Integer> {
         List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, KeyOptions.cipher(options))
                 : ctx.manifestFromMongo(null);
         var out = spec.commandLine().getOut();
+        Map<String, org.ipfsbackup.manifest.BackupChains.Window> windows = new LinkedHashMap<>();
+        org.ipfsbackup.manifest.BackupChains.chainWindows(entries).forEach(w -> windows.put(w.fullCid(), w));
         if (json) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ManifestEntry e : entries) {
                 Map<String, Object> r = new LinkedHashMap<>(BackupCommand.JSON.convertValue(e, Map.class));
                 r.put("chain", chainOf(e));
+                var w = windows.get(chainOf(e));
+                r.put("chainWindow", w == null || w.empty() ? null : Map.of("from", w.from().toString(), "to", w.to().toString()));
                 rows.add(r);
             }
             out.println(BackupCommand.JSON.writeValueAsString(rows));
         } else {
-            out.printf("%-11s  %-24s  %-62s  %12s  %-14s  %s%n", "TYPE", "TIME (UTC)", "CID", "BYTES", "CHAIN", "STATE");
+            out.printf("%-11s  %-24s  %-62s  %10s  %-14s  %s%n", "TYPE", "TIME (UTC)", "CID", "SIZE", "CHAIN", "STATE");
             for (ManifestEntry e : entries) {
-                out.printf("%-11s  %-24s  %-62s  %12d  %-14s  %s%n", e.type(), e.timestamp(), e.cid(), e.size(),
+                out.printf("%-11s  %-24s  %-62s  %10s  %-14s  %s%n", e.type(), e.timestamp(), e.cid(), org.ipfsbackup.status.HumanSize.of(e.size()),
                         abbreviate(chainOf(e)), e.status() + (e.deletedAt() != null ? " " + e.deletedAt() : "") + ", pinned on " + e.peers().size()
                                 + (e.lastVerifiedAt() == null ? ", not verified yet" : ", verified " + e.lastVerifiedAt() + " "
                                 + (e.verification() != null && e.verification().startsWith("ok") ? "ok" : "FAILED")));
+            }
+            if (!windows.isEmpty()) {
+                out.println();
+                out.println("restorable window of each chain (restore --at):");
+                windows.values().forEach(w -> out.printf("  %-14s  %s%n", abbreviate(w.fullCid()),
+                        w.empty() ? "none (only its newest state: restore latest)" : w.from() + " .. " + w.to()));
             }
         }
         return 0;

@@ -6,8 +6,10 @@ import picocli.CommandLine.Command;
 /** {@code ipfs-backup} command line: the service ({@code run}), one-shot backups, and the recovery tools. */
 @Command(name = "ipfs-backup", mixinStandardHelpOptions = true, version = "ipfs-backup 0.1.0",
         description = "Encrypted MongoDB backups to a private IPFS Cluster (Apache Camel).",
-        subcommands = {RunCommand.class, BackupCommand.class, ListCommand.class, DownloadCommand.class, DecryptCommand.class,
-                ExtractCommand.class, VerifyCommand.class, RestoreCommand.class, RetentionCommand.class, RekeyCommand.class, RestoreDumpCommand.class, CompareCommand.class})
+        footer = {"", "Run 'ipfs-backup help COMMAND' or 'ipfs-backup COMMAND --help' for a command's options and an example.",
+                "Exit codes: 0 success, 1 the operation failed, 2 wrong command line, 3 bad configuration."},
+        subcommands = {picocli.CommandLine.HelpCommand.class, RunCommand.class, BackupCommand.class, ListCommand.class, DownloadCommand.class, DecryptCommand.class,
+                ExtractCommand.class, VerifyCommand.class, StatusCommand.class, RestoreCommand.class, RetentionCommand.class, RekeyCommand.class, RestoreDumpCommand.class, CompareCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -24,10 +26,13 @@ public final class Main {
     public static int execute(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         environment = env;
         try {
-            org.ipfsbackup.observe.LogSetup.configure(env);
+            configureLogging(env, args);
         } catch (org.ipfsbackup.config.ConfigException e) {
             err.println("error: " + e.getMessage());
             return 3;
+        }
+        for (String warning : org.ipfsbackup.config.EnvNames.packaged().unknown(env)) {
+            err.println("warning: " + warning); // a seed/typo name that would otherwise be silently ignored
         }
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
@@ -37,6 +42,33 @@ public final class Main {
             return ex instanceof org.ipfsbackup.config.ConfigException ? 3 : 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The service ({@code run}) logs as configured (INFO); one-shot commands log at WARN to stderr unless {@code -v}
+     * (INFO) or IPFS_BACKUP_LOG_LEVEL says otherwise; {@code --log-format json} is BACKUP_LOG_FORMAT=json.
+     */
+    static void configureLogging(java.util.Map<String, String> env, String... args) {
+        java.util.Map<String, String> e = new java.util.HashMap<>(env);
+        boolean verbose = false;
+        String command = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-v") || a.equals("--verbose")) {
+                verbose = true;
+            } else if (a.equals("--log-format") && i + 1 < args.length) {
+                e.put("BACKUP_LOG_FORMAT", args[++i]);
+            } else if (a.startsWith("--log-format=")) {
+                e.put("BACKUP_LOG_FORMAT", a.substring("--log-format=".length()));
+            } else if (command == null && !a.startsWith("-")) {
+                command = a;
+            }
+        }
+        if (command == null || command.equals("run")) {
+            org.ipfsbackup.observe.LogSetup.configure(e);
+        } else {
+            org.ipfsbackup.observe.LogSetup.configureOneShot(e, verbose ? "INFO" : env.getOrDefault("IPFS_BACKUP_LOG_LEVEL", "WARN"));
+        }
     }
 
     static String messageOf(Throwable ex) {

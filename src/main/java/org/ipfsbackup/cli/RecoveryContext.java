@@ -26,7 +26,7 @@ final class RecoveryContext {
     RecoveryContext(ConfigOptions options, List<String> nodeOverrides) {
         this.props = options.properties();
         this.nodes = nodeOverrides == null || nodeOverrides.isEmpty()
-                ? IpfsSettings.urls("IPFS_NODES (ipfs.nodes)", props.getOrDefault("ipfs.nodes", ""))
+                ? org.ipfsbackup.config.AppConfig.kuboNodes(props)
                 : IpfsSettings.urls("--node", String.join(",", nodeOverrides));
         this.timeout = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", props.getOrDefault("ipfs.http.timeout", "60s"));
     }
@@ -36,7 +36,7 @@ final class RecoveryContext {
     }
 
     Path workDir() {
-        return Path.of(props.getOrDefault("backup.work-dir", System.getProperty("java.io.tmpdir") + "/ipfs-backup"));
+        return org.ipfsbackup.config.AppConfig.workDir(props);
     }
 
     /** The manifest from MongoDB ({@code mongodb.uri}, or {@code --manifest-uri}). */

@@ -10,7 +10,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "rekey", description = "Key rotation: re-wrap every backup's data key in the manifest under the current key "
+@Command(name = "rekey", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup rekey --dry-run"},
+        description = "Key rotation: re-wrap every backup's data key in the manifest under the current key "
         + "(BACKUP_ENCRYPTION_KEY); retired keys come from the keyring. Nothing is re-uploaded; a new manifest version is "
         + "published. Safe to interrupt and to run again. Exit 1 when an entry could not be re-wrapped.")
 class RekeyCommand implements Callable<Integer> {

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "restore", description = "Restore the newest state, or the state at a point in time: picks the full backup and the incrementals needed, "
+@Command(name = "restore", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup restore latest --target-uri mongodb://127.0.0.1:27018 --drop", "  ipfs-backup restore --at 2026-01-31T12:00:00Z --target-uri mongodb://127.0.0.1:27018"},
+        description = "Restore the newest state, or the state at a point in time: picks the full backup and the incrementals needed, "
         + "downloads and checks all of them, then restores and replays the oplog up to --at.")
 class RestoreCommand implements Callable<Integer> {
     @Mixin

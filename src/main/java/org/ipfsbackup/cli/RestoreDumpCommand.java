@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "restore-dump", description = "Restore an extracted dump directory into a MongoDB (driver engine: raw BSON inserts, indexes from metadata.json).")
+@Command(name = "restore-dump", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup restore-dump dump/ --target-uri mongodb://127.0.0.1:27018 --drop"},
+        description = "Restore an extracted dump directory into a MongoDB (driver engine: raw BSON inserts, indexes from metadata.json).")
 class RestoreDumpCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR")
     Path dir;

@@ -16,7 +16,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "retention", description = "Unpin backups older than the retention period (chains are never broken; the newest chain stays), "
+@Command(name = "retention", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup retention --dry-run"},
+        description = "Unpin backups older than the retention period (chains are never broken; the newest chain stays), "
         + "through the same routes as the schedule. --dry-run prints what would go and why, changing nothing.")
 class RetentionCommand implements Callable<Integer> {
     @Mixin

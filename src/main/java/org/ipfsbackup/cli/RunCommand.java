@@ -6,7 +6,8 @@ import org.ipfsbackup.camel.BackupApplication;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "run", description = "Run the service: scheduled full backups, until stopped.")
+@Command(name = "run", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup run"},
+        description = "Run the service: the scheduled full and incremental backups, retention, verification and the watchdog, until stopped (SIGTERM).")
 class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "verify", description = "Download a backup (or all), check its sha256, decrypt every byte and list the archive; exit 1 on any failure.")
+@Command(name = "verify", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup verify all"},
+        description = "Download a backup (or all), check its sha256, decrypt every byte and list the archive; exit 1 on any failure.")
 class VerifyCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;

@@ -27,7 +27,7 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
     }
 
     public static AppConfig load(PropertySource p, Secrets secrets) {
-        Path workDir = Path.of(p.getOrDefault("backup.work-dir", System.getProperty("java.io.tmpdir") + "/ipfs-backup"));
+        Path workDir = workDir(p);
         String fullCron = CronTranslator.toQuartz("FULL_BACKUP_SCHEDULE (backup.full.schedule)",
                 p.getOrDefault("backup.full.schedule", "0 2 * * 0"));
         String incCron = CronTranslator.toQuartz("INCREMENTAL_BACKUP_SCHEDULE (backup.incremental.schedule)",
@@ -64,7 +64,7 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                 .ifPresent(s -> cluster.add(IpfsSettings.url("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", s)));
         String auth = authorization(p, secrets);
         IpfsSettings ipfs = new IpfsSettings(cluster,
-                IpfsSettings.urls("IPFS_NODES (ipfs.nodes)", p.getOrDefault("ipfs.nodes", "")), auth,
+                kuboNodes(p), auth,
                 p.getInt("ipfs.replication-factor", 2, 1, 10),
                 Durations.parse("IPFS_PIN_TIMEOUT (ipfs.pin.timeout)", p.getOrDefault("ipfs.pin.timeout", "30s")),
                 Durations.parse("ipfs.pin.poll-interval", p.getOrDefault("ipfs.pin.poll-interval", "500ms")),
@@ -81,7 +81,39 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                         p.getInt("retention.manifest-versions", 10, 1, 10_000)), keys);
     }
 
-    private static String authorization(PropertySource p, Secrets secrets) {
+    /** BACKUP_WORK_DIR, else the seed's BACKUP_TEMP_DIR, else /tmp/ipfs-backup (java.io.tmpdir). */
+    public static Path workDir(PropertySource p) {
+        return Path.of(p.get("backup.work-dir").filter(s -> !s.isBlank())
+                .or(() -> p.get("backup.temp-dir").filter(s -> !s.isBlank()))
+                .orElse(System.getProperty("java.io.tmpdir") + "/ipfs-backup"));
+    }
+
+    /**
+     * The Kubo RPC APIs downloads use: IPFS_NODES; else the seed's IPFS_NODE_1_URL / IPFS_NODE_2_URL (or
+     * IPFS_NODE_1 / IPFS_NODE_2 as bin/devstack exports them); else http://127.0.0.1:5001.
+     */
+    public static List<java.net.URI> kuboNodes(PropertySource p) {
+        String nodes = p.getOrDefault("ipfs.nodes", "");
+        if (!nodes.isBlank()) {
+            return IpfsSettings.urls("IPFS_NODES (ipfs.nodes)", nodes);
+        }
+        List<java.net.URI> seed = new ArrayList<>();
+        for (int i = 1; i <= 2; i++) {
+            String url = p.getOrDefault("ipfs.node-" + i + "-url", "");
+            String name = "IPFS_NODE_" + i + "_URL (ipfs.node-" + i + "-url)";
+            if (url.isBlank()) {
+                url = p.getOrDefault("ipfs.node-" + i, "");
+                name = "IPFS_NODE_" + i + " (ipfs.node-" + i + ")";
+            }
+            if (!url.isBlank()) {
+                seed.add(IpfsSettings.url(name, url));
+            }
+        }
+        return seed.isEmpty() ? IpfsSettings.urls("IPFS_NODES (ipfs.nodes)", "http://127.0.0.1:5001") : List.copyOf(seed);
+    }
+
+    /** The cluster REST API authorization header value from the secrets, or null (also used by `status`). */
+    public static String authorization(PropertySource p, Secrets secrets) {
         var token = secrets.get("IPFS_CLUSTER_TOKEN");
         var user = p.get("ipfs.cluster.username").filter(s -> !s.isBlank());
         if (token.isPresent() && user.isPresent()) {

@@ -110,6 +110,58 @@ public final class BackupChains {
         return new RestorePlan(chosen, incs, until);
     }
 
+    /** A span of time a point-in-time restore can reach, second precision, both ends included. */
+    public record Window(Instant from, Instant to, String fullCid) {
+        /** A chain whose oplog does not cover one whole second after its full: only a restore of its newest state reaches it. */
+        public boolean empty() {
+            return to.isBefore(from);
+        }
+    }
+
+    /**
+     * Each chain's restorable span by the rules of {@link #planRestore}: from the instant its full is consistent at to
+     * the last whole second of oplog its incrementals (or the full) hold; {@link Window#empty} when there is none.
+     */
+    public static List<Window> chainWindows(List<ManifestEntry> entries) {
+        List<ManifestEntry> live = complete(entries);
+        List<Window> out = new ArrayList<>();
+        live.stream().filter(ManifestEntry::isFull).sorted(Comparator.comparing(ManifestEntry::timestamp)).forEach(full -> {
+            List<ManifestEntry> chain = chainOf(live, full);
+            Instant from = consistentAt(full);
+            OplogPosition end = pos(chain.get(chain.size() - 1));
+            // planRestore applies every entry of the second `at` (until = at:max), so the chain must hold all of it
+            Instant to = end == null ? from : Instant.ofEpochSecond(end.increment() == -1 ? end.seconds() : end.seconds() - 1);
+            out.add(new Window(from, to.isBefore(from) ? from.minusSeconds(1) : to, full.cid()));
+        });
+        return out;
+    }
+
+    /**
+     * The instants a restore can reach overall, merged and in order: the gaps between them are times no restore reaches
+     * (planRestore picks the newest full consistent at or before the time, so a chain ends where the next one begins).
+     */
+    public static List<Window> restorableWindows(List<ManifestEntry> entries) {
+        List<Window> chains = chainWindows(entries);
+        List<Window> merged = new ArrayList<>();
+        for (int i = 0; i < chains.size(); i++) {
+            Window w = chains.get(i);
+            Instant to = w.to();
+            if (i + 1 < chains.size() && !to.isBefore(chains.get(i + 1).from())) {
+                to = chains.get(i + 1).from().minusSeconds(1); // from there on the next chain is the one restored
+            }
+            if (to.isBefore(w.from())) {
+                continue; // two fulls consistent in the same second: the newer one wins
+            }
+            Window last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (last != null && !w.from().isAfter(last.to().plusSeconds(1))) {
+                merged.set(merged.size() - 1, new Window(last.from(), to.isAfter(last.to()) ? to : last.to(), w.fullCid()));
+            } else {
+                merged.add(new Window(w.from(), to, w.fullCid()));
+            }
+        }
+        return merged;
+    }
+
     /** The time a full backup is consistent at: its oplogEnd, else the time it was taken. */
     static Instant consistentAt(ManifestEntry full) {
         OplogPosition p = pos(full);

@@ -48,6 +48,19 @@ public final class LogSetup {
         return true;
     }
 
+    /**
+     * One-shot commands: the same BACKUP_LOG_FORMAT / BACKUP_LOG_DIR, always applied, with the root at {@code level}
+     * (WARN unless -v): the operator sees warnings, errors and the command's own output, not Camel's start-up.
+     */
+    public static void configureOneShot(Map<String, String> env, String level) {
+        String format = env.getOrDefault("BACKUP_LOG_FORMAT", "").trim().toLowerCase(Locale.ROOT);
+        if (!format.isEmpty() && !format.equals("text") && !format.equals("json")) {
+            throw new ConfigException("BACKUP_LOG_FORMAT (--log-format) = '" + format + "' must be text or json");
+        }
+        String dir = env.getOrDefault("BACKUP_LOG_DIR", "").trim();
+        apply(format.equals("json"), dir.isEmpty() ? null : Path.of(dir), level);
+    }
+
     /** Replaces the logback configuration: stderr, plus a daily rolled file in {@code dir} when given. */
     public static void apply(boolean json, Path dir, String rootLevel) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();

@@ -26,7 +26,6 @@ import org.ipfsbackup.ipfs.UnixfsCid;
  * path unless every check passed.
  */
 public final class BackupFetcher {
-    private static final long PROGRESS_EVERY = 64L << 20;
     private final KuboClient kubo;
     private final List<URI> nodes;
     private final java.util.function.Consumer<String> progress;
@@ -35,7 +34,7 @@ public final class BackupFetcher {
         this(kubo, nodes, msg -> { });
     }
 
-    /** @param progress told every 64 MiB how far a download is (the CLI prints it on stderr) */
+    /** @param progress told every 10 s how far a download is (the CLI prints it on stderr) */
     public BackupFetcher(KuboClient kubo, List<URI> nodes, java.util.function.Consumer<String> progress) {
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("no IPFS node to download from: set IPFS_NODES (ipfs.nodes) or pass --node");
@@ -54,6 +53,11 @@ public final class BackupFetcher {
      * and the error says so.
      */
     public Download download(String cid, String expectedSha256, Path target) throws IOException {
+        return download(cid, expectedSha256, target, -1);
+    }
+
+    /** As above, with the size the manifest records (-1 unknown), so progress shows done of total, rate and ETA. */
+    public Download download(String cid, String expectedSha256, Path target, long expectedBytes) throws IOException {
         org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download is decrypted
         Path tmp = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest[] md = new MessageDigest[1];
@@ -67,7 +71,8 @@ public final class BackupFetcher {
                     md[0] = MessageDigest.getInstance("SHA-256");
                     cidOf[0] = recomputable ? new UnixfsCid.Streaming() : null;
                     OutputStream file = Files.newOutputStream(tmp);
-                    return new Progress(new DigestOutputStream(cidOf[0] == null ? file : new Tee(file, cidOf[0]), md[0]), cid, progress);
+                    OutputStream hashed = cidOf[0] == null ? file : new org.apache.commons.io.output.TeeOutputStream(file, cidOf[0]);
+                    return new Progress(new DigestOutputStream(hashed, md[0]), cid, expectedBytes, progress);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (NoSuchAlgorithmException e) {
@@ -96,48 +101,22 @@ public final class BackupFetcher {
         }
     }
 
-    /** Writes to the file and to the CID computation. */
-    private static final class Tee extends java.io.FilterOutputStream {
-        private final OutputStream second;
-
-        Tee(OutputStream out, OutputStream second) {
-            super(out);
-            this.second = second;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            second.write(b, off, len);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-    }
-
-    /** Counts what passes and reports every 64 MiB. */
+    /** Counts what passes; a progress line every 10 s (bytes of total, rate, ETA). */
     private static final class Progress extends java.io.FilterOutputStream {
-        private final String cid;
-        private final java.util.function.Consumer<String> sink;
+        private final org.ipfsbackup.observe.ProgressReporter reporter;
         private long bytes;
-        private long next = PROGRESS_EVERY;
 
-        Progress(OutputStream out, String cid, java.util.function.Consumer<String> sink) {
+        Progress(OutputStream out, String cid, long total, java.util.function.Consumer<String> sink) {
             super(out);
-            this.cid = cid;
-            this.sink = sink;
+            this.reporter = new org.ipfsbackup.observe.ProgressReporter("downloading " + cid, org.ipfsbackup.observe.ProgressReporter.Unit.BYTES,
+                    total, false, System::nanoTime, line -> sink.accept(line.strip()));
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             bytes += len;
-            if (bytes >= next) {
-                sink.accept("downloading " + cid + ": " + (bytes >> 20) + " MiB");
-                next += PROGRESS_EVERY;
-            }
+            reporter.update(bytes);
         }
     }
 

@@ -42,7 +42,7 @@ public final class BackupVerifier {
             Files.createDirectories(workDir);
             dir = Files.createTempDirectory(workDir, "verify-");
             Path enc = dir.resolve("backup.enc");
-            var d = fetcher.download(e.cid(), e.sha256(), enc);
+            var d = fetcher.download(e.cid(), e.sha256(), enc, e.size());
             List<ArchiveEntryInfo> entries;
             org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(enc));
             try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc), e.dataKey())) {

@@ -76,7 +76,7 @@ public final class PointInTimeRestore {
             Map<ManifestEntry, Path> dirs = new LinkedHashMap<>();
             for (ManifestEntry e : plan.all()) {
                 Path enc = scratch.resolve(e.cid() + ".enc");
-                var d = fetcher.download(e.cid(), e.sha256(), enc);
+                var d = fetcher.download(e.cid(), e.sha256(), enc, e.size());
                 progress.accept("downloaded " + e.type() + " " + e.fileName() + " (" + e.cid() + ", " + d.bytes() + " bytes) from "
                         + d.node() + ", sha256 matches the manifest");
                 Path dir = scratch.resolve(e.cid());

@@ -126,7 +126,124 @@ class CliTest {
             cluster.mode.set(FakeCluster.Mode.EMPTY_BODY);
             assertThat(run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full", "--config", cfg.toString(),
                     "--routes", Project.routes().toString())).isEqualTo(1);
-            assertThat(err.toString()).contains("backup failed in step backup-upload").contains("empty body");
+            assertThat(err.toString()).contains("error: backup failed in step backup-upload").contains("empty body");
+        } finally {
+            mongo.close();
+        }
+    }
+
+    @Test
+    void theSeedsIpfsNodeNamesAreUsedAndALookAlikeIsWarnedAbout() throws Exception {
+        InJvmMongo mongo = InJvmMongo.start(false);
+        String uri = mongo.uri();
+        try (FakeCluster cluster = new FakeCluster(); MongoClient c = MongoClients.create(uri)) {
+            c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 7).append("total", 12.5));
+            Path cfg = config("mongodb.uri=" + uri, "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
+                    "ipfs.pin.timeout=5s", "crypto.kdf.iterations=10000");
+            // only the seed's names: BACKUP_TEMP_DIR for the work folder, IPFS_NODE_1_URL for downloads (no IPFS_NODES)
+            Map<String, String> env = Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY, "BACKUP_TEMP_DIR", dir.resolve("seed-tmp").toString(),
+                    "IPFS_NODE_1_URL", cluster.url(), "IPFS_NODE_URL", "http://127.0.0.1:9");
+            assertThat(run(env, "backup", "full", "--json", "--config", cfg.toString(), "--routes", Project.routes().toString()))
+                    .as(err.toString()).isZero();
+            assertThat(dir.resolve("seed-tmp")).isDirectory();
+            String cid = new ObjectMapper().readTree(out.toString().strip()).get("cid").asText();
+            assertThat(err.toString()).contains("environment variable IPFS_NODE_URL is not read by ipfs-backup; did you mean IPFS_NODE_1_URL?");
+            int before = cluster.requests.size();
+            assertThat(run(env, "download", cid, "-o", dir.resolve("b.enc").toString(), "--config", cfg.toString())).as(err.toString()).isZero();
+            assertThat(dir.resolve("b.enc")).hasBinaryContent(cluster.content.get(cid));
+            assertThat(cluster.requests.subList(before, cluster.requests.size())).anyMatch(r -> r.contains("cat"));
+        } finally {
+            mongo.close();
+        }
+    }
+
+    @Test
+    void everyCommandAnswersHelpWithAnExampleAndTheHelpCommandToo() {
+        picocli.CommandLine cl = new picocli.CommandLine(new Main());
+        assertThat(cl.getSubcommands()).hasSizeGreaterThan(10);
+        for (String name : cl.getSubcommands().keySet()) {
+            if (name.equals("help")) {
+                continue;
+            }
+            out.getBuffer().setLength(0);
+            assertThat(run(Map.of(), name, "--help")).as(name + ": " + err).isZero();
+            assertThat(out.toString()).as(name).contains("Usage: ipfs-backup " + name).contains("Example:").contains("  ipfs-backup " + name);
+            out.getBuffer().setLength(0);
+            assertThat(run(Map.of(), "help", name)).as("help " + name).isZero();
+            assertThat(out.toString()).contains("Usage: ipfs-backup " + name).contains("Example:");
+        }
+        out.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "help")).isZero();
+        assertThat(out.toString()).contains("Exit codes: 0 success, 1 the operation failed");
+    }
+
+    @Test
+    void aOneShotCommandLogsOnlyWarningsByDefaultAndItsFailureEndsWithOneErrorLine() throws Exception {
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(stderr, true));
+        InJvmMongo mongo = InJvmMongo.start(false);
+        try {
+            // the cluster does not answer: the backup fails in its upload step
+            Path cfg = config("mongodb.uri=" + mongo.uri(), "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=http://127.0.0.1:9",
+                    "ipfs.retry.attempts=0", "crypto.kdf.iterations=10000", "backup.work-dir=" + dir.resolve("w"));
+            int code = run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), "backup", "full", "--config", cfg.toString(),
+                    "--routes", Project.routes().toString());
+            assertThat(code).isEqualTo(1);
+        } finally {
+            System.setErr(old);
+            mongo.close();
+            Main.configureLogging(Map.of()); // back to the service's logging for the other tests
+        }
+        assertThat(stderr.toString()).as(stderr.toString()).doesNotContain(" INFO ");
+        List<String> lines = err.toString().lines().filter(l -> !l.isBlank()).toList();
+        assertThat(lines.get(lines.size() - 1)).startsWith("error: backup failed in step backup-upload")
+                .contains("check that the IPFS Cluster peers (IPFS_CLUSTER_NODE_1/2) answer");
+        assertThat(lines.stream().filter(l -> l.startsWith("error: "))).hasSize(1);
+    }
+
+    @Test
+    void statusIsDegradedBeforeTheFirstBackupAndHealthyAfterItWithItsWindow() throws Exception {
+        InJvmMongo mongo = InJvmMongo.start(false);
+        try (FakeCluster cluster = new FakeCluster()) {
+            Path cfg = config("mongodb.uri=" + mongo.uri(), "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
+                    "ipfs.nodes=" + cluster.url(), "ipfs.pin.timeout=5s", "backup.work-dir=" + dir.resolve("work"),
+                    "crypto.kdf.iterations=10000", "alert.spool-dir=" + dir.resolve("spool"));
+            Map<String, String> env = Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY);
+            assertThat(run(env, "status", "--config", cfg.toString())).as(err.toString()).isEqualTo(1);
+            assertThat(out.toString()).startsWith("DEGRADED").contains("no successful backup in the manifest");
+
+            assertThat(run(env, "backup", "full", "--json", "--config", cfg.toString(), "--routes", Project.routes().toString()))
+                    .as(err.toString()).isZero();
+            String cid = new ObjectMapper().readTree(out.toString().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow())
+                    .get("cid").asText();
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "status", "--json", "--config", cfg.toString())).as(out + " " + err).isZero();
+            JsonNode s = new ObjectMapper().readTree(out.toString());
+            assertThat(s.get("healthy").asBoolean()).isTrue();
+            assertThat(s.at("/lastSuccess/full/cid").asText()).isEqualTo(cid);
+            assertThat(s.at("/pins/" + cid + "/pinnedOn").asInt()).isEqualTo(2);
+            assertThat(s.at("/nextRuns/full").asText()).isNotBlank();
+            assertThat(s.at("/lock/running").isNull()).isTrue();
+            assertThat(s.get("peers")).hasSize(2);
+            assertThat(s.at("/storage").size()).isEqualTo(1);
+            // dump.oplog=false: the full holds no oplog position; it is consistent at the time it was taken
+            assertThat(s.at("/window/from").asText()).isEqualTo(s.at("/lastSuccess/full/time").asText()).isEqualTo(s.at("/window/to").asText());
+
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "list", "--config", cfg.toString())).isZero();
+            assertThat(out.toString()).contains("SIZE").containsPattern(cid + "\\s+\\d+(\\.\\d)? (B|KiB)\\s")
+                    .contains("restorable window of each chain");
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "list", "--json", "--config", cfg.toString())).isZero();
+            JsonNode row = new ObjectMapper().readTree(out.toString()).get(0);
+            assertThat(row.get("size").isIntegralNumber()).isTrue();
+            assertThat(row.at("/chainWindow/from").asText()).isEqualTo(s.at("/window/from").asText());
+
+            cluster.lostOnPeerB.add(cid);
+            out.getBuffer().setLength(0);
+            assertThat(run(env, "status", "--config", cfg.toString())).isEqualTo(1);
+            assertThat(out.toString()).contains("backup " + cid + " is pinned on 1 of 2 peers");
         } finally {
             mongo.close();
         }

@@ -68,4 +68,47 @@ class BackupChainsTest {
         assertThatThrownBy(() -> BackupChains.planRestore(all, Instant.ofEpochSecond(T0 + 9 * 86400))).hasMessageContaining("no backup reaches");
         assertThatThrownBy(() -> BackupChains.planRestore(List.of(), null)).hasMessageContaining("no complete full backup");
     }
+
+    @Test
+    void theRestorableWindowsAreExactlyTheInstantsPlanRestoreAccepts() {
+        // chain F1 (to T0+2d), a gap, chain F2 (to T0+8d); a full F3 inside F2's chain: F2 ends where F3 begins
+        ManifestEntry f3 = full("F3", T0 + 7 * 86400 + 3600);
+        List<ManifestEntry> all = List.of(f1, i1, i2, f2, i3, f3);
+        assertThat(BackupChains.chainWindows(all)).extracting(BackupChains.Window::fullCid).containsExactly("F1", "F2", "F3");
+        List<BackupChains.Window> windows = BackupChains.restorableWindows(all);
+        assertThat(windows).hasSize(2);
+        // F3 alone holds no whole second of oplog after itself: its chain has no window, but it still ends F2's
+        assertThat(BackupChains.chainWindows(all).get(2).empty()).isTrue();
+        assertThat(windows.get(0).from()).isEqualTo(Instant.ofEpochSecond(T0));
+        assertThat(windows.get(0).to()).isEqualTo(Instant.ofEpochSecond(T0 + 2 * 86400 - 1)); // I2 ends at T0+2d:5, not the whole second
+        assertThat(windows.get(1).from()).isEqualTo(Instant.ofEpochSecond(T0 + 7 * 86400));
+        // planRestore picks F3 from its consistent time on, and F3's chain ends there: F2's later oplog is not reached
+        assertThat(windows.get(1).to()).isEqualTo(Instant.ofEpochSecond(T0 + 7 * 86400 + 3600 - 1));
+        // every second from before the first to after the last: inside a window <=> planRestore accepts it
+        for (long t = T0 - 5; t <= T0 + 8 * 86400 + 5; t += (t > T0 + 2 * 86400 + 5 && t < T0 + 7 * 86400 - 5) ? 3600 : 1) {
+            Instant at = Instant.ofEpochSecond(t);
+            boolean inWindow = windows.stream().anyMatch(w -> !at.isBefore(w.from()) && !at.isAfter(w.to()));
+            boolean plans;
+            String why = "";
+            try {
+                BackupChains.planRestore(all, at);
+                plans = true;
+            } catch (IllegalArgumentException e) {
+                plans = false;
+                why = e.getMessage();
+            }
+            assertThat(plans).as("at " + at + " " + why + " " + windows).isEqualTo(inWindow);
+            if (t > T0 + 600 && t < T0 + 86400 - 600) {
+                t += 599; // the middle of a chain: a sample is enough
+            }
+        }
+    }
+
+    @Test
+    void deletedBackupsAreNotRestorable() {
+        ManifestEntry deleted = new ManifestEntry("full", "F1", f1.timestamp(), 1, true, List.of("shop"), null, "rs0", "00", "F1",
+                1, List.of(), ManifestEntry.DELETED, "driver", "gzip", "k1", null, null, null, null, T0 + ":5", 3L, null, null, null);
+        assertThat(BackupChains.restorableWindows(List.of(deleted, f2, i3))).singleElement()
+                .satisfies(w -> assertThat(w.from()).isEqualTo(Instant.ofEpochSecond(T0 + 7 * 86400)));
+    }
 }

@@ -81,6 +81,8 @@ public final class FakeCluster implements AutoCloseable {
                 }
             } else if (ex.getRequestMethod().equals("GET") && path.equals("/id")) {
                 send(ex, 200, "{\"id\":\"12D3KooWA\",\"peername\":\"p0\",\"version\":\"1.1.6\"}\n");
+            } else if (ex.getRequestMethod().equals("GET") && path.equals("/peers")) {
+                send(ex, 200, "{\"id\":\"12D3KooWA\",\"peername\":\"p0\",\"error\":\"\"}\n{\"id\":\"12D3KooWB\",\"peername\":\"p1\",\"error\":\"\"}\n");
             } else if (ex.getRequestMethod().equals("GET") && path.equals("/allocations")) {
                 StringBuilder nd = new StringBuilder();
                 for (String cid : content.keySet()) {

@@ -1,0 +1,122 @@
+package org.ipfsbackup.cli;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TimeZone;
+import java.util.concurrent.Callable;
+import org.ipfsbackup.config.AppConfig;
+import org.ipfsbackup.config.CronTranslator;
+import org.ipfsbackup.config.Durations;
+import org.ipfsbackup.config.IpfsSettings;
+import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.config.PropertySource;
+import org.ipfsbackup.config.Secrets;
+import org.ipfsbackup.ipfs.ClusterClient;
+import org.ipfsbackup.ipfs.KuboClient;
+import org.ipfsbackup.ipfs.PinStatus;
+import org.ipfsbackup.job.BackupLock;
+import org.ipfsbackup.job.LeaseHolder;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.status.StatusReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup status", "  ipfs-backup status --json"},
+        description = "One screen: newest backups, next scheduled runs, the restorable window (and gaps), pins and peers, IPFS storage, "
+                + "the job lock, the last verification, alerts not yet sent. Exit 0 healthy, 1 degraded (the reasons are listed).")
+class StatusCommand implements Callable<Integer> {
+    /** How many of the newest backups have their pins checked. */
+    static final int NEWEST = 3;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = "--json", description = "one JSON object (sizes in bytes)")
+    boolean json;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PropertySource p = options.properties();
+        Instant now = Clock.systemUTC().instant();
+        List<String> problems = new ArrayList<>();
+        Map<String, String> crons = new LinkedHashMap<>();
+        crons.put("full", CronTranslator.toQuartz("FULL_BACKUP_SCHEDULE", p.getOrDefault("backup.full.schedule", "0 2 * * 0")));
+        crons.put("incremental", CronTranslator.toQuartz("INCREMENTAL_BACKUP_SCHEDULE", p.getOrDefault("backup.incremental.schedule", "0 2 * * *")));
+        crons.put("retention", CronTranslator.toQuartz("RETENTION_SCHEDULE", p.getOrDefault("retention.schedule", "0 4 * * *")));
+        crons.put("verification", CronTranslator.toQuartz("VERIFICATION_SCHEDULE", p.getOrDefault("verification.schedule", "0 3 * * 3")));
+        if (!p.getBoolean("backup.schedule.enabled", true)) {
+            problems.add("schedules are off (BACKUP_SCHEDULE_ENABLED=false): no backup runs by itself");
+        }
+        int replication = p.getInt("ipfs.replication-factor", 2, 1, 10);
+        Duration http = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s"));
+        List<URI> cluster = new ArrayList<>(IpfsSettings.urls("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
+        cluster.addAll(IpfsSettings.urls("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", p.getOrDefault("ipfs.cluster.node2", "")));
+        List<URI> kubo = AppConfig.kuboNodes(p);
+        ClusterClient clusterClient = new ClusterClient(new IpfsSettings(cluster, kubo, AppConfig.authorization(p, new Secrets(options.env())),
+                replication, Duration.ofSeconds(5), Duration.ofMillis(500), http.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : http));
+
+        List<ManifestEntry> entries = List.of();
+        Optional<LeaseHolder> holder = Optional.empty();
+        boolean expired = false;
+        RecoveryContext ctx = new RecoveryContext(options, null);
+        try (var mongo = org.ipfsbackup.config.MongoConnections.create(p.require("mongodb.uri"))) {
+            entries = ctx.repository(mongo).all();
+            BackupLock lock = BackupLock.inDatabase(mongo.getDatabase(p.getOrDefault("manifest.database", "ipfs_backup")), Clock.systemUTC());
+            holder = lock.currentHolder();
+            expired = holder.map(h -> h.expiresAt() != null && h.expiresAt().isBefore(now)).orElse(false);
+        } catch (RuntimeException e) {
+            problems.add("MongoDB (MONGODB_URI) cannot be read: " + Masking.maskUri(Main.messageOf(e)));
+        }
+        Map<String, PinStatus> pins = new LinkedHashMap<>();
+        Map<String, String> peers = new LinkedHashMap<>();
+        try {
+            peers.putAll(clusterClient.peers());
+            for (ManifestEntry e : entries.stream().filter(x -> ManifestEntry.COMPLETE.equals(x.status()))
+                    .sorted(Comparator.comparing(ManifestEntry::timestamp).reversed()).limit(NEWEST).toList()) {
+                pins.put(e.cid(), clusterClient.status(e.cid()));
+            }
+        } catch (RuntimeException e) {
+            problems.add("the IPFS Cluster (IPFS_CLUSTER_NODE_1/2) does not answer: " + Masking.maskUri(Main.messageOf(e)));
+        }
+        Map<String, long[]> storage = new LinkedHashMap<>();
+        KuboClient kuboClient = new KuboClient(http);
+        for (URI node : kubo) {
+            try {
+                KuboClient.RepoStat s = kuboClient.repoStat(node);
+                storage.put(node.toString(), new long[] {s.repoSize(), s.storageMax()});
+            } catch (RuntimeException e) {
+                problems.add("IPFS node " + node + " (IPFS_NODES) does not answer repo/stat: " + Masking.maskUri(Main.messageOf(e)));
+            }
+        }
+        int spooled = 0;
+        Path spool = Path.of(p.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool"));
+        if (Files.isDirectory(spool)) {
+            spooled = new org.ipfsbackup.alert.DirectorySpool(spool).pending().size();
+        }
+        Map<String, Object> report = StatusReport.compute(new StatusReport.Inputs(now, entries, crons, TimeZone.getDefault(), holder, expired,
+                pins, replication, peers, storage, p.getInt("watchdog.storage-threshold-percent", 80, 1, 100), spooled,
+                Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", p.getOrDefault("watchdog.max-backup-age", "26h")), problems));
+        var out = spec.commandLine().getOut();
+        if (json) {
+            out.println(BackupCommand.JSON.writeValueAsString(report));
+        } else {
+            StatusText.print(report, out);
+        }
+        return Boolean.TRUE.equals(report.get("healthy")) ? 0 : 1;
+    }
+}

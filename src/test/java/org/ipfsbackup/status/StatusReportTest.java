@@ -1,0 +1,86 @@
+package org.ipfsbackup.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TimeZone;
+import org.ipfsbackup.ipfs.PinStatus;
+import org.ipfsbackup.job.LeaseHolder;
+import org.ipfsbackup.manifest.ManifestEntry;
+import org.junit.jupiter.api.Test;
+
+@SuppressWarnings("unchecked")
+class StatusReportTest {
+    static final Instant NOW = Instant.parse("2026-11-10T12:00:00Z");
+    static final long T0 = Instant.parse("2026-11-10T02:00:00Z").getEpochSecond();
+
+    static ManifestEntry entry(String type, String cid, long endSec, String start, String base, String previous, String verification) {
+        return new ManifestEntry(type, cid, Instant.ofEpochSecond(endSec + 1), 3L * 1024 * 1024, true, List.of("shop"), null, "rs0", "00", cid,
+                4200, List.of("a", "b"), ManifestEntry.COMPLETE, "driver", "gzip", "k1", null, null, null, start, endSec + ":5", 3L, base, previous,
+                null, verification == null ? null : Instant.ofEpochSecond(endSec + 60), verification);
+    }
+
+    static PinStatus pinned(String cid, int peers) {
+        Map<String, PinStatus.PeerPin> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            m.put("p" + i, new PinStatus.PeerPin("p" + i, "peer" + i, i < peers ? "pinned" : "pin_error", i < peers ? null : "boom"));
+        }
+        return new PinStatus(cid, List.of("p0", "p1"), m);
+    }
+
+    StatusReport.Inputs inputs(List<ManifestEntry> entries, Map<String, PinStatus> pins, Optional<LeaseHolder> lock, int spooled) {
+        return new StatusReport.Inputs(NOW, entries, Map.of("full", "0 0 2 ? * SUN", "incremental", "0 0 2 * * ?"), TimeZone.getTimeZone("UTC"),
+                lock, false, pins, 2, Map.of("p0", "", "p1", ""), Map.of("http://n1", new long[] {500, 1000}), 80, spooled,
+                Duration.ofHours(26), List.of());
+    }
+
+    @Test
+    void aHealthyInstallationShowsItsNewestBackupsWindowNextRunsAndLock() {
+        ManifestEntry full = entry("full", "F1", T0, null, null, null, "ok: 3 entries");
+        ManifestEntry inc = entry("incremental", "I1", T0 + 3600, (T0 + 1) + ":1", "F1", "F1", null);
+        Map<String, Object> r = StatusReport.compute(inputs(List.of(full, inc), Map.of("I1", pinned("I1", 2)),
+                Optional.of(new LeaseHolder("incremental", "h:1:x", NOW.minusSeconds(30), NOW.plusSeconds(90), NOW)), 0));
+        assertThat(r.get("reasons")).asList().isEmpty();
+        assertThat(r.get("healthy")).isEqualTo(true);
+        assertThat(r.toString()).contains("cid=I1").contains("sizeHuman=3.0 MiB").contains("durationMs=4200");
+        assertThat((Map<String, Object>) r.get("nextRuns")).containsEntry("full", "2026-11-15T02:00:00Z").containsEntry("incremental", "2026-11-11T02:00:00Z");
+        Map<?, ?> w = (Map<?, ?>) r.get("window");
+        assertThat(w.get("from")).isEqualTo(Instant.ofEpochSecond(T0).toString());
+        assertThat(w.get("to")).isEqualTo(Instant.ofEpochSecond(T0 + 3599).toString());
+        assertThat((List<?>) w.get("gaps")).isEmpty();
+        assertThat(r.get("lock").toString()).contains("running=incremental").contains("owner=h:1:x");
+        assertThat(r.get("lastVerification").toString()).contains("ok=true");
+    }
+
+    @Test
+    void eachDegradationIsNamed() {
+        ManifestEntry old = entry("full", "F0", T0 - 3 * 86400, null, null, null, "FAILED: sha256 mismatch");
+        Map<String, Object> r = StatusReport.compute(new StatusReport.Inputs(NOW, List.of(old), Map.of(), TimeZone.getTimeZone("UTC"),
+                Optional.empty(), false, Map.of("F0", pinned("F0", 1)), 2, Map.of("p1", "context deadline exceeded"),
+                Map.of("http://n1", new long[] {900, 1000}), 80, 2, Duration.ofHours(26), List.of("MongoDB is slow")));
+        assertThat(r.get("healthy")).isEqualTo(false);
+        assertThat((List<String>) r.get("reasons")).anyMatch(s -> s.contains("older than PT26H"))
+                .anyMatch(s -> s.contains("F0 is pinned on 1 of 2 peers"))
+                .anyMatch(s -> s.contains("cluster peer p1: context deadline exceeded"))
+                .anyMatch(s -> s.contains("storage 90% used"))
+                .anyMatch(s -> s.contains("last verification (F0) failed"))
+                .anyMatch(s -> s.contains("2 alert(s) could not be sent"))
+                .contains("MongoDB is slow");
+        assertThat(StatusReport.compute(inputs(List.of(), Map.of(), Optional.empty(), 0)).get("reasons").toString())
+                .contains("no successful backup");
+    }
+
+    @Test
+    void humanSizes() {
+        assertThat(HumanSize.of(0)).isEqualTo("0 B");
+        assertThat(HumanSize.of(1023)).isEqualTo("1023 B");
+        assertThat(HumanSize.of(1536)).isEqualTo("1.5 KiB");
+        assertThat(HumanSize.of(64L * 1024 * 1024)).isEqualTo("64 MiB");
+        assertThat(HumanSize.of(5L * 1024 * 1024 * 1024 + 1)).isEqualTo("5.0 GiB");
+        assertThat(HumanSize.of(-1)).isEqualTo("-");
+    }
+}
