@@ -187,24 +187,12 @@ public final class DriverRestore {
         }
     }
 
-    /**
-     * Only the inserts run in parallel: the collection's drop/create and its createIndexes go one at a time (FerretDB
-     * 1.24's SQLite backend refused concurrent DDL in one database: "index ... already exists" after a --drop).
-     */
-    private final Object ddl = new Object();
-
     private long[] restoreCollection(Planned p, boolean drop) {
         MongoDatabase db = target.getDatabase(p.targetDb());
         try {
-            synchronized (ddl) {
-                prepareCollection(db, p, drop);
-            }
+            prepareCollection(db, p, drop);
             long documents = insertDocuments(db, p);
-            int indexes;
-            synchronized (ddl) {
-                indexes = createIndexes(db, p.entry());
-            }
-            return new long[] {documents, indexes};
+            return new long[] {documents, createIndexes(db, p.entry())};
         } catch (MongoException e) {
             throw new RestoreException("restoring " + p.entry().namespace() + " into " + p.targetNamespace()
                     + " failed: " + e.getMessage(), e);
