@@ -38,7 +38,7 @@ import com.mongodb.client.model.Updates;
 /**
  * README.md's "Restoring by hand", run as written: its shell blocks, taken from the README itself, with bash, the
  * real mongorestore (mongo-tools 100.10.0 from the stack's build), tar and the application's CLI; then every document
- * and index of the restored databases is compared with the source. The Python decryptor of FORMAT.md, taken from
+ * and index of the restored databases is compared with the source. The Python decryptor of docs/format.md, taken from
  * that file, must give the same archive as {@code decrypt}. The README's statements about plain mongorestore on
  * FerretDB (indexes refused for their {@code ns} field, no {@code applyOps} for {@code --oplogReplay}) are checked
  * with the same binary.
@@ -102,7 +102,7 @@ class ByHandRestoreStackTest {
             assertThat(hand.resolve("dump/oplog.bson")).isRegularFile();
             assertThat(hand.resolve("dump/byhand/items.metadata.json")).isRegularFile();
 
-            // FORMAT.md's Python decryptor gives the same archive as the CLI
+            // docs/format.md's Python decryptor gives the same archive as the CLI
             Path decryptPy = Files.writeString(hand.resolve("decrypt.py"), formatMdPython());
             StackApp.Run py = StackApp.run(hand, shellEnv, STEP_TIMEOUT,
                     List.of("python3", decryptPy.toString(), "backup.enc", "backup-python.tar.gz"));
@@ -179,7 +179,7 @@ class ByHandRestoreStackTest {
     }
 
     private static String formatMdPython() throws Exception {
-        String format = Files.readString(Project.dir().resolve("src/main/java/org/ipfsbackup/crypto/FORMAT.md"));
+        String format = Files.readString(Project.dir().resolve("docs/format.md"));
         Matcher m = PYTHON_BLOCK.matcher(format);
         assertThat(m.find()).as("FORMAT.md has a python decryptor").isTrue();
         return m.group(1);
