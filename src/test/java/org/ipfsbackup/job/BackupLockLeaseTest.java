@@ -52,11 +52,14 @@ class BackupLockLeaseTest {
         locks = client.getDatabase("ipfs_backup").getCollection(BackupLock.COLLECTION);
         log.start();
         lockLogger.addAppender(log);
+        // the lock's INFO lines are what these tests read: a CLI test run earlier in this JVM may have set WARN
+        lockLogger.setLevel(ch.qos.logback.classic.Level.INFO);
     }
 
     @AfterEach
     void stop() {
         lockLogger.detachAppender(log);
+        lockLogger.setLevel(null);
         instances.forEach(BackupLock::close);
         threads.shutdownNow();
         client.close();
