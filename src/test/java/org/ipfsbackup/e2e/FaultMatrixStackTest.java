@@ -340,7 +340,8 @@ class FaultMatrixStackTest {
                 assertThat(adopted.type()).isEqualTo("full");
                 assertThat(adopted.status()).isEqualTo(ManifestEntry.COMPLETE);
                 assertThat(adopted.oplogEnd()).as("the chain can go on from it").isNotNull();
-                assertThat(repo.all()).hasSize(before + 1);
+                // other tests' unrecorded uploads on the shared stack may be adopted by this recovery too
+                assertThat(repo.all()).hasSizeGreaterThanOrEqualTo(before + 1).filteredOn(e -> e.cid().equals(cid)).hasSize(1);
                 assertThat(workFiles(work)).as("no temp files after adoption").isEmpty();
                 assertThat(pinnedCids(env)).contains(cid);
                 // the adopted backup is the base of the next incremental
