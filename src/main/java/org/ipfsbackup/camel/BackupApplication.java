@@ -188,7 +188,7 @@ public final class BackupApplication implements AutoCloseable {
         BackupCipher cipher = new BackupCipher(cfg.keys(), cfg.kdfIterations());
         DumpEngine engine = DumpEngines.create(cfg.dump());
         ClusterClient cluster = new ClusterClient(cfg.ipfs());
-        manifestMongo = org.ipfsbackup.config.MongoConnections.create(cfg.mongoUri());
+        manifestMongo = org.ipfsbackup.mongo.MongoConnections.create(cfg.mongoUri());
         // least privilege: refuses (exit 3) without what the service needs, warns about more (docs/configuration.md)
         org.ipfsbackup.privilege.PrivilegeProbe.checkAtStart(cfg.mongoUri(), cfg.manifestDatabase());
 
@@ -270,7 +270,7 @@ public final class BackupApplication implements AutoCloseable {
         ctx.getManagementStrategy().addEventNotifier(new ObservabilityNotifier(ctx, metrics, clock));
 
         // health checks use their own client with short timeouts: a dead MongoDB answers the health check in seconds
-        healthMongo = org.ipfsbackup.config.MongoConnections.create(org.ipfsbackup.config.MongoConnections.settings(cfg.mongoUri())
+        healthMongo = org.ipfsbackup.mongo.MongoConnections.create(org.ipfsbackup.mongo.MongoConnections.settings(cfg.mongoUri())
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))
                 .applyToSocketSettings(b -> b.connectTimeout(3, java.util.concurrent.TimeUnit.SECONDS).readTimeout(5, java.util.concurrent.TimeUnit.SECONDS)));
         var i = cfg.ipfs();

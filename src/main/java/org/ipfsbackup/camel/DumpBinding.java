@@ -6,7 +6,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.ipfsbackup.dump.DumpEngine;
 import org.ipfsbackup.dump.DumpResult;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 import org.ipfsbackup.job.WorkDirectories;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -145,7 +145,7 @@ public class JobBinding {
         }
         running.forEach((exchange, thread) -> LOG.warn("backup={} outcome=stopping reason=\"{}\"",
                 exchange.getMessage().getHeader(BackupHeaders.NAME), reason));
-        org.ipfsbackup.dump.ChildProcesses.TOOLS.stopAll(Duration.ofSeconds(2));
+        org.ipfsbackup.mongo.ChildProcesses.TOOLS.stopAll(Duration.ofSeconds(2));
         running.values().forEach(Thread::interrupt);
         return true;
     }

@@ -30,7 +30,7 @@ class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (var s = org.ipfsbackup.config.MongoConnections.create(sourceUri); var t = org.ipfsbackup.config.MongoConnections.create(targetUri)) {
+        try (var s = org.ipfsbackup.mongo.MongoConnections.create(sourceUri); var t = org.ipfsbackup.mongo.MongoConnections.create(targetUri)) {
             CompareResult r = DatabaseComparator.compare(s, t, databases);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();

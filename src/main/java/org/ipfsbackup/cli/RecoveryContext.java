@@ -42,7 +42,7 @@ final class RecoveryContext {
     /** The manifest from MongoDB ({@code mongodb.uri}, or {@code --manifest-uri}). */
     List<ManifestEntry> manifestFromMongo(String uriOverride) {
         String uri = uriOverride != null ? uriOverride : props.require("mongodb.uri");
-        try (var client = org.ipfsbackup.config.MongoConnections.create(uri)) {
+        try (var client = org.ipfsbackup.mongo.MongoConnections.create(uri)) {
             return repository(client).all();
         }
     }

@@ -77,7 +77,7 @@ class RestoreCommand implements Callable<Integer> {
         err.println("restore plan: full " + plan.full().fileName() + " (" + plan.full().cid() + ")"
                 + (plan.incrementals().isEmpty() ? "" : " + " + plan.incrementals().size() + " incremental(s)")
                 + (when == null ? ", to the newest state" : ", oplog replay up to " + when));
-        try (var target = org.ipfsbackup.config.MongoConnections.create(targetUri)) {
+        try (var target = org.ipfsbackup.mongo.MongoConnections.create(targetUri)) {
             MongorestoreEngine mongorestore = chooseEngine(ctx, target, err);
             PointInTimeRestore.Result r = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(),
                     java.util.Set.of(ctx.props.getOrDefault("manifest.database", "ipfs_backup")), err::println)

@@ -43,7 +43,7 @@ class RestoreDumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (var client = org.ipfsbackup.config.MongoConnections.create(targetUri)) {
+        try (var client = org.ipfsbackup.mongo.MongoConnections.create(targetUri)) {
             if (afterMongorestore) {
                 return afterMongorestore(client);
             }

@@ -74,7 +74,7 @@ class StatusCommand implements Callable<Integer> {
         Optional<LeaseHolder> holder = Optional.empty();
         boolean expired = false;
         RecoveryContext ctx = new RecoveryContext(options, null);
-        try (var mongo = org.ipfsbackup.config.MongoConnections.create(p.require("mongodb.uri"))) {
+        try (var mongo = org.ipfsbackup.mongo.MongoConnections.create(p.require("mongodb.uri"))) {
             entries = ctx.repository(mongo).all();
             BackupLock lock = BackupLock.inDatabase(mongo.getDatabase(p.getOrDefault("manifest.database", "ipfs_backup")), Clock.systemUTC());
             holder = lock.currentHolder();

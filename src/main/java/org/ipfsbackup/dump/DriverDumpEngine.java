@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.OplogPosition;
+
 import com.mongodb.MongoException;
 import com.mongodb.MongoInternalException;
 import com.mongodb.client.MongoClient;

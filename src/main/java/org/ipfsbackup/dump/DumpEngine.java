@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.OplogPosition;
+
 import java.nio.file.Path;
 
 /**

@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.MongoToolVersion;
+
 import org.ipfsbackup.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

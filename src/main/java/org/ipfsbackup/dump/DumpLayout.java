@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.OplogPosition;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.bson.BsonArray;

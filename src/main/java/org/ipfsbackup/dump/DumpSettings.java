@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.MongoConnections;
+
 import com.mongodb.ConnectionString;
 import com.mongodb.ReadPreference;
 
@@ -49,8 +51,8 @@ public record DumpSettings(String mongoUri, String engine, List<String> includeD
         mongoUri = mongoUri.strip();
         ConnectionString cs;
         try {
-            cs = org.ipfsbackup.config.MongoConnections.connectionString(mongoUri);
-            org.ipfsbackup.config.MongoConnections.tls(mongoUri);
+            cs = org.ipfsbackup.mongo.MongoConnections.connectionString(mongoUri);
+            org.ipfsbackup.mongo.MongoConnections.tls(mongoUri);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("MONGODB_URI is not a valid MongoDB connection string ("
                     + Secrets.mask(e.getMessage(), mongoUri) + "): " + Secrets.maskUri(mongoUri));
@@ -138,7 +140,7 @@ public record DumpSettings(String mongoUri, String engine, List<String> includeD
 
     /** Whether the URI itself sets a read preference (then mongodump gets it from the URI, not from a flag). */
     public boolean readPreferenceFromUri() {
-        return org.ipfsbackup.config.MongoConnections.connectionString(mongoUri).getReadPreference() != null;
+        return org.ipfsbackup.mongo.MongoConnections.connectionString(mongoUri).getReadPreference() != null;
     }
 
     public ReadPreference driverReadPreference() {

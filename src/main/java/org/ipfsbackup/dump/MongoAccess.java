@@ -1,5 +1,8 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.MongoConnections;
+import org.ipfsbackup.mongo.OplogPosition;
+
 import com.mongodb.ClientSessionOptions;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientException;
@@ -79,10 +82,10 @@ final class MongoAccess implements AutoCloseable {
         if (shared != null) {
             return new MongoAccess(shared, false, rp);
         }
-        ConnectionString cs = org.ipfsbackup.config.MongoConnections.connectionString(settings.mongoUri());
+        ConnectionString cs = org.ipfsbackup.mongo.MongoConnections.connectionString(settings.mongoUri());
         // a backstop for a read that hangs: the dump's own deadline is checked as it goes
         long readTimeoutMs = Math.min(Integer.MAX_VALUE, Math.max(30_000, settings.timeout().toMillis()));
-        MongoClientSettings.Builder b = org.ipfsbackup.config.MongoConnections.settings(settings.mongoUri()).readPreference(rp);
+        MongoClientSettings.Builder b = org.ipfsbackup.mongo.MongoConnections.settings(settings.mongoUri()).readPreference(rp);
         if (cs.getApplicationName() == null) {
             b.applicationName("ipfs-backup");
         }

@@ -1,5 +1,8 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.MongoToolRunner;
+import org.ipfsbackup.mongo.OplogPosition;
+
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import org.bson.BSONException;

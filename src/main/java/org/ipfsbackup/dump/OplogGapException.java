@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.OplogPosition;
+
 /**
  * The oplog no longer continues from the position an incremental dump has to start after: the entries in between
  * were overwritten (or that position is gone), so an incremental cannot be consistent and a new full dump is needed.

@@ -29,7 +29,7 @@ public final class Secrets {
      * {@code text} with every URI password masked, and every occurrence of the password of {@code uri} (raw and
      * percent-decoded) too, wherever it appears.
      */
-    static String mask(String text, String uri) {
+    public static String mask(String text, String uri) {
         return maskPasswords(maskUri(text), uri, MASK);
     }
 

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 
 /**
  * How backups hang together. Every incremental names its full ({@code baseBackup}) and the backup before it

@@ -8,7 +8,7 @@ import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.ipfsbackup.config.ConfigException;
-import org.ipfsbackup.config.MongoConnections;
+import org.ipfsbackup.mongo.MongoConnections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -15,7 +15,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.ipfsbackup.archive.CompressionCodec;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptedFileHeader;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 import org.ipfsbackup.ipfs.ClusterPin;
 import org.ipfsbackup.ipfs.PinStatus;
 import org.ipfsbackup.job.WorkDirectories;

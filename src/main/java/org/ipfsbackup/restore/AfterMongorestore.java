@@ -3,7 +3,7 @@ package org.ipfsbackup.restore;
 import java.nio.file.Path;
 import java.util.Objects;
 
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 
 import com.mongodb.client.MongoClient;
 

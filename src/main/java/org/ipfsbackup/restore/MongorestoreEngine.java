@@ -36,8 +36,8 @@ import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.EncoderContext;
 import org.bson.io.BasicOutputBuffer;
 import org.ipfsbackup.config.Masking;
-import org.ipfsbackup.dump.MongoToolRunner;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.MongoToolRunner;
+import org.ipfsbackup.mongo.OplogPosition;
 import org.ipfsbackup.dump.Secrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -520,7 +520,7 @@ public final class MongorestoreEngine {
 
     private MongoClient connect(String targetUri) {
         long selectMillis = Math.min(timeout.toMillis(), 30_000);
-        return MongoClients.create(org.ipfsbackup.config.MongoConnections.settings(targetUri)
+        return MongoClients.create(org.ipfsbackup.mongo.MongoConnections.settings(targetUri)
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(selectMillis, TimeUnit.MILLISECONDS))
                 .build());
     }

@@ -2,7 +2,7 @@ package org.ipfsbackup.restore;
 
 import java.util.List;
 
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 
 /**
  * What {@link MongorestoreEngine#restore} gave mongorestore and what mongorestore reported.

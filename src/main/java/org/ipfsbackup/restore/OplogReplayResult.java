@@ -4,7 +4,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 
 /**
  * What {@link OplogApplier#apply} did with the entries of its window ({@code after < ts <= until}).

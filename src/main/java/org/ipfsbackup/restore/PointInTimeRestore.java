@@ -15,7 +15,7 @@ import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.ipfsbackup.crypto.BackupCipher;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.BackupChains.RestorePlan;
 import org.ipfsbackup.manifest.ManifestEntry;

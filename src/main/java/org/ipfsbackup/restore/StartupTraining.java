@@ -66,7 +66,7 @@ public final class StartupTraining {
                 r.read();
             }
         }
-        try (var client = org.ipfsbackup.config.MongoConnections.create("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=1")) {
+        try (var client = org.ipfsbackup.mongo.MongoConnections.create("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=1")) {
             client.getDatabase("db").getCollection("c", RawBsonDocument.class);
         }
     }

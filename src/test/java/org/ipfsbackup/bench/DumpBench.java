@@ -19,7 +19,7 @@ import org.ipfsbackup.dump.DumpEngine;
 import org.ipfsbackup.dump.DumpResult;
 import org.ipfsbackup.dump.DumpSettings;
 import org.ipfsbackup.dump.MongodumpEngine;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

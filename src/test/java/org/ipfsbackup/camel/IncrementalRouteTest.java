@@ -19,7 +19,7 @@ import org.ipfsbackup.archive.ExtractLimits;
 import org.ipfsbackup.archive.TarGzExtractor;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;

@@ -1,6 +1,6 @@
 package org.ipfsbackup.deploy;
 
-import org.ipfsbackup.config.MongoConnections;
+import org.ipfsbackup.mongo.MongoConnections;
 import org.ipfsbackup.testing.Project;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.OplogPosition;
+
 import org.ipfsbackup.testing.InJvmMongo;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;

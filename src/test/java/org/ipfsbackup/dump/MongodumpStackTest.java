@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.OplogPosition;
+
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;

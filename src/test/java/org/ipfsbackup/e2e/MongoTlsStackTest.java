@@ -6,7 +6,7 @@ import com.mongodb.client.model.Sorts;
 import org.bson.Document;
 import org.ipfsbackup.camel.BackupApplication;
 import org.ipfsbackup.cli.Main;
-import org.ipfsbackup.config.MongoConnections;
+import org.ipfsbackup.mongo.MongoConnections;
 import org.ipfsbackup.devstack.LocalStack;
 import org.ipfsbackup.devstack.PrivateFerret;
 import org.ipfsbackup.devstack.StackExtension;

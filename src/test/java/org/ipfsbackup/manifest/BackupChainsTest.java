@@ -32,7 +32,7 @@ class BackupChainsTest {
     @Test
     void nextIncrementalContinuesTheNewestChain() {
         assertThat(BackupChains.planIncremental(List.of(f1, i1, i2)))
-                .contains(new BackupChains.IncrementalPlan("F1", "I2", org.ipfsbackup.dump.OplogPosition.parse((T0 + 2 * 86400) + ":5")));
+                .contains(new BackupChains.IncrementalPlan("F1", "I2", org.ipfsbackup.mongo.OplogPosition.parse((T0 + 2 * 86400) + ":5")));
         assertThat(BackupChains.planIncremental(List.of(f1, i1, i2, f2)).orElseThrow().previous()).isEqualTo("F2");
         assertThat(BackupChains.planIncremental(List.of())).isEmpty();
         ManifestEntry deletedFull = new ManifestEntry("full", "F9", Instant.now(), 1, true, List.of(), null, null, "0", "x", 1, List.of(),

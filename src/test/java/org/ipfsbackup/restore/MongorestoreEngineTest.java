@@ -29,7 +29,7 @@ import org.bson.codecs.BsonDocumentCodec;
 import org.ipfsbackup.devstack.LocalStack;
 import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.dump.DumpEngines;
-import org.ipfsbackup.dump.OplogPosition;
+import org.ipfsbackup.mongo.OplogPosition;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;

@@ -1,4 +1,6 @@
-package org.ipfsbackup.config;
+package org.ipfsbackup.mongo;
+
+import org.ipfsbackup.config.ConfigException;
 
 import com.mongodb.MongoClientSettings;
 import org.ipfsbackup.testing.TestCertificates;

@@ -1,4 +1,4 @@
-package org.ipfsbackup.dump;
+package org.ipfsbackup.mongo;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoCredential;
@@ -144,7 +144,7 @@ public final class MongoToolRunner {
      * authentication database it becomes {@code authSource}.
      */
     public static String uriForTools(String uri) {
-        ConnectionString cs = org.ipfsbackup.config.MongoConnections.connectionString(uri);
+        ConnectionString cs = org.ipfsbackup.mongo.MongoConnections.connectionString(uri);
         String db = cs.getDatabase();
         if (db == null || db.isEmpty()) {
             return uri;

@@ -1,4 +1,4 @@
-package org.ipfsbackup.dump;
+package org.ipfsbackup.mongo;
 
 import java.time.Duration;
 import java.util.ArrayList;

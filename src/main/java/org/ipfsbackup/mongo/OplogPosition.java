@@ -1,4 +1,4 @@
-package org.ipfsbackup.dump;
+package org.ipfsbackup.mongo;
 
 import org.bson.BsonTimestamp;
 

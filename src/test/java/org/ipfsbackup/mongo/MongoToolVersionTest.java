@@ -1,4 +1,7 @@
-package org.ipfsbackup.dump;
+package org.ipfsbackup.mongo;
+
+import org.ipfsbackup.dump.DumpEngines;
+import org.ipfsbackup.dump.DumpSettings;
 
 import org.ipfsbackup.config.ConfigException;
 import org.junit.jupiter.api.Test;

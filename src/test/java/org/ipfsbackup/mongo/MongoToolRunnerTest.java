@@ -1,4 +1,6 @@
-package org.ipfsbackup.dump;
+package org.ipfsbackup.mongo;
+
+import org.ipfsbackup.dump.Secrets;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
