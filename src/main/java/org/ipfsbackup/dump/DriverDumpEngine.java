@@ -1,5 +1,6 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.DumpLayout;
 import org.ipfsbackup.mongo.OplogPosition;
 
 import com.mongodb.MongoException;
@@ -66,7 +67,7 @@ public final class DriverDumpEngine implements DumpEngine {
     @Override
     public DumpResult dumpFull(Path outDir) throws DumpException {
         Deadline deadline = new Deadline(settings.timeout());
-        DumpLayout.prepareOutDir(NAME, outDir);
+        DumpEngines.prepareOutDir(NAME, outDir);
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
             MongoAccess.ServerInfo info = mongo.probe();
             List<String> databases = settings.select(info.databases());
@@ -116,7 +117,7 @@ public final class DriverDumpEngine implements DumpEngine {
     public DumpResult dumpOplog(OplogPosition after, Path outDir) throws DumpException {
         Objects.requireNonNull(after, "after");
         Deadline deadline = new Deadline(settings.timeout());
-        DumpLayout.prepareOutDir(NAME, outDir);
+        DumpEngines.prepareOutDir(NAME, outDir);
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
             MongoAccess.ServerInfo info = mongo.beginOplogDump(NAME, after);
             Path file = outDir.resolve(DumpLayout.OPLOG_FILE);

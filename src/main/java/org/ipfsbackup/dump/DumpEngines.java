@@ -91,4 +91,18 @@ public final class DumpEngines {
     private static boolean isExecutableFile(Path p) {
         return Files.isRegularFile(p) && Files.isExecutable(p);
     }
+
+    /** Creates {@code outDir} if needed and refuses one that already holds anything. */
+    static void prepareOutDir(String engine, Path outDir) throws DumpException {
+        try {
+            Files.createDirectories(outDir);
+            try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(outDir)) {
+                if (s.iterator().hasNext()) {
+                    throw new DumpException(engine, "output directory is not empty: " + outDir);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new DumpException(engine, "cannot create output directory " + outDir + ": " + e, e);
+        }
+    }
 }

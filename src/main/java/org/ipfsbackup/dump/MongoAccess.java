@@ -1,5 +1,6 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.DumpLayout;
 import org.ipfsbackup.mongo.MongoConnections;
 import org.ipfsbackup.mongo.OplogPosition;
 

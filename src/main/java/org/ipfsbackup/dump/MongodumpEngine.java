@@ -1,5 +1,6 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.DumpLayout;
 import org.ipfsbackup.mongo.MongoToolRunner;
 import org.ipfsbackup.mongo.OplogPosition;
 
@@ -95,7 +96,7 @@ public final class MongodumpEngine implements DumpEngine {
     @Override
     public DumpResult dumpFull(Path outDir) throws DumpException {
         Deadline deadline = new Deadline(settings.timeout());
-        DumpLayout.prepareOutDir(NAME, outDir);
+        DumpEngines.prepareOutDir(NAME, outDir);
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
             MongoAccess.ServerInfo info = mongo.probe();
             List<String> databases = settings.select(info.databases());
@@ -153,7 +154,7 @@ public final class MongodumpEngine implements DumpEngine {
     public DumpResult dumpOplog(OplogPosition after, Path outDir) throws DumpException {
         Objects.requireNonNull(after, "after");
         Deadline deadline = new Deadline(settings.timeout());
-        DumpLayout.prepareOutDir(NAME, outDir);
+        DumpEngines.prepareOutDir(NAME, outDir);
         try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
             MongoAccess.ServerInfo info = mongo.beginOplogDump(NAME, after);
             Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);

@@ -1,5 +1,6 @@
 package org.ipfsbackup.restore;
 
+import org.ipfsbackup.mongo.DumpLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

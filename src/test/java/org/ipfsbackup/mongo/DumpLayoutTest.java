@@ -1,4 +1,4 @@
-package org.ipfsbackup.dump;
+package org.ipfsbackup.mongo;
 
 import org.bson.BsonArray;
 import org.bson.BsonBinary;
@@ -132,5 +132,39 @@ class DumpLayoutTest {
         assertThat(s.documents()).isEqualTo(2);
         assertThat(s.oplogOperations()).isEqualTo(1);
         assertThat(s.bytes()).isEqualTo(Files.size(out.resolve("orders.bson")) + Files.size(tmp.resolve("d/oplog.bson")));
+    }
+
+    @Test
+    void decodesEscapedFileNamesAndPrefersCollectionNameFromMetadata() throws IOException {
+        Path db = Files.createDirectories(tmp.resolve("dump/db"));
+        Files.write(db.resolve("a%2Fb%25c.bson"), new byte[0]);
+        Files.write(db.resolve("truncated-name-hash.bson"), new byte[0]);
+        Files.writeString(db.resolve("truncated-name-hash.metadata.json"),
+                new BsonDocument("collectionName", new BsonString("the real, very long name")).toJson());
+
+        assertThat(DumpLayout.scan(tmp.resolve("dump")).entries()).extracting(DumpLayout.Entry::collection)
+                .containsExactly("a/b%c", "the real, very long name");
+        assertThat(DumpLayout.unescape("plain")).isEqualTo("plain");
+        assertThat(DumpLayout.unescape("100%")).isEqualTo("100%");
+        assertThat(DumpLayout.unescape("ü%20😀")).isEqualTo("ü 😀");
+    }
+
+    @Test
+    void refusesGzippedDumps() throws IOException {
+        Path db = Files.createDirectories(tmp.resolve("dump/db"));
+        Files.write(db.resolve("c.bson.gz"), new byte[0]);
+        assertThatThrownBy(() -> DumpLayout.scan(tmp.resolve("dump")))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("c.bson.gz")
+                .hasMessageContaining("--gzip");
+    }
+
+    @Test
+    void badMetadataNamesTheFile() throws IOException {
+        Path db = Files.createDirectories(tmp.resolve("dump/db"));
+        Files.writeString(db.resolve("c.metadata.json"), "{not json");
+        assertThatThrownBy(() -> DumpLayout.scan(tmp.resolve("dump")))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("c.metadata.json");
     }
 }

@@ -1,5 +1,6 @@
 package org.ipfsbackup.restore;
 
+import org.ipfsbackup.mongo.DumpLayout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +16,8 @@ import org.bson.BsonInt32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DumpLayoutTest {
+/** The restore side of a scanned dump directory (the format itself is tested in mongo.DumpLayoutTest). */
+class RestoreLayoutTest {
 
     @TempDir
     Path tmp;
@@ -32,40 +34,6 @@ class DumpLayoutTest {
         assertThat(view.type()).isEqualTo("view");
         assertThat(view.bsonFile()).isNull();
         assertThat(view.options().getString("viewOn").getValue()).isEqualTo("customers");
-    }
-
-    @Test
-    void decodesEscapedFileNamesAndPrefersCollectionNameFromMetadata() throws IOException {
-        Path db = Files.createDirectories(tmp.resolve("dump/db"));
-        Files.write(db.resolve("a%2Fb%25c.bson"), new byte[0]);
-        Files.write(db.resolve("truncated-name-hash.bson"), new byte[0]);
-        DumpFixture.writeJson(db.resolve("truncated-name-hash.metadata.json"),
-                new BsonDocument("collectionName", new BsonString("the real, very long name")));
-
-        assertThat(DumpLayout.scan(tmp.resolve("dump")).entries()).extracting(DumpLayout.Entry::collection)
-                .containsExactly("a/b%c", "the real, very long name");
-        assertThat(DumpLayout.unescape("plain")).isEqualTo("plain");
-        assertThat(DumpLayout.unescape("100%")).isEqualTo("100%");
-        assertThat(DumpLayout.unescape("ü%20😀")).isEqualTo("ü 😀");
-    }
-
-    @Test
-    void refusesGzippedDumps() throws IOException {
-        Path db = Files.createDirectories(tmp.resolve("dump/db"));
-        Files.write(db.resolve("c.bson.gz"), new byte[0]);
-        assertThatThrownBy(() -> DumpLayout.scan(tmp.resolve("dump")))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining("c.bson.gz")
-                .hasMessageContaining("--gzip");
-    }
-
-    @Test
-    void badMetadataNamesTheFile() throws IOException {
-        Path db = Files.createDirectories(tmp.resolve("dump/db"));
-        Files.writeString(db.resolve("c.metadata.json"), "{not json");
-        assertThatThrownBy(() -> DumpLayout.scan(tmp.resolve("dump")))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining("c.metadata.json");
     }
 
     @Test

@@ -1,6 +1,4 @@
-package org.ipfsbackup.dump;
-
-import org.ipfsbackup.mongo.OplogPosition;
+package org.ipfsbackup.mongo;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,31 +27,40 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
-/** The on-disk layout of {@code mongodump --out} (mongo-tools 100.x), shared by both engines. */
-final class DumpLayout {
+/**
+ * The on-disk layout of {@code mongodump --out} (mongo-tools 100.x), written by both dump engines and read by both
+ * restore engines: {@code <db>/<coll>.bson} and {@code <db>/<coll>.metadata.json} per collection (a view has only
+ * metadata), and an optional top-level {@code oplog.bson}. File names are {@link #fileBase escaped} collection names;
+ * {@link #unescape} turns them back. A {@link #scan scanned} directory lists databases and collections in name order;
+ * files mongodump wrote with {@code --gzip} are refused.
+ *
+ * @param entries      the dumped collections and views
+ * @param oplogPresent whether {@code oplog.bson} is there
+ */
+public record DumpLayout(List<Entry> entries, boolean oplogPresent) {
 
-    static final String OPLOG_FILE = "oplog.bson";
-    static final String BSON = ".bson";
-    static final String METADATA = ".metadata.json";
+    public static final String OPLOG_FILE = "oplog.bson";
+    public static final String BSON = ".bson";
+    public static final String METADATA = ".metadata.json";
     /** Upper bound for one BSON document in a dump file (16 MiB documents, oplog entries slightly more). */
-    static final int MAX_DOCUMENT = 48 * 1024 * 1024;
+    public static final int MAX_DOCUMENT = 48 * 1024 * 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonWriterSettings CANONICAL = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
     private static final Set<String> CONFIG_SKIPPED = Set.of("transactions", "system.sessions", "transaction_coordinators",
             "system.indexBuilds", "image_collection", "mongos", "system.preimages");
 
-    private DumpLayout() {
-    }
-
     /** mongodump's {@code shouldSkipSystemNamespace}: namespaces a dump never contains. */
-    static boolean skipSystemNamespace(String db, String coll) {
+    public static boolean skipSystemNamespace(String db, String coll) {
         switch (db) {
             case "admin":
                 if (coll.equals("system.keys")) {
@@ -82,7 +89,7 @@ final class DumpLayout {
      * {@code "odd name/with%chars"} {@code odd+name%2Fwith%25chars}), and for
      * names longer than 238 bytes escaped, the first 208 bytes + {@code %24} + unpadded base64url of its SHA-1.
      */
-    static String fileBase(String coll) {
+    public static String fileBase(String coll) {
         byte[] utf8 = coll.getBytes(StandardCharsets.UTF_8);
         StringBuilder sb = new StringBuilder(utf8.length + 8);
         for (byte b : utf8) {
@@ -108,7 +115,7 @@ final class DumpLayout {
     }
 
     /** 32 lower-case hex digits of a collection's {@code info.uuid}, or {@code null}. */
-    static String uuidHex(BsonDocument collectionInfo) {
+    public static String uuidHex(BsonDocument collectionInfo) {
         BsonValue info = collectionInfo.get("info");
         if (info == null || !info.isDocument()) {
             return null;
@@ -126,7 +133,7 @@ final class DumpLayout {
      * {@code options} (only if non-empty), {@code indexes}, {@code uuid} (if known), {@code collectionName},
      * {@code type} (if known).
      */
-    static String metadataJson(BsonDocument options, List<BsonDocument> indexes, String uuid, String collectionName,
+    public static String metadataJson(BsonDocument options, List<BsonDocument> indexes, String uuid, String collectionName,
                                String type) {
         BsonDocument meta = new BsonDocument();
         if (options != null && !options.isEmpty()) {
@@ -149,13 +156,13 @@ final class DumpLayout {
         }
     }
 
-    static void writeMetadata(Path file, BsonDocument options, List<BsonDocument> indexes, String uuid,
+    public static void writeMetadata(Path file, BsonDocument options, List<BsonDocument> indexes, String uuid,
                               String collectionName, String type) throws IOException {
         Files.writeString(file, metadataJson(options, indexes, uuid, collectionName, type), StandardCharsets.UTF_8);
     }
 
     /** Writes one document's bytes as they came from the server. */
-    static int write(OutputStream out, RawBsonDocument doc) throws IOException {
+    public static int write(OutputStream out, RawBsonDocument doc) throws IOException {
         ByteBuffer nio = doc.getByteBuffer().asNIO();
         int n = nio.remaining();
         if (nio.hasArray()) {
@@ -169,7 +176,7 @@ final class DumpLayout {
     }
 
     /** Number of documents in a {@code .bson} file, from the length prefixes alone (nothing else is read). */
-    static long countDocuments(Path file) throws IOException {
+    public static long countDocuments(Path file) throws IOException {
         long count = 0;
         ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -198,7 +205,7 @@ final class DumpLayout {
     }
 
     /** Streams the documents of a {@code .bson} file, one at a time; returns how many there were. */
-    static long forEachDocument(Path file, Consumer<RawBsonDocument> action) throws IOException {
+    public static long forEachDocument(Path file, Consumer<RawBsonDocument> action) throws IOException {
         long count = 0;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             byte[] lenBytes = new byte[4];
@@ -226,7 +233,7 @@ final class DumpLayout {
     }
 
     /** {@code ts} of an oplog entry. */
-    static OplogPosition ts(BsonDocument entry) {
+    public static OplogPosition ts(BsonDocument entry) {
         BsonValue ts = entry.get("ts");
         if (ts == null || !ts.isTimestamp()) {
             throw new IllegalStateException("oplog entry without a timestamp ts field");
@@ -238,7 +245,7 @@ final class DumpLayout {
      * mongodump's {@code oplogDocumentValidator} for the oplog captured alongside a full dump: entries that make the
      * captured window impossible to replay consistently. Returns the problem, or {@code null}.
      */
-    static String oplogEntryProblem(BsonDocument entry) {
+    public static String oplogEntryProblem(BsonDocument entry) {
         BsonValue ns = entry.get("ns");
         String nsStr = ns != null && ns.isString() ? ns.asString().getValue() : null;
         if ("admin.system.version".equals(nsStr)) {
@@ -266,14 +273,14 @@ final class DumpLayout {
     }
 
     /** Summary of a dump directory, read back from disk. */
-    record Stats(int collections, long documents, long bytes, long oplogOperations) {
+    public record Stats(int collections, long documents, long bytes, long oplogOperations) {
     }
 
     /**
      * Counts what a dump directory holds: one namespace per {@code <db>/*.metadata.json}, documents and bytes of
      * {@code <db>/*.bson}, entries (and bytes) of {@code oplog.bson}.
      */
-    static Stats stats(Path outDir) throws IOException {
+    public static Stats stats(Path outDir) throws IOException {
         int collections = 0;
         long documents = 0;
         long bytes = 0;
@@ -307,7 +314,7 @@ final class DumpLayout {
      * beside it (views have none; a time-series collection's is {@code system.buckets.<name>.bson}), every data file
      * must have its metadata, and {@code oplog.bson} must be there when {@code expectOplog}.
      */
-    static String incompleteness(Path outDir, boolean expectOplog) throws IOException {
+    public static String incompleteness(Path outDir, boolean expectOplog) throws IOException {
         Path oplogFile = outDir.resolve(OPLOG_FILE);
         if (expectOplog && !Files.isRegularFile(oplogFile)) {
             return "no " + OPLOG_FILE + " although the dump was asked to capture the oplog";
@@ -359,17 +366,130 @@ final class DumpLayout {
         return null;
     }
 
-    /** Creates {@code outDir} if needed and refuses one that already holds anything. */
-    static void prepareOutDir(String engine, Path outDir) throws DumpException {
-        try {
-            Files.createDirectories(outDir);
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(outDir)) {
-                if (s.iterator().hasNext()) {
-                    throw new DumpException(engine, "output directory is not empty: " + outDir);
+    /**
+     * One dumped collection or view.
+     *
+     * @param database   database name (the directory's name)
+     * @param collection collection name ({@code collectionName} from the metadata if present, else the file
+     *                   name with mongodump's %XX escapes decoded)
+     * @param bsonFile   the documents, or {@code null}
+     * @param metadata   parsed metadata.json, or {@code null}
+     */
+    public record Entry(String database, String collection, Path bsonFile, BsonDocument metadata) {
+
+        public String namespace() {
+            return database + "." + collection;
+        }
+
+        public String type() {
+            BsonValue type = metadata == null ? null : metadata.get("type");
+            return type != null && type.isString() ? type.asString().getValue() : "collection";
+        }
+
+        public BsonDocument options() {
+            BsonValue options = metadata == null ? null : metadata.get("options");
+            return options != null && options.isDocument() ? options.asDocument() : new BsonDocument();
+        }
+
+        public List<BsonDocument> indexes() {
+            List<BsonDocument> result = new ArrayList<>();
+            BsonValue indexes = metadata == null ? null : metadata.get("indexes");
+            if (indexes != null && indexes.isArray()) {
+                for (BsonValue index : indexes.asArray()) {
+                    result.add(index.asDocument());
                 }
             }
-        } catch (IOException e) {
-            throw new DumpException(engine, "cannot create output directory " + outDir + ": " + e, e);
+            return result;
         }
+    }
+
+    public static DumpLayout scan(Path dumpDir) throws IOException {
+        if (!Files.isDirectory(dumpDir)) {
+            throw new IOException("dump directory does not exist: " + dumpDir);
+        }
+        List<Entry> entries = new ArrayList<>();
+        boolean oplog = false;
+        for (Path child : sorted(dumpDir)) {
+            String name = child.getFileName().toString();
+            if (Files.isDirectory(child)) {
+                entries.addAll(scanDatabase(child, name));
+            } else if (name.equals(OPLOG_FILE)) {
+                oplog = true;
+            } else if (name.equals(OPLOG_FILE + ".gz")) {
+                throw gzipped(child);
+            }
+        }
+        return new DumpLayout(entries, oplog);
+    }
+
+    private static List<Entry> scanDatabase(Path dir, String database) throws IOException {
+        Map<String, Path[]> byStem = new TreeMap<>(); // stem -> {bson, metadata}
+        for (Path file : sorted(dir)) {
+            String name = file.getFileName().toString();
+            if (name.endsWith(BSON + ".gz") || name.endsWith(METADATA + ".gz")) {
+                throw gzipped(file);
+            } else if (name.endsWith(METADATA)) {
+                byStem.computeIfAbsent(name.substring(0, name.length() - METADATA.length()), k -> new Path[2])[1] = file;
+            } else if (name.endsWith(BSON)) {
+                byStem.computeIfAbsent(name.substring(0, name.length() - BSON.length()), k -> new Path[2])[0] = file;
+            }
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, Path[]> e : byStem.entrySet()) {
+            Path metadataFile = e.getValue()[1];
+            BsonDocument metadata = metadataFile == null ? null : parseMetadata(metadataFile);
+            BsonValue named = metadata == null ? null : metadata.get("collectionName");
+            String collection = named != null && named.isString() ? named.asString().getValue() : unescape(e.getKey());
+            entries.add(new Entry(database, collection, e.getValue()[0], metadata));
+        }
+        return entries;
+    }
+
+    private static BsonDocument parseMetadata(Path file) throws IOException {
+        try {
+            return BsonDocument.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw new IOException("cannot parse " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** mongodump percent-encodes characters that cannot appear in file names ({@code %2F} for {@code /}). */
+    public static String unescape(String stem) {
+        if (stem.indexOf('%') < 0) {
+            return stem;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < stem.length(); i++) {
+            char c = stem.charAt(i);
+            if (c == '%' && i + 2 < stem.length() && isHex(stem.charAt(i + 1)) && isHex(stem.charAt(i + 2))) {
+                bytes.write(Integer.parseInt(stem.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                if (Character.isHighSurrogate(c) && i + 1 < stem.length()) {
+                    utf8 = stem.substring(i, i + 2).getBytes(StandardCharsets.UTF_8);
+                    i++;
+                }
+                bytes.write(utf8, 0, utf8.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isHex(char c) {
+        return Character.digit(c, 16) >= 0;
+    }
+
+    private static IOException gzipped(Path file) {
+        return new IOException("compressed dump file " + file + " is not supported: dump without --gzip (the backup archive is compressed as a whole)");
+    }
+
+    private static List<Path> sorted(Path dir) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            stream.forEach(children::add);
+        }
+        children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+        return children;
     }
 }
