@@ -453,25 +453,27 @@ public record DumpLayout(List<Entry> entries, boolean oplogPresent) {
         }
     }
 
-    /** mongodump percent-encodes characters that cannot appear in file names ({@code %2F} for {@code /}). */
+    /**
+     * The collection name a {@link #fileBase file base} stands for: the inverse of Go's {@code url.QueryEscape}
+     * ({@code +} is a space, {@code %XX} a byte of the UTF-8 name); a {@code %} not followed by two hex digits stays
+     * as it is. A name longer than 238 escaped bytes was cut and hashed: only its metadata's {@code collectionName}
+     * gives it back.
+     */
     public static String unescape(String stem) {
-        if (stem.indexOf('%') < 0) {
+        if (stem.indexOf('%') < 0 && stem.indexOf('+') < 0) {
             return stem;
         }
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        for (int i = 0; i < stem.length(); i++) {
-            char c = stem.charAt(i);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(stem.length());
+        for (int i = 0; i < stem.length(); ) {
+            int c = stem.codePointAt(i);
             if (c == '%' && i + 2 < stem.length() && isHex(stem.charAt(i + 1)) && isHex(stem.charAt(i + 2))) {
                 bytes.write(Integer.parseInt(stem.substring(i + 1, i + 3), 16));
-                i += 2;
-            } else {
-                byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-                if (Character.isHighSurrogate(c) && i + 1 < stem.length()) {
-                    utf8 = stem.substring(i, i + 2).getBytes(StandardCharsets.UTF_8);
-                    i++;
-                }
-                bytes.write(utf8, 0, utf8.length);
+                i += 3;
+                continue;
             }
+            byte[] utf8 = c == '+' ? new byte[] {' '} : Character.toString(c).getBytes(StandardCharsets.UTF_8);
+            bytes.write(utf8, 0, utf8.length);
+            i += Character.charCount(c);
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }

@@ -167,4 +167,20 @@ class DumpLayoutTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("c.metadata.json");
     }
+
+    @Test
+    void fileNamesRoundTripEveryCollectionName() throws IOException {
+        List<String> names = List.of("plain", "a b", "a+b", "a + b", "100%", "%2F", "a/b", "a.b.c", "x$y&z:v=u@t",
+                "grüße", "日本語 コレクション", "emoji 😀+%/.", "+", " ", "%", "a%20b", "trailing ");
+        for (String name : names) {
+            assertThat(DumpLayout.unescape(DumpLayout.fileBase(name))).as(name).isEqualTo(name);
+        }
+        // without metadata (collectionName) the name comes from the file name alone
+        Path db = Files.createDirectories(tmp.resolve("rt/db"));
+        for (String name : names) {
+            Files.write(db.resolve(DumpLayout.fileBase(name) + DumpLayout.BSON), new byte[0]);
+        }
+        assertThat(DumpLayout.scan(tmp.resolve("rt")).entries()).extracting(DumpLayout.Entry::collection)
+                .containsExactlyInAnyOrderElementsOf(names);
+    }
 }
