@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.mongo.Masking;
+
 import java.time.Instant;
 import java.util.Objects;
 
@@ -62,5 +64,11 @@ public record Alert(AlertEvent event, Severity severity, String backupType, Stri
     /** The message that says this alert's condition cleared at {@code when}; {@code detail} replaces the error text. */
     public Alert resolvedAt(Instant when, String detail) {
         return new Alert(event, severity, backupType, step, detail, backupName, when, key, true);
+    }
+
+    /** This alert with its free texts (step, error, backup name) masked. */
+    public Alert masked(Masking masking) {
+        return new Alert(event, severity, backupType, masking.mask(step), masking.mask(error), masking.mask(backupName),
+                time, key, resolved);
     }
 }

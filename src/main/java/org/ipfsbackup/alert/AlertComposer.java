@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.mongo.Masking;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetAddress;
@@ -11,7 +13,7 @@ import java.util.Objects;
 
 /**
  * The words of an alert: e-mail subject and body, and Slack-compatible webhook JSON. Every free text goes through
- * a {@link SecretScrubber} first, so no credential reaches a mailbox or a chat.
+ * a {@link Masking} first, so no credential reaches a mailbox or a chat.
  */
 public final class AlertComposer {
     /** Longer error texts (stack traces) are cut: the log has them whole. */
@@ -21,7 +23,7 @@ public final class AlertComposer {
     private static final String PREFIX = "[ipfs-backup]";
 
     private final String hostName;
-    private final SecretScrubber scrubber;
+    private final Masking masking;
 
     /** This machine's host name; secrets found by pattern only. */
     public AlertComposer() {
@@ -34,7 +36,7 @@ public final class AlertComposer {
      */
     public AlertComposer(String hostName, Collection<String> knownSecrets) {
         this.hostName = Objects.requireNonNull(hostName, "hostName");
-        this.scrubber = new SecretScrubber(knownSecrets);
+        this.masking = new Masking(knownSecrets);
     }
 
     /** e.g. {@code [ipfs-backup][CRITICAL] backup failure (full)} or {@code [ipfs-backup][RESOLVED] backup failure (full)}. */
@@ -46,7 +48,7 @@ public final class AlertComposer {
 
     /** Plain text: status, event, type, route/step, backup name, time (UTC, ISO-8601), host, error, what to check. */
     public String body(Alert a) {
-        Alert s = scrubber.scrubAlert(a);
+        Alert s = a.masked(masking);
         StringBuilder b = new StringBuilder();
         if (s.resolved()) {
             b.append("RESOLVED: ").append(s.event().title()).append(" - the condition has cleared.\n\n");

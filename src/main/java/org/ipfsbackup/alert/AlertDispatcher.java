@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.mongo.Masking;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -120,6 +122,6 @@ public final class AlertDispatcher {
         }
         String m = t.getMessage();
         e = t instanceof Exception ex ? ex : e;
-        return SecretScrubber.PATTERNS.scrub(e.getClass().getSimpleName() + (m == null ? "" : ": " + m));
+        return Masking.PATTERNS.mask(e.getClass().getSimpleName() + (m == null ? "" : ": " + m));
     }
 }

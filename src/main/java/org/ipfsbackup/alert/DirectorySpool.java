@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.mongo.Masking;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -49,21 +51,21 @@ public final class DirectorySpool implements AlertSpool {
 
     private final Path dir;
     private final Clock clock;
-    private final SecretScrubber scrubber;
+    private final Masking masking;
 
     /** What a spool file holds. */
     record Stored(int version, Instant keptAt, String reason, int attempts, Alert alert) {
     }
 
     public DirectorySpool(Path dir) {
-        this(dir, Clock.systemUTC(), SecretScrubber.PATTERNS);
+        this(dir, Clock.systemUTC(), Masking.PATTERNS);
     }
 
     /** Creates the directory (owner-only where POSIX permissions exist) if it does not exist. */
-    public DirectorySpool(Path dir, Clock clock, SecretScrubber scrubber) {
+    public DirectorySpool(Path dir, Clock clock, Masking masking) {
         this.dir = Objects.requireNonNull(dir, "dir");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
+        this.masking = Objects.requireNonNull(masking, "masking");
         try {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir);
@@ -83,7 +85,7 @@ public final class DirectorySpool implements AlertSpool {
         Instant now = clock.instant();
         String id = String.format("%013d-%06d-%s.json", now.toEpochMilli(), SEQUENCE.getAndIncrement() % 1_000_000,
                 UUID.randomUUID().toString().substring(0, 8));
-        write(id, new Stored(FORMAT_VERSION, now, scrubber.scrub(reason), 1, scrubber.scrubAlert(a)));
+        write(id, new Stored(FORMAT_VERSION, now, masking.mask(reason), 1, a.masked(masking)));
         return id;
     }
 
@@ -136,7 +138,7 @@ public final class DirectorySpool implements AlertSpool {
             moveAside(p, e);
             return;
         }
-        write(id, new Stored(FORMAT_VERSION, s.keptAt(), scrubber.scrub(reason), s.attempts() + 1, s.alert()));
+        write(id, new Stored(FORMAT_VERSION, s.keptAt(), masking.mask(reason), s.attempts() + 1, s.alert()));
     }
 
     /** Files moved aside because they could not be read as alerts (for an operator to look at). */
@@ -197,12 +199,12 @@ public final class DirectorySpool implements AlertSpool {
             }
             Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
             LOG.warn("alert spool: {} is not a readable alert ({}); moved to {} for inspection",
-                    p.getFileName(), scrubber.scrub(why.getMessage()), target);
+                    p.getFileName(), masking.mask(why.getMessage()), target);
         } catch (NoSuchFileException gone) {
             // already moved or sent by someone else
         } catch (IOException e) {
             LOG.warn("alert spool: {} is not a readable alert ({}) and cannot be moved aside: {}",
-                    p.getFileName(), scrubber.scrub(why.getMessage()), e.getMessage());
+                    p.getFileName(), masking.mask(why.getMessage()), e.getMessage());
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Optional;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.bson.Document;
-import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.mongo.Masking;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestRepository;

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.function.Function;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.mongo.Masking;
 import org.ipfsbackup.job.BackupNames;
 import org.ipfsbackup.job.JobGuard;
 import org.slf4j.Logger;

@@ -70,7 +70,7 @@ public class ManifestBinding {
                     removed ? "its entry was written after all and is removed" : "no entry was written");
             m.removeHeader(BackupHeaders.ENTRY);
         } catch (RuntimeException ex) {
-            String why = ex.getClass().getSimpleName() + ": " + org.ipfsbackup.config.Masking.maskUri(String.valueOf(ex.getMessage()));
+            String why = ex.getClass().getSimpleName() + ": " + org.ipfsbackup.mongo.Masking.maskUri(String.valueOf(ex.getMessage()));
             m.setHeader(BackupHeaders.KEEP_PIN, why);
             LOG.error("backup={} step=withdraw cid={} MongoDB cannot be asked whether an entry was written ({}): the upload stays "
                     + "pinned; start-up recovery unpins it once it is older than recovery.grace if no entry names it",

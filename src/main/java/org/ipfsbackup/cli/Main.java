@@ -38,7 +38,7 @@ public final class Main {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("error: " + org.ipfsbackup.config.Masking.maskUri(messageOf(ex)));
+            cmd.getErr().println("error: " + org.ipfsbackup.mongo.Masking.maskUri(messageOf(ex)));
             return ex instanceof org.ipfsbackup.config.ConfigException ? 3 : 1;
         });
         return cl.execute(args);

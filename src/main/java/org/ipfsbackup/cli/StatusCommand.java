@@ -18,7 +18,7 @@ import org.ipfsbackup.config.AppConfig;
 import org.ipfsbackup.config.CronTranslator;
 import org.ipfsbackup.config.Durations;
 import org.ipfsbackup.config.IpfsSettings;
-import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.mongo.Masking;
 import org.ipfsbackup.config.PropertySource;
 import org.ipfsbackup.config.Secrets;
 import org.ipfsbackup.ipfs.ClusterClient;

@@ -1,5 +1,7 @@
 package org.ipfsbackup.config;
 
+import org.ipfsbackup.mongo.Masking;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

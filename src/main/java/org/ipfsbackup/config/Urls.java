@@ -1,5 +1,7 @@
 package org.ipfsbackup.config;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.mongo.MongoConnections;
 
 import com.mongodb.ConnectionString;

@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.mongo.DumpLayout;
 import org.ipfsbackup.mongo.OplogPosition;
 
@@ -107,7 +109,7 @@ public final class DriverDumpEngine implements DumpEngine {
                     window == null ? null : window.last,
                     window == null ? 0 : window.count, info.version(), info.replicaSet());
         } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Secrets.mask(e.getMessage(), settings.mongoUri()), null, null, deadline.passed(), e);
+            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
         } catch (IOException e) {
             throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
         }
@@ -130,7 +132,7 @@ public final class DriverDumpEngine implements DumpEngine {
             return new DumpResult(NAME, List.of(), 0, 0, window.bytes, window.first,
                     window.last != null ? window.last : after, window.count, info.version(), info.replicaSet());
         } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Secrets.mask(e.getMessage(), settings.mongoUri()), null, null, deadline.passed(), e);
+            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
         } catch (IOException e) {
             throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
         }

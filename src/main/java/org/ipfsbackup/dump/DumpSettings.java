@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.mongo.MongoConnections;
 
 import com.mongodb.ConnectionString;
@@ -55,7 +57,7 @@ public record DumpSettings(String mongoUri, String engine, List<String> includeD
             org.ipfsbackup.mongo.MongoConnections.tls(mongoUri);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("MONGODB_URI is not a valid MongoDB connection string ("
-                    + Secrets.mask(e.getMessage(), mongoUri) + "): " + Secrets.maskUri(mongoUri));
+                    + Masking.forUri(mongoUri).mask(e.getMessage()) + "): " + Masking.maskUri(mongoUri));
         }
 
         String e = engine == null || engine.isBlank() ? ENGINE_AUTO : engine.strip().toLowerCase(Locale.ROOT);
@@ -168,7 +170,7 @@ public record DumpSettings(String mongoUri, String engine, List<String> includeD
 
     @Override
     public String toString() {
-        return "DumpSettings[mongoUri=" + Secrets.maskUri(mongoUri) + ", engine=" + engine + ", includeDatabases="
+        return "DumpSettings[mongoUri=" + Masking.maskUri(mongoUri) + ", engine=" + engine + ", includeDatabases="
                 + includeDatabases + ", excludeDatabases=" + excludeDatabases + ", readPreference=" + readPreference
                 + ", timeout=" + timeout + ", mongodumpPath=" + mongodumpPath + ", oplog=" + oplog + "]";
     }

@@ -1,5 +1,7 @@
 package org.ipfsbackup.dump;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.mongo.DumpLayout;
 import org.ipfsbackup.mongo.MongoToolRunner;
 import org.ipfsbackup.mongo.OplogPosition;
@@ -139,7 +141,7 @@ public final class MongodumpEngine implements DumpEngine {
                     scan == null ? null : scan.first, scan == null ? null : scan.last,
                     stats.oplogOperations(), info.version(), info.replicaSet());
         } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Secrets.mask(e.getMessage(), settings.mongoUri()), null, null, deadline.passed(), e);
+            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
         } catch (IOException e) {
             throw new DumpException(NAME, "reading back " + outDir + " failed: " + e, e);
         }
@@ -165,7 +167,7 @@ public final class MongodumpEngine implements DumpEngine {
             return new DumpResult(NAME, List.of(), 0, 0, Files.size(oplogFile), scan.first,
                     scan.last != null ? scan.last : after, scan.count, info.version(), info.replicaSet());
         } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Secrets.mask(e.getMessage(), settings.mongoUri()), null, null, deadline.passed(), e);
+            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
         } catch (IOException e) {
             throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
         }
@@ -282,7 +284,7 @@ public final class MongodumpEngine implements DumpEngine {
                     + what, null, null, true, null);
         }
         MongoToolRunner runner = new MongoToolRunner(NAME, executable.toString(), tempDir,
-                text -> Secrets.mask(text, settings.mongoUri()));
+                Masking.forUri(settings.mongoUri())::mask);
         Path config;
         try {
             config = runner.writeConfig(settings.mongoUri());

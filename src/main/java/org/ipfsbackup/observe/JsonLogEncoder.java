@@ -18,7 +18,7 @@ import net.logstash.logback.composite.loggingevent.MessageJsonProvider;
 import net.logstash.logback.composite.loggingevent.StackTraceJsonProvider;
 import net.logstash.logback.encoder.LoggingEventCompositeJsonEncoder;
 import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
-import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.mongo.Masking;
 
 /**
  * {@code BACKUP_LOG_FORMAT=json}: one object per line, written by logstash-logback-encoder's composite encoder with

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * Log output as the operator chose it: {@code BACKUP_LOG_FORMAT} {@code text} (default) or {@code json} (one
  * object per line), and with {@code BACKUP_LOG_DIR} also a file {@code ipfs-backup.log} in that directory, rolled
  * daily ({@code ipfs-backup.YYYY-MM-DD.log.gz}, 14 days kept). Either way every message and stack trace passes
- * through {@link org.ipfsbackup.config.Masking}: no credential in a URI reaches the log. Without either variable
+ * through {@link org.ipfsbackup.mongo.Masking}: no credential in a URI reaches the log. Without either variable
  * the packaged logback.xml stays as it is (text on stderr, masked the same way).
  */
 public final class LogSetup {

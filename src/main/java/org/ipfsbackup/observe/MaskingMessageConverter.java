@@ -2,7 +2,7 @@ package org.ipfsbackup.observe;
 
 import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import org.ipfsbackup.config.Masking;
+import org.ipfsbackup.mongo.Masking;
 
 /** {@code %maskedMsg}: the log message with credentials in URIs (user info, password/token/key parameters) masked. */
 public class MaskingMessageConverter extends ClassicConverter {

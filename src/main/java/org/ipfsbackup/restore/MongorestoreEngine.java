@@ -1,5 +1,7 @@
 package org.ipfsbackup.restore;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.mongo.DumpLayout;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -36,10 +38,8 @@ import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.EncoderContext;
 import org.bson.io.BasicOutputBuffer;
-import org.ipfsbackup.config.Masking;
 import org.ipfsbackup.mongo.MongoToolRunner;
 import org.ipfsbackup.mongo.OplogPosition;
-import org.ipfsbackup.dump.Secrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -507,13 +507,13 @@ public final class MongorestoreEngine {
             missing = applyOpsMissing(client);
         } catch (MongoException | IllegalArgumentException e) {
             throw new RestoreException("mongorestore engine: cannot ask the target " + Masking.maskUri(targetUri)
-                    + " whether it has applyOps: " + mask(String.valueOf(e.getMessage()), targetUri)
+                    + " whether it has applyOps: " + Masking.forUri(targetUri).mask(String.valueOf(e.getMessage()))
                     + "; nothing was restored", e);
         }
         if (missing.isPresent()) {
             LOG.info("mongorestore engine: the target {} has no applyOps ({}): mongorestore restores the collections"
                     + " (--noIndexRestore), the driver creates the indexes from metadata.json and replays the oplog",
-                    Masking.maskUri(targetUri), mask(missing.get(), targetUri));
+                    Masking.maskUri(targetUri), Masking.forUri(targetUri).mask(missing.get()));
             return Mode.DRIVER_INDEXES_AND_OPLOG;
         }
         return Mode.MONGORESTORE;
@@ -540,7 +540,7 @@ public final class MongorestoreEngine {
                     result.indexes(), result.applied(), result.skipped());
             return result;
         } catch (RuntimeException e) {
-            throw new RestoreException(written + mask(String.valueOf(e.getMessage()), targetUri) + "; restore again with --drop", e);
+            throw new RestoreException(written + Masking.forUri(targetUri).mask(String.valueOf(e.getMessage())) + "; restore again with --drop", e);
         }
     }
 
@@ -548,13 +548,13 @@ public final class MongorestoreEngine {
 
     /** Runs mongorestore; returns its (masked) stderr when it exited 0. */
     private String run(String targetUri, List<String> args) throws IOException {
-        MongoToolRunner runner = new MongoToolRunner(NAME, executable, tempDir, text -> mask(text, targetUri));
+        MongoToolRunner runner = new MongoToolRunner(NAME, executable, tempDir, Masking.forUri(targetUri)::mask);
         Path config;
         try {
             config = runner.writeConfig(targetUri);
         } catch (IllegalArgumentException e) {
             throw new RestoreException("mongorestore engine: invalid target URI " + Masking.maskUri(targetUri) + ": "
-                    + mask(e.getMessage(), targetUri), e);
+                    + Masking.forUri(targetUri).mask(e.getMessage()), e);
         }
         MongoToolRunner.Outcome outcome = runner.run(config, args, timeout.toMillis());
         int exit = outcome.exitCode();
@@ -588,11 +588,6 @@ public final class MongorestoreEngine {
 
     private static boolean posix() {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-    }
-
-    /** {@code text} with URI credentials masked, and the password of {@code uri} (raw and decoded) wherever it appears. */
-    static String mask(String text, String uri) {
-        return Secrets.maskPasswords(Masking.maskUri(text), uri, "***");
     }
 
     private static List<Path> sorted(Path dir) throws IOException {

@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.testing.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +50,7 @@ class AlertDispatcherTest {
 
     @Test
     void anAlertThatCannotBeSentIsKeptAndSentWhenSmtpAnswersAgain() {
-        DirectorySpool spool = new DirectorySpool(dir, clock, SecretScrubber.PATTERNS);
+        DirectorySpool spool = new DirectorySpool(dir, clock, Masking.PATTERNS);
         AlertDispatcher d = dispatcher(spool);
         sender.down = true;
 
@@ -72,7 +74,7 @@ class AlertDispatcherTest {
 
     @Test
     void aSuccessfulSendAlsoDeliversWhatWasKept() {
-        DirectorySpool spool = new DirectorySpool(dir, clock, SecretScrubber.PATTERNS);
+        DirectorySpool spool = new DirectorySpool(dir, clock, Masking.PATTERNS);
         AlertDispatcher d = dispatcher(spool);
         sender.down = true;
         d.raise(alert(AlertEvent.BACKUP_FAILURE, "kept"));
@@ -85,7 +87,7 @@ class AlertDispatcherTest {
 
     @Test
     void resolvingSendsOnceAndOnlyForSentAlerts() {
-        AlertDispatcher d = dispatcher(new DirectorySpool(dir, clock, SecretScrubber.PATTERNS));
+        AlertDispatcher d = dispatcher(new DirectorySpool(dir, clock, Masking.PATTERNS));
         assertThat(d.resolve("BACKUP_FAILURE/full", "ok")).isEqualTo(Outcome.NOTHING_OPEN);
         d.raise(alert(AlertEvent.BACKUP_FAILURE, "boom"));
         assertThat(d.resolve("BACKUP_FAILURE/full", "ok")).isEqualTo(Outcome.SENT);
@@ -95,7 +97,7 @@ class AlertDispatcherTest {
 
     @Test
     void aResolvedAlertThatCannotBeSentIsKeptToo() {
-        DirectorySpool spool = new DirectorySpool(dir, clock, SecretScrubber.PATTERNS);
+        DirectorySpool spool = new DirectorySpool(dir, clock, Masking.PATTERNS);
         AlertDispatcher d = dispatcher(spool);
         d.raise(alert(AlertEvent.NO_RECENT_BACKUP, "27h"));
         sender.down = true;
@@ -107,8 +109,8 @@ class AlertDispatcherTest {
     void eachChannelKeepsOnlyWhatItMissedSoNobodyGetsAnAlertTwice() {
         FlakySender mail = new FlakySender();
         FlakySender webhook = new FlakySender();
-        DirectorySpool mailSpool = new DirectorySpool(dir.resolve("mail"), clock, SecretScrubber.PATTERNS);
-        DirectorySpool hookSpool = new DirectorySpool(dir.resolve("webhook"), clock, SecretScrubber.PATTERNS);
+        DirectorySpool mailSpool = new DirectorySpool(dir.resolve("mail"), clock, Masking.PATTERNS);
+        DirectorySpool hookSpool = new DirectorySpool(dir.resolve("webhook"), clock, Masking.PATTERNS);
         AlertDispatcher d = new AlertDispatcher(new AlertThrottle(Duration.ofHours(1), clock),
                 List.of(new AlertDispatcher.Channel("mail", mail, mailSpool), new AlertDispatcher.Channel("webhook", webhook, hookSpool)));
 

@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.testing.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,7 +29,7 @@ class DirectorySpoolTest {
     final MutableClock clock = new MutableClock(T);
 
     DirectorySpool spool() {
-        return new DirectorySpool(dir.resolve("spool"), clock, SecretScrubber.PATTERNS);
+        return new DirectorySpool(dir.resolve("spool"), clock, Masking.PATTERNS);
     }
 
     static Alert alert(String error) {

@@ -1,5 +1,7 @@
 package org.ipfsbackup.alert;
 
+import org.ipfsbackup.mongo.Masking;
+
 import org.ipfsbackup.testing.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -112,7 +114,7 @@ class SmtpRoundTripTest {
 
         MailSender sender = new MailSender(composer, port);
         assertThatThrownBy(() -> sender.send(alert())).isInstanceOf(MessagingException.class);
-        DirectorySpool spool = new DirectorySpool(dir, new MutableClock(T), SecretScrubber.PATTERNS);
+        DirectorySpool spool = new DirectorySpool(dir, new MutableClock(T), Masking.PATTERNS);
         AlertDispatcher d = new AlertDispatcher(new AlertThrottle(Duration.ofHours(1), new MutableClock(T)), sender, spool);
         assertThat(d.raise(alert())).isEqualTo(AlertDispatcher.Outcome.SPOOLED);
         assertThat(spool.pending()).hasSize(1);

@@ -72,15 +72,6 @@ class DumpSettingsTest {
 
     @Test
     void toStringMasksThePassword() {
-        assertThat(DumpSettings.of(URI).toString()).contains("mongodb://backup:****@db1:27017").doesNotContain("hunter2hunter2");
-    }
-
-    @Test
-    void secretsAreMaskedInUrisAndVerbatim() {
-        assertThat(Secrets.maskUri("x mongodb+srv://u:p%40ss@h/db y mongodb://h2/ z"))
-                .isEqualTo("x mongodb+srv://u:****@h/db y mongodb://h2/ z");
-        String uri = "mongodb://u:p%40ssword@h/";
-        assertThat(Secrets.mask("auth failed for p@ssword and p%40ssword", uri)).isEqualTo("auth failed for **** and ****");
-        assertThat(Secrets.mask("no secrets here", "mongodb://h/")).isEqualTo("no secrets here");
+        assertThat(DumpSettings.of(URI).toString()).contains("mongodb://***@db1:27017").doesNotContain("hunter2hunter2");
     }
 }

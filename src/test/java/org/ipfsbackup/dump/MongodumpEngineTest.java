@@ -82,7 +82,7 @@ class MongodumpEngineTest {
                 })
                 .hasMessageStartingWith("mongodump engine: ")
                 .hasMessageContaining("exit code 3")
-                .hasMessageContaining("Failed: error connecting to mongodb://backup:****@127.0.0.1:")
+                .hasMessageContaining("Failed: error connecting to mongodb://***@127.0.0.1:")
                 .hasMessageContaining("authentication failed")
                 .hasMessageNotContaining(PASSWORD);
 

@@ -352,7 +352,7 @@ class MongodumpStackTest {
             assertThat(e.timedOut()).isFalse();
             String lastLine = e.stderr().lines().reduce((a, b) -> b).orElseThrow();
             // mongodump prints the URI, password and all, in its "Failed:" line: masked in what we keep
-            assertThat(e.stderr()).contains("Failed: can't create session").contains("backup:****@");
+            assertThat(e.stderr()).contains("Failed: can't create session").contains("mongodb://***@");
             assertThat(e.getMessage()).contains("failed with exit code " + e.exitCode()).endsWith(lastLine)
                     .doesNotContain(PASSWORD);
             assertThat(e.stderr()).doesNotContain(PASSWORD);

@@ -796,16 +796,6 @@ class MongorestoreEngineTest {
         }
     }
 
-    // ---------------------------------------------------------------- masking
-
-    @Test
-    void masking() {
-        // the config file's URI, the run and the stderr tail are MongoToolRunner's (MongoToolRunnerTest)
-        assertThat(MongorestoreEngine.mask("auth failed for Pa55%2Fword and Pa55/word at mongodb://u:Pa55%2Fword@h/",
-                "mongodb://u:Pa55%2Fword@h/")).isEqualTo("auth failed for *** and *** at mongodb://***@h/");
-        assertThat(MongorestoreEngine.mask(null, "mongodb://u:Pa55%2Fword@h/")).isNull();
-    }
-
     private static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Arrays.stream(parts).forEach(out::writeBytes);
