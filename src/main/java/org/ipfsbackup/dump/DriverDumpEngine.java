@@ -1,17 +1,14 @@
 package org.ipfsbackup.dump;
 
-import org.ipfsbackup.mongo.Masking;
 
 import org.ipfsbackup.mongo.DumpLayout;
 import org.ipfsbackup.mongo.OplogPosition;
 
-import com.mongodb.MongoException;
 import com.mongodb.MongoInternalException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
-import org.bson.BSONException;
 import org.bson.BsonDocument;
 import org.bson.BsonString;
 import org.bson.BsonValue;
@@ -68,9 +65,7 @@ public final class DriverDumpEngine implements DumpEngine {
 
     @Override
     public DumpResult dumpFull(Path outDir) throws DumpException {
-        Deadline deadline = new Deadline(settings.timeout());
-        DumpEngines.prepareOutDir(NAME, outDir);
-        try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
+        return MongoAccess.dump(NAME, settings, sharedClient, outDir, (mongo, deadline) -> {
             MongoAccess.ServerInfo info = mongo.probe();
             List<String> databases = settings.select(info.databases());
             boolean withOplog = settings.oplog() && info.hasOplog();
@@ -108,19 +103,13 @@ public final class DriverDumpEngine implements DumpEngine {
                     window == null ? null : window.first,
                     window == null ? null : window.last,
                     window == null ? 0 : window.count, info.version(), info.replicaSet());
-        } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
-        } catch (IOException e) {
-            throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
-        }
+        });
     }
 
     @Override
     public DumpResult dumpOplog(OplogPosition after, Path outDir) throws DumpException {
         Objects.requireNonNull(after, "after");
-        Deadline deadline = new Deadline(settings.timeout());
-        DumpEngines.prepareOutDir(NAME, outDir);
-        try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
+        return MongoAccess.dump(NAME, settings, sharedClient, outDir, (mongo, deadline) -> {
             MongoAccess.ServerInfo info = mongo.beginOplogDump(NAME, after);
             Path file = outDir.resolve(DumpLayout.OPLOG_FILE);
             // one ts range read from the entry at `after` on (it proves the chain continues and is left out), up to the
@@ -131,11 +120,7 @@ public final class DriverDumpEngine implements DumpEngine {
             mongo.requireOldestReaches(NAME, after);
             return new DumpResult(NAME, List.of(), 0, 0, window.bytes, window.first,
                     window.last != null ? window.last : after, window.count, info.version(), info.replicaSet());
-        } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
-        } catch (IOException e) {
-            throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
-        }
+        });
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.ipfsbackup.dump;
 
 import org.ipfsbackup.mongo.DumpLayout;
+import org.ipfsbackup.mongo.Masking;
 import org.ipfsbackup.mongo.MongoConnections;
 import org.ipfsbackup.mongo.OplogPosition;
 
@@ -9,6 +10,7 @@ import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientException;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoCommandException;
+import com.mongodb.MongoException;
 import com.mongodb.ReadPreference;
 import com.mongodb.client.ClientSession;
 import com.mongodb.client.FindIterable;
@@ -20,6 +22,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.connection.ServerDescription;
+import org.bson.BSONException;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -31,6 +34,8 @@ import org.bson.conversions.Bson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +80,30 @@ final class MongoAccess implements AutoCloseable {
         this.client = client;
         this.ownsClient = ownsClient;
         this.readPreference = readPreference;
+    }
+
+    /** What a dump does with an open {@link MongoAccess} before its deadline. */
+    interface Dump {
+        DumpResult into(MongoAccess mongo, Deadline deadline) throws IOException, DumpException;
+    }
+
+    /**
+     * Runs one dump of {@code engine} into {@code outDir} (created; refused if not empty) with a deadline of
+     * {@link DumpSettings#timeout()}: driver and BSON failures become a {@link DumpException} with credentials
+     * masked, I/O failures one that names {@code outDir}.
+     */
+    static DumpResult dump(String engine, DumpSettings settings, MongoClient shared, Path outDir, Dump dump)
+            throws DumpException {
+        Deadline deadline = new Deadline(settings.timeout());
+        DumpEngines.prepareOutDir(engine, outDir);
+        try (MongoAccess mongo = open(settings, shared)) {
+            return dump.into(mongo, deadline);
+        } catch (MongoException | BSONException | IllegalStateException e) {
+            throw new DumpException(engine, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null,
+                    deadline.passed(), e);
+        } catch (IOException e) {
+            throw new DumpException(engine, "writing or reading back " + outDir + " failed: " + e, e);
+        }
     }
 
     /** Uses {@code shared} if given (and leaves it open), else a client of its own for this dump. */

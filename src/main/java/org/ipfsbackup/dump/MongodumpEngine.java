@@ -6,9 +6,7 @@ import org.ipfsbackup.mongo.DumpLayout;
 import org.ipfsbackup.mongo.MongoToolRunner;
 import org.ipfsbackup.mongo.OplogPosition;
 
-import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
-import org.bson.BSONException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,9 +95,7 @@ public final class MongodumpEngine implements DumpEngine {
 
     @Override
     public DumpResult dumpFull(Path outDir) throws DumpException {
-        Deadline deadline = new Deadline(settings.timeout());
-        DumpEngines.prepareOutDir(NAME, outDir);
-        try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
+        return MongoAccess.dump(NAME, settings, sharedClient, outDir, (mongo, deadline) -> {
             MongoAccess.ServerInfo info = mongo.probe();
             List<String> databases = settings.select(info.databases());
             boolean withOplog = settings.oplog() && info.hasOplog() && info.replicaSet() != null;
@@ -140,11 +136,7 @@ public final class MongodumpEngine implements DumpEngine {
             return new DumpResult(NAME, databases, stats.collections(), stats.documents(), stats.bytes(),
                     scan == null ? null : scan.first, scan == null ? null : scan.last,
                     stats.oplogOperations(), info.version(), info.replicaSet());
-        } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
-        } catch (IOException e) {
-            throw new DumpException(NAME, "reading back " + outDir + " failed: " + e, e);
-        }
+        });
     }
 
     /**
@@ -155,9 +147,7 @@ public final class MongodumpEngine implements DumpEngine {
     @Override
     public DumpResult dumpOplog(OplogPosition after, Path outDir) throws DumpException {
         Objects.requireNonNull(after, "after");
-        Deadline deadline = new Deadline(settings.timeout());
-        DumpEngines.prepareOutDir(NAME, outDir);
-        try (MongoAccess mongo = MongoAccess.open(settings, sharedClient)) {
+        return MongoAccess.dump(NAME, settings, sharedClient, outDir, (mongo, deadline) -> {
             MongoAccess.ServerInfo info = mongo.beginOplogDump(NAME, after);
             Path oplogFile = outDir.resolve(DumpLayout.OPLOG_FILE);
             MongoToolRunner.Outcome last = captureOplog(after, false, outDir, oplogFile, deadline);
@@ -166,11 +156,7 @@ public final class MongodumpEngine implements DumpEngine {
             OplogScan scan = OplogScan.of(oplogFile, false);
             return new DumpResult(NAME, List.of(), 0, 0, Files.size(oplogFile), scan.first,
                     scan.last != null ? scan.last : after, scan.count, info.version(), info.replicaSet());
-        } catch (MongoException | BSONException | IllegalStateException e) {
-            throw new DumpException(NAME, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null, deadline.passed(), e);
-        } catch (IOException e) {
-            throw new DumpException(NAME, "writing " + outDir + " failed: " + e, e);
-        }
+        });
     }
 
     /** A dump mongodump reported as complete must be: else the backup fails, naming what is missing and its stderr. */

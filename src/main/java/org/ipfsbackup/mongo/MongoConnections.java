@@ -500,6 +500,19 @@ public final class MongoConnections {
             this.caFile = caFile;
         }
 
+        private interface Check {
+            void run() throws CertificateException;
+        }
+
+        /** Runs the delegate's check; a refusal names the certificate's subject and the CA file. */
+        private void named(X509Certificate[] chain, Check check) throws CertificateException {
+            try {
+                check.run();
+            } catch (CertificateException e) {
+                throw named(chain, e);
+            }
+        }
+
         private CertificateException named(X509Certificate[] chain, CertificateException e) {
             String subject = chain == null || chain.length == 0 ? "none" : chain[0].getSubjectX500Principal().getName();
             return new CertificateException("the MongoDB server's TLS certificate (" + subject + ") is not accepted with"
@@ -509,29 +522,17 @@ public final class MongoConnections {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            try {
-                delegate.checkServerTrusted(chain, authType, socket);
-            } catch (CertificateException e) {
-                throw named(chain, e);
-            }
+            named(chain, () -> delegate.checkServerTrusted(chain, authType, socket));
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            try {
-                delegate.checkServerTrusted(chain, authType, engine);
-            } catch (CertificateException e) {
-                throw named(chain, e);
-            }
+            named(chain, () -> delegate.checkServerTrusted(chain, authType, engine));
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            try {
-                delegate.checkServerTrusted(chain, authType);
-            } catch (CertificateException e) {
-                throw named(chain, e);
-            }
+            named(chain, () -> delegate.checkServerTrusted(chain, authType));
         }
 
         @Override

@@ -75,14 +75,7 @@ final class Namespaces {
                 if (glob == null || glob.indexOf('.') <= 0 || glob.endsWith(".")) {
                     throw new IllegalArgumentException("nsInclude pattern must look like db.coll or db.*, got: " + glob);
                 }
-                StringBuilder regex = new StringBuilder();
-                int start = 0;
-                for (int star = glob.indexOf('*'); star >= 0; star = glob.indexOf('*', start)) {
-                    regex.append(Pattern.quote(glob.substring(start, star))).append(".*");
-                    start = star + 1;
-                }
-                regex.append(Pattern.quote(glob.substring(start)));
-                patterns.add(Pattern.compile(regex.toString(), Pattern.DOTALL));
+                patterns.add(globRegex(glob));
             }
         }
 
@@ -97,5 +90,17 @@ final class Namespaces {
         boolean excludesDatabase(String db) {
             return excludedDatabases.contains(db);
         }
+    }
+
+    /** A namespace glob as a regex: {@code *} is any run of characters, dots included; nothing else is special. */
+    static Pattern globRegex(String glob) {
+        StringBuilder regex = new StringBuilder();
+        int start = 0;
+        for (int star = glob.indexOf('*'); star >= 0; star = glob.indexOf('*', start)) {
+            regex.append(Pattern.quote(glob.substring(start, star))).append(".*");
+            start = star + 1;
+        }
+        regex.append(Pattern.quote(glob.substring(start)));
+        return Pattern.compile(regex.toString(), Pattern.DOTALL);
     }
 }

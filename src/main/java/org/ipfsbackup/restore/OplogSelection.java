@@ -58,10 +58,10 @@ final class OplogSelection {
         }
         this.filter = new Namespaces.Filter(nsInclude, excludedDatabases); // validates the patterns
         for (String glob : nsInclude) {
-            patterns.add(globRegex(glob));
+            patterns.add(Namespaces.globRegex(glob));
             if (glob.endsWith("*")) {
                 // "<prefix>*" matches "<db>." followed by anything when "<prefix>" matches "<db>."
-                wholeDatabasePrefixes.add(globRegex(glob.substring(0, glob.length() - 1)));
+                wholeDatabasePrefixes.add(Namespaces.globRegex(glob.substring(0, glob.length() - 1)));
             }
         }
     }
@@ -220,17 +220,5 @@ final class OplogSelection {
     private static String brief(BsonDocument entry) {
         String json = entry.toJson();
         return json.length() > 300 ? json.substring(0, 300) + "..." : json;
-    }
-
-    /** The same glob semantics as {@link Namespaces.Filter}: {@code *} is any run of characters, dots included. */
-    private static Pattern globRegex(String glob) {
-        StringBuilder regex = new StringBuilder();
-        int start = 0;
-        for (int star = glob.indexOf('*'); star >= 0; star = glob.indexOf('*', start)) {
-            regex.append(Pattern.quote(glob.substring(start, star))).append(".*");
-            start = star + 1;
-        }
-        regex.append(Pattern.quote(glob.substring(start)));
-        return Pattern.compile(regex.toString(), Pattern.DOTALL);
     }
 }
