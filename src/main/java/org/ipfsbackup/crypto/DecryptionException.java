@@ -30,8 +30,7 @@ public class DecryptionException extends IOException {
     private final Reason reason;
 
     public DecryptionException(Reason reason, String message) {
-        super(message);
-        this.reason = reason;
+        this(reason, message, null);
     }
 
     public DecryptionException(Reason reason, String message, Throwable cause) {

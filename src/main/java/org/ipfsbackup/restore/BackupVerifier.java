@@ -15,8 +15,12 @@ import org.ipfsbackup.manifest.ManifestEntry;
 /**
  * Proves a recorded backup is restorable without restoring it: downloaded from an IPFS node, sha256 (and CID) checked
  * against the manifest, decrypted to the end (every segment authenticated), the archive listed.
+ *
+ * @param fetcher downloads from the IPFS nodes
+ * @param cipher  decrypts with the key ring
+ * @param workDir where the download and its listing live while checked (removed afterwards)
  */
-public final class BackupVerifier {
+public record BackupVerifier(BackupFetcher fetcher, BackupCipher cipher, Path workDir) {
 
     /** The outcome; {@code error} is null when it verified. */
     public record Result(ManifestEntry entry, boolean ok, String node, long bytes, int archiveEntries, long contentBytes, String error) {
@@ -24,16 +28,6 @@ public final class BackupVerifier {
             return ok ? "ok: " + bytes + " bytes from " + node + ", sha256 and CID match, decrypted, " + archiveEntries + " archive entries ("
                     + contentBytes + " bytes)" : "failed: " + error;
         }
-    }
-
-    private final BackupFetcher fetcher;
-    private final BackupCipher cipher;
-    private final Path workDir;
-
-    public BackupVerifier(BackupFetcher fetcher, BackupCipher cipher, Path workDir) {
-        this.fetcher = fetcher;
-        this.cipher = cipher;
-        this.workDir = workDir;
     }
 
     public Result verify(ManifestEntry e) {
