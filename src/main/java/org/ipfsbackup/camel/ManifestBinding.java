@@ -48,25 +48,28 @@ public class ManifestBinding {
     @SuppressWarnings("unchecked")
     public void entry(Exchange exchange) {
         Message m = exchange.getMessage();
-        DumpResult dump = m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class);
-        ArchiveResult archive = m.getHeader(BackupHeaders.ARCHIVE_RESULT, ArchiveResult.class);
         Instant started = m.getHeader(BackupHeaders.STARTED, Instant.class);
-        String wrappedKey = m.getHeader(BackupHeaders.WRAPPED_KEY, String.class);
-        ManifestEntry e = ManifestEntry.builder(m.getHeader(BackupHeaders.TYPE, String.class), m.getHeader(BackupHeaders.ADD_CID, String.class), started)
+        ArchiveResult archive = m.getHeader(BackupHeaders.ARCHIVE_RESULT, ArchiveResult.class);
+        ManifestEntry.Builder b = ManifestEntry.builder(m.getHeader(BackupHeaders.TYPE, String.class), m.getHeader(BackupHeaders.ADD_CID, String.class), started)
                 .file(m.getHeader(BackupHeaders.NAME, String.class), m.getHeader(BackupHeaders.SIZE, Long.class), m.getHeader(BackupHeaders.SHA256, String.class))
-                .databases(dump.databases()).source(dump.mongodbVersion(), dump.replicaSet())
                 .durationMs(Duration.between(started, clock.instant()).toMillis())
-                .peers((List<String>) m.getHeader(BackupHeaders.ADD_PEERS, List.class)).engine(dump.engine())
+                .peers((List<String>) m.getHeader(BackupHeaders.ADD_PEERS, List.class))
                 .compression(m.getHeader(BackupHeaders.COMPRESSION, org.ipfsbackup.archive.Compression.GZIP, String.class))
-                .key(wrappedKey == null ? key.keyId() : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey).keyId(), wrappedKey)
-                .content(dump.collections(), dump.documents(), archive == null ? null : archive.contentBytes())
-                .oplog(dump.oplogStart() == null ? null : dump.oplogStart().toString(), dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
-                        dump.oplogEnd() == null ? null : dump.oplogOperations())
-                .chain(m.getHeader(BackupHeaders.BASE_BACKUP, String.class), m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class))
-                .build();
+                .chain(m.getHeader(BackupHeaders.BASE_BACKUP, String.class), m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class));
+        String wrappedKey = m.getHeader(BackupHeaders.WRAPPED_KEY, String.class);
+        b.key(wrappedKey == null ? key.keyId() : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey).keyId(), wrappedKey);
+        ManifestEntry e = dumped(b, m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class), archive == null ? null : archive.contentBytes()).build();
         m.setHeader(BackupHeaders.CID, e.cid());
         m.setHeader(BackupHeaders.PEERS, e.peers());
         m.setHeader(BackupHeaders.ENTRY, e);
+    }
+
+    /** What the dump found: databases, source, engine, content counts and the oplog window. */
+    private static ManifestEntry.Builder dumped(ManifestEntry.Builder b, DumpResult dump, Long contentBytes) {
+        return b.databases(dump.databases()).source(dump.mongodbVersion(), dump.replicaSet()).engine(dump.engine())
+                .content(dump.collections(), dump.documents(), contentBytes)
+                .oplog(dump.oplogStart() == null ? null : dump.oplogStart().toString(), dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
+                        dump.oplogEnd() == null ? null : dump.oplogOperations());
     }
 
     /** Inserts the entry of {@link BackupHeaders#ENTRY}; once acknowledged, the upload is a recorded backup. */

@@ -37,13 +37,14 @@ public class RecoveryBinding {
     /** The job's kind (lock holder, {@link JobBinding#JOB}). */
     static final String JOB = "recovery";
 
+    /** Set after construction ({@link #use}, {@link #readManifestsWith}). */
+    private Adopter adopter;
+    private ManifestOrphans.Reader manifestReader;
+    private JobBinding jobs;
     private final ClusterClient cluster;
     private final ManifestStore store;
     private final OrphanPins orphans;
     private final Clock clock;
-    private Adopter adopter;
-    private ManifestOrphans.Reader manifestReader;
-    private JobBinding jobs;
 
     public RecoveryBinding(ClusterClient cluster, ManifestStore store, java.time.Duration grace, Clock clock) {
         this.cluster = cluster;

@@ -25,15 +25,11 @@ public class RekeyBinding {
     static final String JOB = "rekey";
 
     private final JobBinding jobs;
-    private final BackupCipher cipher;
-    private final ManifestStore store;
-    private final Clock clock;
+    private final ManifestRekey rekey;
 
     public RekeyBinding(JobBinding jobs, BackupCipher cipher, ManifestStore store, Clock clock) {
         this.jobs = jobs;
-        this.cipher = cipher;
-        this.store = store;
-        this.clock = clock;
+        this.rekey = new ManifestRekey(store, cipher, clock);
     }
 
     /** Never while a backup or retention runs: skipped ({@link BackupHeaders#SKIPPED}; the route stops), and said so. */
@@ -46,7 +42,6 @@ public class RekeyBinding {
     public void rekey(Exchange exchange) {
         Message m = exchange.getMessage();
         boolean dryRun = Boolean.TRUE.equals(m.getHeader(DRY_RUN, Boolean.class));
-        ManifestRekey rekey = new ManifestRekey(store, cipher, clock);
         ManifestRekey.Result r = rekey.run(dryRun);
         m.setHeader(RESULT, r);
         m.setHeader(PUBLISH, !dryRun && rekey.needsPublish(r));
@@ -59,7 +54,7 @@ public class RekeyBinding {
         Message m = exchange.getMessage();
         if (Boolean.TRUE.equals(m.getHeader(PUBLISH))) {
             LOG.info("step=rekey manifestCid={} (the manifest copy in IPFS is now under key id {})",
-                    m.getHeader(BackupHeaders.MANIFEST_CID), cipher.currentKeyId());
+                    m.getHeader(BackupHeaders.MANIFEST_CID), rekey.cipher().currentKeyId());
         }
     }
 }

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * secret directly): they are counted as {@code oldFormat} and keep needing their original key. Deleted (unpinned)
  * entries are left as they are.
  */
-public final class ManifestRekey {
+public record ManifestRekey(ManifestStore store, BackupCipher cipher, Clock clock) {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.rekey");
 
     /**
@@ -42,16 +42,6 @@ public final class ManifestRekey {
                     + alreadyCurrent + " already under it, " + oldFormat + " old-format (no data key; need their original key), "
                     + deleted + " deleted (skipped), " + failed.size() + " failed";
         }
-    }
-
-    private final ManifestStore store;
-    private final BackupCipher cipher;
-    private final Clock clock;
-
-    public ManifestRekey(ManifestStore store, BackupCipher cipher, Clock clock) {
-        this.store = store;
-        this.cipher = cipher;
-        this.clock = clock;
     }
 
     public Result run(boolean dryRun) {
