@@ -90,15 +90,12 @@ public class AlertBinding {
     }
 
     /**
-     * Watchdog (hourly): body = the manifest documents. No successful backup for too long, and IPFS storage above the
+     * Watchdog (hourly): body = the manifest entries. No successful backup for too long, and IPFS storage above the
      * threshold: each raises its alert while it holds and resolves it when it clears.
      */
     @SuppressWarnings("unchecked")
     public void watchdog(Exchange exchange) {
-        java.util.List<org.ipfsbackup.manifest.ManifestEntry> entries = new java.util.ArrayList<>();
-        for (org.bson.Document d : (java.util.List<org.bson.Document>) exchange.getMessage().getBody(java.util.List.class)) {
-            entries.add(org.ipfsbackup.manifest.ManifestEntry.fromDocument(d));
-        }
+        java.util.List<org.ipfsbackup.manifest.ManifestEntry> entries = exchange.getMessage().getBody(java.util.List.class);
         java.time.Instant now = java.util.Optional.ofNullable(exchange.getMessage().getHeader(RetentionBinding.NOW, java.time.Instant.class))
                 .orElse(clock.instant());
         var last = watchdog.lastBackup(entries, now);

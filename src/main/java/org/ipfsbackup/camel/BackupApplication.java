@@ -206,7 +206,8 @@ public final class BackupApplication implements AutoCloseable {
         this.jobs = jobs;
         this.stopTimeout = org.ipfsbackup.config.Durations.parse("BACKUP_STOP_TIMEOUT (backup.stop-timeout)",
                 props.getOrDefault("backup.stop-timeout", "10s"));
-        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), jobs, cluster, clock, cfg.retention().batchSize(),
+        org.ipfsbackup.manifest.ManifestStore manifestStore = manifestStore(manifestMongo, cfg, props);
+        r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), manifestStore, jobs, cluster, clock, cfg.retention().batchSize(),
                 cfg.retention().manifestVersions()));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
@@ -216,10 +217,7 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(archive.codec())));
         r.bind("cryptoBinding", new CryptoBinding(cipher));
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
-        ManifestBinding manifestBinding = new ManifestBinding(cipher, cfg.key(), clock);
-        manifestBinding.useRepository(new org.ipfsbackup.manifest.ManifestRepository(manifestMongo, cfg.manifestDatabase(),
-                cfg.manifestCollection(), cfg.manifestStateCollection()));
-        r.bind("manifestBinding", manifestBinding);
+        r.bind("manifestBinding", new ManifestBinding(manifestStore, cipher, cfg.key(), clock));
         org.ipfsbackup.watchdog.Watchdog watchdog = new org.ipfsbackup.watchdog.Watchdog(
                 org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", props.getOrDefault("watchdog.max-backup-age", "26h")),
                 props.getInt("watchdog.storage-threshold-percent", 80, 1, 100),
@@ -230,14 +228,10 @@ public final class BackupApplication implements AutoCloseable {
         alertBinding.observe(metrics);
         alertBinding.watchOplog(manifestMongo, org.ipfsbackup.watchdog.Watchdog.interval(cfg.incrementalCron()));
         r.bind("alertBinding", alertBinding);
-        RecoveryBinding recovery = new RecoveryBinding(cluster, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
-                cfg.manifestStateCollection(), props.getOrDefault("manifest.history-collection", "manifest_history"),
-                org.ipfsbackup.config.Durations.parse("recovery.grace", props.getOrDefault("recovery.grace", "1h")), clock);
-        org.ipfsbackup.manifest.ManifestRepository manifestRepo = new org.ipfsbackup.manifest.ManifestRepository(manifestMongo,
-                cfg.manifestDatabase(), cfg.manifestCollection(), cfg.manifestStateCollection());
+        RecoveryBinding recovery = new RecoveryBinding(cluster, manifestStore, org.ipfsbackup.config.Durations.parse("recovery.grace", props.getOrDefault("recovery.grace", "1h")), clock);
         recovery.use(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.BackupAdopter(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
-                cipher, name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, recovery::entries, manifestRepo::insert,
+                cipher, name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, manifestStore::all, manifestStore::insert,
                 cfg.ipfs().replicationFactor(), cfg.workDir()), jobs);
         recovery.readManifestsWith(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.IpfsManifestReader(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
@@ -245,11 +239,10 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("recoveryBinding", recovery);
         r.bind("verificationBinding", new VerificationBinding(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.restore.BackupVerifier(
                 new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
-                cipher, cfg.workDir().resolve("verify")), clock));
+                cipher, cfg.workDir().resolve("verify")), manifestStore, clock));
         pc.addOverrideProperty("verification.cron", org.ipfsbackup.config.CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)",
                 props.getOrDefault("verification.schedule", "0 3 * * 3")).replace(' ', '+'));
-        r.bind("rekeyBinding", new RekeyBinding(jobs, cipher, manifestMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
-                cfg.manifestStateCollection(), clock));
+        r.bind("rekeyBinding", new RekeyBinding(jobs, cipher, manifestStore, clock));
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
 
@@ -276,8 +269,7 @@ public final class BackupApplication implements AutoCloseable {
         var i = cfg.ipfs();
         ClusterClient quickCluster = new ClusterClient(new org.ipfsbackup.config.IpfsSettings(i.clusterNodes(), i.kuboNodes(), i.authorization(),
                 i.replicationFactor(), i.pinTimeout(), i.pinPollInterval(), java.time.Duration.ofSeconds(5)));
-        var manifest = new org.ipfsbackup.manifest.ManifestRepository(healthMongo, cfg.manifestDatabase(), cfg.manifestCollection(),
-                cfg.manifestStateCollection());
+        var manifest = manifestStore(healthMongo, cfg, props);
         healthChecks = java.util.List.of(new BackupHealthChecks.Mongo(healthMongo, cfg.mongoUri()), new BackupHealthChecks.Cluster(quickCluster),
                 new BackupHealthChecks.LastBackup(manifest, org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)",
                         props.getOrDefault("watchdog.max-backup-age", "26h")), clock, metrics));
@@ -293,6 +285,12 @@ public final class BackupApplication implements AutoCloseable {
         seed.setDaemon(true);
         seed.start();
         hawtio = HawtioServer.fromSettings(props);
+    }
+
+    /** The manifest's collections in MongoDB (manifest.*), through {@code client}. */
+    private static org.ipfsbackup.manifest.ManifestStore manifestStore(com.mongodb.client.MongoClient client, AppConfig cfg, PropertySource props) {
+        return new org.ipfsbackup.manifest.ManifestStore(client, cfg.manifestDatabase(), cfg.manifestCollection(), cfg.manifestStateCollection(),
+                props.getOrDefault("manifest.history-collection", "manifest_history"));
     }
 
     private void registerHealthChecks(CamelContext ctx) {

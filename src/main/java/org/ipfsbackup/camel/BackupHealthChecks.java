@@ -14,7 +14,7 @@ import org.bson.Document;
 import org.ipfsbackup.mongo.Masking;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.observe.BackupMetrics;
 
 /**
@@ -86,12 +86,12 @@ public final class BackupHealthChecks {
 
     /** The newest successful backup in the manifest is younger than the limit (no backup at all: DOWN). */
     public static final class LastBackup extends AbstractHealthCheck {
-        private final ManifestRepository manifest;
+        private final ManifestStore manifest;
         private final Duration maxAge;
         private final Clock clock;
         private final BackupMetrics metrics;
 
-        public LastBackup(ManifestRepository manifest, Duration maxAge, Clock clock, BackupMetrics metrics) {
+        public LastBackup(ManifestStore manifest, Duration maxAge, Clock clock, BackupMetrics metrics) {
             super(GROUP, "last-backup");
             this.manifest = manifest;
             this.maxAge = maxAge;

@@ -1,16 +1,14 @@
 package org.ipfsbackup.camel;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.bson.Document;
 import org.ipfsbackup.manifest.BackupChains;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Binds the planning of an incremental: where it continues the chain (from the manifest documents in the body). */
+/** Binds the planning of an incremental: where it continues the chain (from the manifest entries in the body). */
 public class ChainBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.job");
     private final JobBinding jobs;
@@ -22,10 +20,7 @@ public class ChainBinding {
     @SuppressWarnings("unchecked")
     public void planIncremental(Exchange exchange) {
         Message m = exchange.getMessage();
-        List<ManifestEntry> entries = new ArrayList<>();
-        for (Document d : (List<Document>) m.getBody(List.class)) {
-            entries.add(ManifestEntry.fromDocument(d));
-        }
+        List<ManifestEntry> entries = m.getBody(List.class);
         m.setBody(null);
         var plan = BackupChains.planIncremental(entries);
         if (plan.isEmpty()) {

@@ -6,12 +6,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.bson.Document;
 import org.ipfsbackup.archive.ArchiveResult;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
@@ -19,36 +16,67 @@ import org.ipfsbackup.dump.DumpResult;
 import org.ipfsbackup.job.BackupNames;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binds the record step. The documents are written by camel-mongodb in {@code backup-record.camel.yaml} and
- * {@code manifest-publish.camel.yaml}; this class builds them, and writes the encrypted manifest file.
+ * Binds the manifest steps to the {@link ManifestStore} (the only code that touches the manifest in MongoDB): reads
+ * the entries for the steps that decide from them, records a backup's entry, withdraws it when its write was not
+ * acknowledged, and publishes the manifest (the encrypted JSON file the pipeline uploads, then the head and history).
  */
 public class ManifestBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.record");
-    public static final String HEAD_ID = "head";
+    private final ManifestStore store;
     private final BackupCipher cipher;
     private final EncryptionKey key;
     private final Clock clock;
 
-    private org.ipfsbackup.manifest.ManifestRepository repository;
-
-    public ManifestBinding(BackupCipher cipher, EncryptionKey key, Clock clock) {
+    public ManifestBinding(ManifestStore store, BackupCipher cipher, EncryptionKey key, Clock clock) {
+        this.store = store;
         this.cipher = cipher;
         this.key = key;
         this.clock = clock;
     }
 
-    /** Where entries of failed backups are withdrawn from (see {@link #withdrawUnrecorded}). */
-    public void useRepository(org.ipfsbackup.manifest.ManifestRepository repository) {
-        this.repository = repository;
+    /** Body becomes every manifest entry, oldest first (for the steps that decide from the manifest). */
+    public void entries(Exchange exchange) {
+        exchange.getMessage().setBody(store.all());
     }
 
-    /** After the manifest insert was acknowledged: the upload is now a recorded backup. */
-    public void recorded(Exchange exchange) {
-        exchange.getMessage().setHeader(BackupHeaders.RECORDED, Boolean.TRUE);
+    /** Builds the backup's {@link ManifestEntry} into {@link BackupHeaders#ENTRY} (recorded by {@link #record}). */
+    @SuppressWarnings("unchecked")
+    public void entry(Exchange exchange) {
+        Message m = exchange.getMessage();
+        Instant started = m.getHeader(BackupHeaders.STARTED, Instant.class);
+        ArchiveResult archive = m.getHeader(BackupHeaders.ARCHIVE_RESULT, ArchiveResult.class);
+        ManifestEntry.Builder b = ManifestEntry.builder(m.getHeader(BackupHeaders.TYPE, String.class), m.getHeader(BackupHeaders.ADD_CID, String.class), started)
+                .file(m.getHeader(BackupHeaders.NAME, String.class), m.getHeader(BackupHeaders.SIZE, Long.class), m.getHeader(BackupHeaders.SHA256, String.class))
+                .durationMs(Duration.between(started, clock.instant()).toMillis())
+                .peers((List<String>) m.getHeader(BackupHeaders.ADD_PEERS, List.class))
+                .compression(m.getHeader(BackupHeaders.COMPRESSION, org.ipfsbackup.archive.Compression.GZIP, String.class))
+                .chain(m.getHeader(BackupHeaders.BASE_BACKUP, String.class), m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class));
+        String wrappedKey = m.getHeader(BackupHeaders.WRAPPED_KEY, String.class);
+        b.key(wrappedKey == null ? key.keyId() : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey).keyId(), wrappedKey);
+        ManifestEntry e = dumped(b, m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class), archive == null ? null : archive.contentBytes()).build();
+        m.setHeader(BackupHeaders.CID, e.cid());
+        m.setHeader(BackupHeaders.PEERS, e.peers());
+        m.setHeader(BackupHeaders.ENTRY, e);
+    }
+
+    /** What the dump found: databases, source, engine, content counts and the oplog window. */
+    private static ManifestEntry.Builder dumped(ManifestEntry.Builder b, DumpResult dump, Long contentBytes) {
+        return b.databases(dump.databases()).source(dump.mongodbVersion(), dump.replicaSet()).engine(dump.engine())
+                .content(dump.collections(), dump.documents(), contentBytes)
+                .oplog(dump.oplogStart() == null ? null : dump.oplogStart().toString(), dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
+                        dump.oplogEnd() == null ? null : dump.oplogOperations());
+    }
+
+    /** Inserts the entry of {@link BackupHeaders#ENTRY}; once acknowledged, the upload is a recorded backup. */
+    public void record(Exchange exchange) {
+        Message m = exchange.getMessage();
+        store.insert(m.getHeader(BackupHeaders.ENTRY, ManifestEntry.class));
+        m.setHeader(BackupHeaders.RECORDED, Boolean.TRUE);
     }
 
     /**
@@ -65,7 +93,7 @@ public class ManifestBinding {
             return;
         }
         try {
-            boolean removed = repository.withdraw(e.cid());
+            boolean removed = store.withdraw(e.cid());
             LOG.warn("backup={} step=withdraw cid={} the manifest insert was not acknowledged; {}", e.fileName(), e.cid(),
                     removed ? "its entry was written after all and is removed" : "no entry was written");
             m.removeHeader(BackupHeaders.ENTRY);
@@ -78,51 +106,19 @@ public class ManifestBinding {
         }
     }
 
-    /** Body becomes the backup's manifest document; the {@link ManifestEntry} is kept in {@link BackupHeaders#ENTRY}. */
-    @SuppressWarnings("unchecked")
-    public void entryDocument(Exchange exchange) {
-        Message m = exchange.getMessage();
-        DumpResult dump = m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class);
-        ArchiveResult archive = m.getHeader(BackupHeaders.ARCHIVE_RESULT, ArchiveResult.class);
-        Instant started = m.getHeader(BackupHeaders.STARTED, Instant.class);
-        String wrappedKey = m.getHeader(BackupHeaders.WRAPPED_KEY, String.class);
-        String keyId = wrappedKey == null ? key.keyId() : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey).keyId();
-        ManifestEntry e = new ManifestEntry(m.getHeader(BackupHeaders.TYPE, String.class), m.getHeader(BackupHeaders.ADD_CID, String.class),
-                started, m.getHeader(BackupHeaders.SIZE, Long.class), true, dump.databases(), dump.mongodbVersion(),
-                dump.replicaSet(), m.getHeader(BackupHeaders.SHA256, String.class), m.getHeader(BackupHeaders.NAME, String.class),
-                Duration.between(started, clock.instant()).toMillis(), (List<String>) m.getHeader(BackupHeaders.ADD_PEERS, List.class),
-                ManifestEntry.COMPLETE, dump.engine(),
-                m.getHeader(BackupHeaders.COMPRESSION, org.ipfsbackup.archive.Compression.GZIP, String.class), keyId, dump.collections(), dump.documents(),
-                archive == null ? null : archive.contentBytes(),
-                dump.oplogStart() == null ? null : dump.oplogStart().toString(),
-                dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
-                dump.oplogEnd() == null ? null : dump.oplogOperations(), m.getHeader(BackupHeaders.BASE_BACKUP, String.class),
-                m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class), null, null, null, wrappedKey);
-        m.setHeader(BackupHeaders.CID, e.cid());
-        m.setHeader(BackupHeaders.PEERS, e.peers());
-        m.setHeader(BackupHeaders.ENTRY, e);
-        m.setBody(e.toDocument());
-    }
-
-    /** Body: the head document (or nothing, before the first manifest); remembers its CID as the previous manifest. */
+    /** Remembers the head's CID (none before the first manifest) as the previous manifest the new one links to. */
     public void rememberPreviousManifest(Exchange exchange) {
-        Document head = exchange.getMessage().getBody(Document.class);
-        exchange.getMessage().setHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, head == null ? null : head.getString("cid"));
-        exchange.getMessage().setBody(null); // the next findAll takes its body as the query
+        exchange.getMessage().setHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, store.headManifestCid().orElse(null));
     }
 
     /**
-     * Body: every manifest document (from camel-mongodb findAll). Writes the manifest JSON, encrypted, into the
-     * job's work directory and asks {@code direct:ipfs-add} to upload it.
+     * Body: every manifest entry ({@link #entries}). Writes the manifest JSON, encrypted, into the job's work
+     * directory and asks {@code direct:ipfs-add} to upload it.
      */
     @SuppressWarnings("unchecked")
     public void writeManifest(Exchange exchange) throws Exception {
         Message m = exchange.getMessage();
-        List<Document> docs = m.getBody(List.class);
-        List<ManifestEntry> entries = new ArrayList<>();
-        for (Document d : docs) {
-            entries.add(ManifestEntry.fromDocument(d));
-        }
+        List<ManifestEntry> entries = m.getBody(List.class);
         Instant now = clock.instant();
         ManifestFile file = ManifestFile.of(entries, m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class), now);
         Path dir = Path.of(m.getHeader(BackupHeaders.WORK_DIR, String.class));
@@ -139,22 +135,12 @@ public class ManifestBinding {
                 file.previousManifest());
     }
 
-    /** Body becomes the history document of the manifest just published (retention prunes old versions). */
-    public void historyDocument(Exchange exchange) {
-        Message m = exchange.getMessage();
-        m.setBody(new Document("_id", m.getHeader(BackupHeaders.MANIFEST_CID, String.class))
-                .append("previous", m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class))
-                .append("createdAt", Date.from(clock.instant())));
-    }
-
-    /** Body becomes the head document pointing at the manifest just uploaded. */
-    public void headDocument(Exchange exchange) {
+    /** The manifest just uploaded and verified pinned becomes the head and is listed in the history. */
+    public void recordHead(Exchange exchange) {
         Message m = exchange.getMessage();
         String cid = m.getHeader(BackupHeaders.ADD_CID, String.class);
         m.setHeader(BackupHeaders.MANIFEST_CID, cid);
-        m.setBody(new Document("_id", HEAD_ID).append("cid", cid)
-                .append("previous", m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class))
-                .append("updatedAt", Date.from(clock.instant())).append("keyId", key.keyId()));
+        store.publish(new ManifestStore.Head(cid, m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class), clock.instant(), key.keyId()));
         LOG.info("backup={} step=record cid={} manifestCid={}", m.getHeader(BackupHeaders.NAME),
                 m.getHeader(BackupHeaders.CID), cid);
     }

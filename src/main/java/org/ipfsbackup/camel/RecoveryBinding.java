@@ -1,25 +1,18 @@
 package org.ipfsbackup.camel;
 
-import com.mongodb.client.MongoClient;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.ReplaceOptions;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.bson.Document;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.ipfs.ClusterPin;
 import org.ipfsbackup.job.JobGuard;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.manifest.ManifestVersions;
 import org.ipfsbackup.recovery.ManifestOrphans;
 import org.ipfsbackup.recovery.Adopter;
@@ -44,26 +37,18 @@ public class RecoveryBinding {
     /** The job's kind (lock holder, {@link JobBinding#JOB}). */
     static final String JOB = "recovery";
 
-    private final ClusterClient cluster;
-    private final MongoClient mongo;
-    private final String database;
-    private final String collection;
-    private final String stateCollection;
-    private final String historyCollection;
-    private final OrphanPins orphans;
-    private final Clock clock;
+    /** Set after construction ({@link #use}, {@link #readManifestsWith}). */
     private Adopter adopter;
     private ManifestOrphans.Reader manifestReader;
     private JobBinding jobs;
+    private final ClusterClient cluster;
+    private final ManifestStore store;
+    private final OrphanPins orphans;
+    private final Clock clock;
 
-    public RecoveryBinding(ClusterClient cluster, MongoClient mongo, String database, String collection, String stateCollection,
-                           String historyCollection, java.time.Duration grace, Clock clock) {
+    public RecoveryBinding(ClusterClient cluster, ManifestStore store, java.time.Duration grace, Clock clock) {
         this.cluster = cluster;
-        this.mongo = mongo;
-        this.database = database;
-        this.collection = collection;
-        this.stateCollection = stateCollection;
-        this.historyCollection = historyCollection;
+        this.store = store;
         this.orphans = new OrphanPins(grace, clock);
         this.clock = clock;
     }
@@ -79,14 +64,6 @@ public class RecoveryBinding {
         this.manifestReader = reader;
     }
 
-    private ManifestRepository repository() {
-        return new ManifestRepository(mongo, database, collection, stateCollection);
-    }
-
-    /** The entries of the manifest (for the adopter's checks). */
-    public List<ManifestEntry> entries() {
-        return repository().all();
-    }
 
     /**
      * Finds the orphans and adopts or unpins each (the caller holds the lock). Manifest files are decided last
@@ -95,37 +72,26 @@ public class RecoveryBinding {
      */
     public List<OrphanAction> recoverOrphanPins() {
         Set<String> known = new HashSet<>();
-        ManifestRepository repo = repository();
         Set<String> recorded = new HashSet<>();
-        for (ManifestEntry e : repo.all()) {
+        for (ManifestEntry e : store.all()) {
             known.add(e.cid());
             if (ManifestEntry.COMPLETE.equals(e.status())) {
                 recorded.add(e.cid());
             }
         }
-        var db = mongo.getDatabase(database);
         Map<String, ManifestVersions.Version> listed = new HashMap<>();
-        for (Document d : db.getCollection(historyCollection).find()) {
-            listed.put(d.getString("_id"), listedVersion(d.getString("_id"), d, "createdAt"));
-        }
-        Document head = db.getCollection(stateCollection).find(Filters.eq("_id", ManifestBinding.HEAD_ID)).first();
-        String headCid = head == null ? null : head.getString("cid");
-        if (headCid != null) {
-            listed.putIfAbsent(headCid, listedVersion(headCid, head, "updatedAt"));
-        }
+        store.versions().forEach(v -> listed.put(v.cid(), v));
+        var head = store.head();
+        String headCid = head.map(ManifestStore.Head::cid).orElse(null);
+        head.ifPresent(h -> listed.putIfAbsent(h.cid(), h.version()));
         known.addAll(listed.keySet());
         List<ClusterPin> pins = cluster.allocations();
         Set<String> pinned = new HashSet<>();
         pins.forEach(p -> pinned.add(p.cid()));
         ManifestOrphans keeper = new ManifestOrphans(headCid, listed, recorded, pinned, manifestReader);
         List<OrphanAction> report = orphans.resolve(pins, known, adopter, keeper, cluster::unpin);
-        relist(db.getCollection(historyCollection), report, keeper.decisions());
+        relist(report, keeper.decisions());
         return report;
-    }
-
-    private static ManifestVersions.Version listedVersion(String cid, Document d, String timeField) {
-        java.util.Date at = d.getDate(timeField);
-        return new ManifestVersions.Version(cid, d.getString("previous"), at == null ? null : at.toInstant(), null);
     }
 
     /**
@@ -133,7 +99,7 @@ public class RecoveryBinding {
      * and retention know it. A version kept only because a kept version links to it was not read to decide that: it
      * is read now for its own link (when it cannot be read, it stays unlisted and is decided again next start).
      */
-    private void relist(MongoCollection<Document> history, List<OrphanAction> report, Map<String, ManifestVersions.Decision> decisions) {
+    private void relist(List<OrphanAction> report, Map<String, ManifestVersions.Decision> decisions) {
         for (OrphanAction a : report) {
             ManifestVersions.Decision d = decisions.get(a.pin().cid());
             if (!a.kept() || d == null) {
@@ -150,11 +116,9 @@ public class RecoveryBinding {
                     continue;
                 }
             }
-            Instant at = v.createdAt() != null ? v.createdAt() : clock.instant();
             try {
-                history.replaceOne(Filters.eq("_id", v.cid()), new Document("_id", v.cid()).append("previous", v.previous())
-                        .append("createdAt", Date.from(at)).append("relistedAt", Date.from(clock.instant())), new ReplaceOptions().upsert(true));
-                LOG.info("step=recovery manifest version {} listed again in {} (previous {})", v.cid(), historyCollection, v.previous());
+                store.relist(v, clock.instant());
+                LOG.info("step=recovery manifest version {} listed again in the history (previous {})", v.cid(), v.previous());
             } catch (RuntimeException e) {
                 LOG.warn("step=recovery manifest version {} is kept but could not be listed again: {}", v.cid(), e.getMessage());
             }

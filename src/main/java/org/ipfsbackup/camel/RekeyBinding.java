@@ -1,15 +1,12 @@
 package org.ipfsbackup.camel;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
 import java.time.Clock;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.bson.Document;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.job.JobGuard;
 import org.ipfsbackup.manifest.ManifestRekey;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,18 +25,11 @@ public class RekeyBinding {
     static final String JOB = "rekey";
 
     private final JobBinding jobs;
-    private final BackupCipher cipher;
-    private final MongoCollection<Document> backups;
-    private final MongoCollection<Document> state;
-    private final Clock clock;
+    private final ManifestRekey rekey;
 
-    public RekeyBinding(JobBinding jobs, BackupCipher cipher, MongoClient mongo, String database, String collection, String stateCollection,
-                        Clock clock) {
+    public RekeyBinding(JobBinding jobs, BackupCipher cipher, ManifestStore store, Clock clock) {
         this.jobs = jobs;
-        this.cipher = cipher;
-        this.backups = mongo.getDatabase(database).getCollection(collection);
-        this.state = mongo.getDatabase(database).getCollection(stateCollection);
-        this.clock = clock;
+        this.rekey = new ManifestRekey(store, cipher, clock);
     }
 
     /** Never while a backup or retention runs: skipped ({@link BackupHeaders#SKIPPED}; the route stops), and said so. */
@@ -52,9 +42,9 @@ public class RekeyBinding {
     public void rekey(Exchange exchange) {
         Message m = exchange.getMessage();
         boolean dryRun = Boolean.TRUE.equals(m.getHeader(DRY_RUN, Boolean.class));
-        ManifestRekey.Result r = new ManifestRekey(backups, cipher, clock).run(dryRun);
+        ManifestRekey.Result r = rekey.run(dryRun);
         m.setHeader(RESULT, r);
-        m.setHeader(PUBLISH, !dryRun && ManifestRekey.needsPublish(r, state.find(Filters.eq("_id", ManifestBinding.HEAD_ID)).first(), backups));
+        m.setHeader(PUBLISH, !dryRun && rekey.needsPublish(r));
         m.setBody(null);
     }
 
@@ -64,7 +54,7 @@ public class RekeyBinding {
         Message m = exchange.getMessage();
         if (Boolean.TRUE.equals(m.getHeader(PUBLISH))) {
             LOG.info("step=rekey manifestCid={} (the manifest copy in IPFS is now under key id {})",
-                    m.getHeader(BackupHeaders.MANIFEST_CID), cipher.currentKeyId());
+                    m.getHeader(BackupHeaders.MANIFEST_CID), rekey.cipher().currentKeyId());
         }
     }
 }

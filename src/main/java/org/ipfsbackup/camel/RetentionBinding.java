@@ -1,22 +1,19 @@
 package org.ipfsbackup.camel;
 
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Updates;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.bson.Document;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.job.JobGuard;
 import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.manifest.ManifestVersions;
 import org.ipfsbackup.retention.RetentionDecision;
 import org.ipfsbackup.retention.RetentionPolicy;
@@ -37,21 +34,21 @@ public class RetentionBinding {
     public static final String FAILED = "IpfsRetentionFailed";
     public static final String CHANGED = "IpfsRetentionChanged";
     public static final String FAILURE = "IpfsRetentionFailure";
-    /** The head manifest version ({@link ManifestVersions.Version}, without content) while superseded ones are pruned. */
-    public static final String HEAD = "IpfsRetentionHead";
     /** The job's kind (lock holder, {@link JobBinding#JOB}). */
     static final String JOB = "retention";
 
     private final RetentionSettings settings;
+    private final ManifestStore store;
     private final JobBinding jobs;
     private final ClusterClient cluster;
     private final Clock clock;
     private final int batchSize;
     private final int manifestVersions;
 
-    public RetentionBinding(RetentionSettings settings, JobBinding jobs, ClusterClient cluster, Clock clock, int batchSize,
-                            int manifestVersions) {
+    public RetentionBinding(RetentionSettings settings, ManifestStore store, JobBinding jobs, ClusterClient cluster, Clock clock,
+                            int batchSize, int manifestVersions) {
         this.settings = settings;
+        this.store = store;
         this.jobs = jobs;
         this.cluster = cluster;
         this.clock = clock;
@@ -68,14 +65,11 @@ public class RetentionBinding {
         m.setBody(null);
     }
 
-    /** Body: every manifest document. Header {@link #DECISIONS}: one decision per complete backup, with its reason. */
+    /** Body: every manifest entry. Header {@link #DECISIONS}: one decision per complete backup, with its reason. */
     @SuppressWarnings("unchecked")
     public void decide(Exchange exchange) {
         Message m = exchange.getMessage();
-        List<ManifestEntry> entries = new ArrayList<>();
-        for (Document d : (List<Document>) m.getBody(List.class)) {
-            entries.add(ManifestEntry.fromDocument(d));
-        }
+        List<ManifestEntry> entries = m.getBody(List.class);
         Instant now = now(m);
         List<RetentionDecision> decisions = new RetentionPolicy(settings, Clock.fixed(now, ZoneOffset.UTC)).decide(entries);
         for (RetentionDecision d : decisions) {
@@ -117,53 +111,33 @@ public class RetentionBinding {
         m.setHeader(CHANGED, !unpinned.isEmpty());
     }
 
-    /** Body becomes the camel-mongodb multi-update marking the unpinned entries deleted, with the time. */
+    /** Marks the unpinned entries ({@link #UNPINNED}) deleted, with the time. */
     @SuppressWarnings("unchecked")
-    public void deletedUpdate(Exchange exchange) {
+    public void markDeleted(Exchange exchange) {
         Message m = exchange.getMessage();
-        List<String> unpinned = m.getHeader(UNPINNED, List.class);
-        m.setHeader("CamelMongoDbMultiUpdate", true);
-        m.setBody(List.of(Filters.in("_id", unpinned),
-                Updates.combine(Updates.set("status", ManifestEntry.DELETED), Updates.set("deletedAt", Date.from(now(m))))));
-    }
-
-    /** Body: the head document (camel-mongodb findById; none before the first manifest). Kept for the pruning. */
-    public void rememberHead(Exchange exchange) {
-        Message m = exchange.getMessage();
-        Document head = m.getBody(Document.class);
-        m.setHeader(HEAD, head == null || head.getString("cid") == null ? null
-                : new ManifestVersions.Version(head.getString("cid"), head.getString("previous"), null, null));
-        m.setBody(null); // the next findAll takes its body as the query
+        store.markDeleted(m.getHeader(UNPINNED, List.class), now(m));
     }
 
     /**
-     * Body: the manifest history documents. Unpins the superseded versions that are no longer needed
+     * Unpins the superseded versions that are no longer needed
      * ({@link ManifestVersions}): kept are the head's whole chain (every version links to the one before it), the
      * newest {@code retention.manifest-versions}, every version that may name a live backup (published after the
-     * oldest backup still kept started) and whatever a kept version links to. The body becomes the camel-mongodb
-     * filter removing the history documents of the versions unpinned (or matches nothing).
+     * oldest backup still kept started) and whatever a kept version links to. Their history entries are removed.
      */
-    @SuppressWarnings("unchecked")
     public void pruneManifestVersions(Exchange exchange) {
         Message m = exchange.getMessage();
-        List<Document> history = new ArrayList<>((List<Document>) m.getBody(List.class));
-        history.sort(Comparator.comparing((Document d) -> d.getDate("createdAt"), Comparator.nullsLast(Comparator.reverseOrder())));
+        List<ManifestVersions.Version> history = store.versions(); // newest first
         Map<String, ManifestVersions.Version> listed = new LinkedHashMap<>();
-        for (Document d : history) {
-            Date at = d.getDate("createdAt");
-            listed.put(d.getString("_id"), new ManifestVersions.Version(d.getString("_id"), d.getString("previous"),
-                    at == null ? null : at.toInstant(), null));
-        }
+        history.forEach(v -> listed.put(v.cid(), v));
         List<String> roots = new ArrayList<>();
-        ManifestVersions.Version head = m.getHeader(HEAD, ManifestVersions.Version.class);
-        if (head != null) {
-            listed.putIfAbsent(head.cid(), head);
+        store.head().ifPresent(head -> {
+            listed.putIfAbsent(head.cid(), new ManifestVersions.Version(head.cid(), head.previous(), null, null));
             roots.add(head.cid());
-        }
-        history.stream().limit(manifestVersions).map(d -> d.getString("_id")).forEach(roots::add);
+        });
+        history.stream().limit(manifestVersions).map(ManifestVersions.Version::cid).forEach(roots::add);
         Instant oldestLive = oldestLiveBackup(m);
         Map<String, ManifestVersions.Decision> decisions = ManifestVersions.decide(
-                history.stream().map(d -> d.getString("_id")).toList(), roots, listed.keySet(),
+                history.stream().map(ManifestVersions.Version::cid).toList(), roots, listed.keySet(),
                 v -> oldestLive != null && (v.createdAt() == null || !v.createdAt().isBefore(oldestLive)),
                 cid -> listed.get(cid));
         List<String> removed = new ArrayList<>();
@@ -182,7 +156,7 @@ public class RetentionBinding {
         }
         LOG.info("step=retention manifest versions: {} unpinned, {} kept (the head's chain, the newest {}, those that may name a live "
                 + "backup, and what they link to)", removed.size(), decisions.size() - removed.size(), manifestVersions);
-        m.setBody(Filters.in("_id", removed));
+        store.removeVersions(removed);
     }
 
     /** When the oldest backup that is still kept (a complete entry not unpinned in this run) started; null when none is. */

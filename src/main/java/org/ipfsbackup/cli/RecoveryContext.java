@@ -14,7 +14,7 @@ import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.ipfs.KuboClient;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.restore.BackupFetcher;
 
 /** What the recovery commands share: settings, the IPFS nodes to read from, the key, and the manifest. */
@@ -47,9 +47,10 @@ final class RecoveryContext {
         }
     }
 
-    ManifestRepository repository(com.mongodb.client.MongoClient client) {
-        return new ManifestRepository(client, props.getOrDefault("manifest.database", "ipfs_backup"),
-                props.getOrDefault("manifest.collection", "backups"), props.getOrDefault("manifest.state-collection", "manifest_state"));
+    ManifestStore repository(com.mongodb.client.MongoClient client) {
+        return new ManifestStore(client, props.getOrDefault("manifest.database", "ipfs_backup"),
+                props.getOrDefault("manifest.collection", "backups"), props.getOrDefault("manifest.state-collection", "manifest_state"),
+                props.getOrDefault("manifest.history-collection", "manifest_history"));
     }
 
     /** The manifest read back from IPFS with only its CID and the key (when the MongoDB holding it is gone). */

@@ -77,8 +77,9 @@ public record BackupInfo(int version, String name, String type, Instant started,
      */
     public ManifestEntry toEntry(String cid, long size, String sha256, List<String> peers, String compression, String keyId,
                                  String wrappedKey, Long contentBytes) {
-        return new ManifestEntry(type, cid, started, size, true, databases, mongodbVersion, replicaSet, sha256, name, 0L, peers,
-                ManifestEntry.COMPLETE, engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd,
-                oplogOperations, baseBackup, previous, null, null, null, wrappedKey);
+        return ManifestEntry.builder(type, cid, started).file(name, size, sha256).databases(databases)
+                .source(mongodbVersion, replicaSet).peers(peers).engine(engine).compression(compression).key(keyId, wrappedKey)
+                .content(collections, documents, contentBytes).oplog(oplogStart, oplogEnd, oplogOperations).chain(baseBackup, previous)
+                .build();
     }
 }

@@ -2,10 +2,7 @@ package org.ipfsbackup.manifest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import org.bson.Document;
 
 /**
  * One backup as recorded in the manifest. Written only after the backup is verified pinned, so an entry with
@@ -29,24 +26,41 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                             Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey) {
 
     public static final String COMPLETE = "complete";
+    public static final String DELETED = "deleted";
+    public static final String FULL = "full";
+    public static final String INCREMENTAL = "incremental";
 
-    /** An entry without a wrapped data key (format version 1 backups). */
-    public ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
-                         String mongodbVersion, String replicaSet, String sha256, String fileName, long durationMs,
-                         List<String> peers, String status, String engine, String compression, String keyId,
-                         Integer collections, Long documents, Long contentBytes,
-                         String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
-                         Instant deletedAt, Instant lastVerifiedAt, String verification) {
-        this(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs, peers, status,
-                engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations, baseBackup,
-                previous, deletedAt, lastVerifiedAt, verification, null);
+    public ManifestEntry {
+        databases = databases == null ? List.of() : List.copyOf(databases);
+        peers = peers == null ? List.of() : List.copyOf(peers);
     }
 
-    /** The same entry with its data key re-wrapped under master key {@code keyId}. */
-    public ManifestEntry withWrappedKey(String newKeyId, String newWrappedKey) {
-        return new ManifestEntry(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs,
-                peers, status, engine, compression, newKeyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations,
-                baseBackup, previous, deletedAt, lastVerifiedAt, verification, newWrappedKey);
+    /** A full backup's entry: complete, encrypted, everything else set on the builder. */
+    public static Builder full(String cid, Instant timestamp) {
+        return builder(FULL, cid, timestamp);
+    }
+
+    /** An incremental's entry, continuing the chain of full backup {@code baseBackup} after backup {@code previous}. */
+    public static Builder incremental(String cid, Instant timestamp, String baseBackup, String previous) {
+        return builder(INCREMENTAL, cid, timestamp).chain(baseBackup, previous);
+    }
+
+    /** An entry of the given {@code type} ({@value #FULL} or {@value #INCREMENTAL}). */
+    public static Builder builder(String type, String cid, Instant timestamp) {
+        Builder b = new Builder();
+        b.type = type;
+        b.cid = cid;
+        b.timestamp = timestamp;
+        return b;
+    }
+
+    /** A builder holding this entry's values (to change some of them). */
+    public Builder toBuilder() {
+        return builder(type, cid, timestamp).file(fileName, size, sha256).encrypted(encrypted).databases(databases)
+                .source(mongodbVersion, replicaSet).durationMs(durationMs).peers(peers).status(status).engine(engine)
+                .compression(compression).key(keyId, wrappedKey).content(collections, documents, contentBytes)
+                .oplog(oplogStart, oplogEnd, oplogOperations).chain(baseBackup, previous).deletedAt(deletedAt)
+                .verified(lastVerifiedAt, verification);
     }
 
     /**
@@ -61,101 +75,149 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
             return null;
         }
     }
-    public static final String DELETED = "deleted";
-
-    /** An entry not verified yet (the scheduled verification sets lastVerifiedAt and its outcome). */
-    public ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
-                         String mongodbVersion, String replicaSet, String sha256, String fileName, long durationMs,
-                         List<String> peers, String status, String engine, String compression, String keyId,
-                         Integer collections, Long documents, Long contentBytes,
-                         String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
-                         Instant deletedAt) {
-        this(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs, peers, status,
-                engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations, baseBackup,
-                previous, deletedAt, null, null);
-    }
-
-    public ManifestEntry {
-        databases = databases == null ? List.of() : List.copyOf(databases);
-        peers = peers == null ? List.of() : List.copyOf(peers);
-    }
 
     @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isFull() {
-        return "full".equals(type);
+        return FULL.equals(type);
     }
 
-    public Document toDocument() {
-        Document d = new Document();
-        d.put("_id", cid);
-        d.put("type", type);
-        d.put("cid", cid);
-        d.put("timestamp", Date.from(timestamp));
-        d.put("size", size);
-        d.put("encrypted", encrypted);
-        d.put("databases", databases);
-        putIf(d, "mongodbVersion", mongodbVersion);
-        putIf(d, "replicaSet", replicaSet);
-        d.put("sha256", sha256);
-        d.put("fileName", fileName);
-        d.put("durationMs", durationMs);
-        d.put("peers", peers);
-        d.put("status", status);
-        putIf(d, "engine", engine);
-        putIf(d, "compression", compression);
-        putIf(d, "keyId", keyId);
-        putIf(d, "collections", collections);
-        putIf(d, "documents", documents);
-        putIf(d, "contentBytes", contentBytes);
-        putIf(d, "oplogStart", oplogStart);
-        putIf(d, "oplogEnd", oplogEnd);
-        putIf(d, "oplogOperations", oplogOperations);
-        putIf(d, "baseBackup", baseBackup);
-        putIf(d, "previous", previous);
-        putIf(d, "deletedAt", deletedAt == null ? null : Date.from(deletedAt));
-        putIf(d, "lastVerifiedAt", lastVerifiedAt == null ? null : Date.from(lastVerifiedAt));
-        putIf(d, "verification", verification);
-        putIf(d, "wrappedKey", wrappedKey);
-        return d;
-    }
+    /** Builds an entry; unset values stay null (numbers 0), status {@value #COMPLETE}, encrypted. */
+    public static final class Builder {
+        private String type;
+        private String cid;
+        private Instant timestamp;
+        private long size;
+        private boolean encrypted = true;
+        private List<String> databases;
+        private String mongodbVersion;
+        private String replicaSet;
+        private String sha256;
+        private String fileName;
+        private long durationMs;
+        private List<String> peers;
+        private String status = COMPLETE;
+        private String engine;
+        private String compression;
+        private String keyId;
+        private Integer collections;
+        private Long documents;
+        private Long contentBytes;
+        private String oplogStart;
+        private String oplogEnd;
+        private Long oplogOperations;
+        private String baseBackup;
+        private String previous;
+        private Instant deletedAt;
+        private Instant lastVerifiedAt;
+        private String verification;
+        private String wrappedKey;
 
-    public static ManifestEntry fromDocument(Document d) {
-        return new ManifestEntry(d.getString("type"), d.getString("cid"), instant(d.get("timestamp")), number(d.get("size")),
-                Boolean.TRUE.equals(d.getBoolean("encrypted")), strings(d.get("databases")), d.getString("mongodbVersion"),
-                d.getString("replicaSet"), d.getString("sha256"), d.getString("fileName"), number(d.get("durationMs")),
-                strings(d.get("peers")), d.getString("status"), d.getString("engine"), d.getString("compression"),
-                d.getString("keyId"), d.get("collections") == null ? null : (int) number(d.get("collections")),
-                d.get("documents") == null ? null : number(d.get("documents")),
-                d.get("contentBytes") == null ? null : number(d.get("contentBytes")),
-                d.getString("oplogStart"), d.getString("oplogEnd"),
-                d.get("oplogOperations") == null ? null : number(d.get("oplogOperations")),
-                d.getString("baseBackup"), d.getString("previous"), d.get("deletedAt") == null ? null : instant(d.get("deletedAt")),
-                d.get("lastVerifiedAt") == null ? null : instant(d.get("lastVerifiedAt")), d.getString("verification"),
-                d.getString("wrappedKey"));
-    }
-
-    private static void putIf(Document d, String k, Object v) {
-        if (v != null) {
-            d.put(k, v);
+        private Builder() {
         }
-    }
 
-    private static Instant instant(Object o) {
-        if (o instanceof Date date) {
-            return date.toInstant();
+        /** The encrypted file as uploaded: its name, bytes and hex sha256. */
+        public Builder file(String name, long bytes, String hexSha256) {
+            this.fileName = name;
+            this.size = bytes;
+            this.sha256 = hexSha256;
+            return this;
         }
-        return o == null ? null : Instant.parse(o.toString());
-    }
 
-    private static long number(Object o) {
-        return o instanceof Number n ? n.longValue() : o == null ? 0 : Long.parseLong(o.toString());
-    }
-
-    private static List<String> strings(Object o) {
-        List<String> out = new ArrayList<>();
-        if (o instanceof List<?> l) {
-            l.forEach(x -> out.add(String.valueOf(x)));
+        public Builder encrypted(boolean value) {
+            this.encrypted = value;
+            return this;
         }
-        return out;
+
+        public Builder databases(List<String> value) {
+            this.databases = value;
+            return this;
+        }
+
+        /** The replica set backed up and its MongoDB version. */
+        public Builder source(String version, String replicaSetName) {
+            this.mongodbVersion = version;
+            this.replicaSet = replicaSetName;
+            return this;
+        }
+
+        public Builder durationMs(long value) {
+            this.durationMs = value;
+            return this;
+        }
+
+        public Builder peers(List<String> value) {
+            this.peers = value;
+            return this;
+        }
+
+        public Builder status(String value) {
+            this.status = value;
+            return this;
+        }
+
+        public Builder engine(String value) {
+            this.engine = value;
+            return this;
+        }
+
+        public Builder compression(String value) {
+            this.compression = value;
+            return this;
+        }
+
+        /** The master key id and the data key wrapped under it (null for format version 1 backups). */
+        public Builder key(String id, String wrapped) {
+            this.keyId = id;
+            this.wrappedKey = wrapped;
+            return this;
+        }
+
+        /** What the dump held: collections, documents, bytes before compression. */
+        public Builder content(Integer collectionCount, Long documentCount, Long bytes) {
+            this.collections = collectionCount;
+            this.documents = documentCount;
+            this.contentBytes = bytes;
+            return this;
+        }
+
+        /** The oplog window covered (positions as {@code seconds:increment}). */
+        public Builder oplog(String start, String end, Long operations) {
+            this.oplogStart = start;
+            this.oplogEnd = end;
+            this.oplogOperations = operations;
+            return this;
+        }
+
+        /** The chain an incremental continues: its full backup and the backup before it. */
+        public Builder chain(String base, String previousBackup) {
+            this.baseBackup = base;
+            this.previous = previousBackup;
+            return this;
+        }
+
+        /** Unpinned by retention at {@code at} (status {@value #DELETED}). */
+        public Builder deleted(Instant at) {
+            this.status = DELETED;
+            this.deletedAt = at;
+            return this;
+        }
+
+        public Builder deletedAt(Instant at) {
+            this.deletedAt = at;
+            return this;
+        }
+
+        /** The outcome of the last scheduled verification. */
+        public Builder verified(Instant at, String outcome) {
+            this.lastVerifiedAt = at;
+            this.verification = outcome;
+            return this;
+        }
+
+        public ManifestEntry build() {
+            return new ManifestEntry(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName,
+                    durationMs, peers, status, engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd,
+                    oplogOperations, baseBackup, previous, deletedAt, lastVerifiedAt, verification, wrappedKey);
+        }
     }
 }

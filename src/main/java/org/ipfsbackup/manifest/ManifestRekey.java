@@ -1,15 +1,9 @@
 package org.ipfsbackup.manifest;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Updates;
-import com.mongodb.client.result.UpdateResult;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.bson.Document;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.DecryptionException;
 import org.ipfsbackup.crypto.WrappedKey;
@@ -31,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * secret directly): they are counted as {@code oldFormat} and keep needing their original key. Deleted (unpinned)
  * entries are left as they are.
  */
-public final class ManifestRekey {
+public record ManifestRekey(ManifestStore store, BackupCipher cipher, Clock clock) {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.rekey");
 
     /**
@@ -50,16 +44,6 @@ public final class ManifestRekey {
         }
     }
 
-    private final MongoCollection<Document> backups;
-    private final BackupCipher cipher;
-    private final Clock clock;
-
-    public ManifestRekey(MongoCollection<Document> backups, BackupCipher cipher, Clock clock) {
-        this.backups = backups;
-        this.cipher = cipher;
-        this.clock = clock;
-    }
-
     public Result run(boolean dryRun) {
         String current = cipher.currentKeyId();
         int rewrapped = 0;
@@ -67,8 +51,7 @@ public final class ManifestRekey {
         int oldFormat = 0;
         int deleted = 0;
         Map<String, String> failed = new LinkedHashMap<>();
-        for (Document d : backups.find()) {
-            ManifestEntry e = ManifestEntry.fromDocument(d);
+        for (ManifestEntry e : store.all()) {
             if (ManifestEntry.DELETED.equals(e.status())) {
                 deleted++;
                 continue;
@@ -101,10 +84,7 @@ public final class ManifestRekey {
                 continue;
             }
             // atomic, and only if nobody changed the entry's key meanwhile
-            UpdateResult u = backups.updateOne(Filters.and(Filters.eq("_id", e.cid()), Filters.eq("wrappedKey", e.wrappedKey())),
-                    Updates.combine(Updates.set("wrappedKey", rewrappedKey.encode()), Updates.set("keyId", rewrappedKey.keyId()),
-                            Updates.set("rekeyedAt", Date.from(clock.instant()))));
-            if (u.getMatchedCount() == 1) {
+            if (store.rewrap(e.cid(), e.wrappedKey(), rewrappedKey.encode(), rewrappedKey.keyId(), clock.instant())) {
                 rewrapped++;
                 LOG.info("step=rekey cid={} outcome=rewrapped from={} to={}", e.cid(), w.keyId(), rewrappedKey.keyId());
             } else {
@@ -121,18 +101,18 @@ public final class ManifestRekey {
      * after the newest published manifest (an earlier run stopped before publishing), or the newest manifest was
      * written under another key.
      */
-    public static boolean needsPublish(Result r, Document head, MongoCollection<Document> backups) {
+    public boolean needsPublish(Result r) {
         if (r.rewrapped() > 0 && !r.dryRun()) {
             return true;
         }
-        if (head == null) {
-            return backups.countDocuments(Filters.exists("rekeyedAt")) > 0;
+        var head = store.head();
+        if (head.isEmpty()) {
+            return store.rewrappedSince(null);
         }
-        if (!r.keyId().equals(head.getString("keyId"))) {
+        if (!r.keyId().equals(head.get().keyId())) {
             return true;
         }
-        Object updated = head.get("updatedAt");
-        Instant at = updated instanceof Date date ? date.toInstant() : Instant.EPOCH;
-        return backups.countDocuments(Filters.gt("rekeyedAt", Date.from(at))) > 0;
+        Instant at = head.get().updatedAt();
+        return store.rewrappedSince(at == null ? Instant.EPOCH : at);
     }
 }

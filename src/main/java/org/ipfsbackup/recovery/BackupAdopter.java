@@ -18,7 +18,6 @@ import org.ipfsbackup.crypto.EncryptedFileHeader;
 import org.ipfsbackup.mongo.OplogPosition;
 import org.ipfsbackup.ipfs.ClusterPin;
 import org.ipfsbackup.ipfs.PinStatus;
-import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.BackupInfo;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.restore.BackupFetcher;
@@ -64,20 +63,10 @@ public final class BackupAdopter implements Adopter {
 
     @Override
     public boolean adopt(ClusterPin pin) throws Exception {
-        Files.createDirectories(workDir);
-        Path dir = Files.createTempDirectory(workDir, WorkDirectories.PREFIX + "adopt-");
-        try {
-            Path enc = dir.resolve("orphan.enc");
-            BackupFetcher.Download d;
-            try {
-                d = fetcher.download(pin.cid(), null, enc);
-            } catch (IOException | RuntimeException e) {
-                throw new Deferred("cannot be downloaded now (" + e.getMessage() + ")", e);
-            }
-            EncryptedFileHeader header;
-            try (InputStream in = Files.newInputStream(enc)) {
-                header = BackupCipher.readHeader(in);
-            }
+        try (OrphanDownload download = OrphanDownload.fetch(fetcher, workDir, "adopt", pin.cid(), Deferred::new)) {
+            EncryptedFileHeader header = download.header;
+            BackupFetcher.Download d = download.download;
+            Path enc = download.file;
             Read r = read(enc, codecForFileName.apply(pin.name()));
             BackupInfo info = r.info().orElseThrow(() -> new IOException("the archive has no " + BackupInfo.FILE_NAME
                     + " (written by versions before adoption existed): what it holds cannot be placed in the manifest"));
@@ -96,8 +85,6 @@ public final class BackupAdopter implements Adopter {
             recorder.record(info.toEntry(pin.cid(), d.bytes(), d.sha256(), s.pinnedPeers(), codecForFileName.apply(pin.name()).name(),
                     header.keyId(), header.dataKey().map(k -> k.encode()).orElse(null), r.contentBytes()));
             return true;
-        } finally {
-            WorkDirectories.deleteTree(dir);
         }
     }
 

@@ -1,13 +1,10 @@
 package org.ipfsbackup.recovery;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.ipfsbackup.crypto.BackupCipher;
-import org.ipfsbackup.crypto.EncryptedFileHeader;
-import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestVersions;
 import org.ipfsbackup.restore.BackupFetcher;
@@ -30,27 +27,14 @@ public final class IpfsManifestReader implements ManifestOrphans.Reader {
 
     @Override
     public ManifestFile read(String cid) throws Exception {
-        Files.createDirectories(workDir);
-        Path dir = Files.createTempDirectory(workDir, WorkDirectories.PREFIX + "manifest-");
-        try {
-            Path enc = dir.resolve("manifest.enc");
-            try {
-                fetcher.download(cid, null, enc);
-            } catch (IOException | RuntimeException e) {
-                throw new ManifestVersions.Undecided("cannot be downloaded now (" + e.getMessage() + ")", e);
+        try (OrphanDownload d = OrphanDownload.fetch(fetcher, workDir, "manifest", cid, ManifestVersions.Undecided::new)) {
+            String keyId = d.header.keyId();
+            if (keyId != null && cipher.keys().find(keyId).isEmpty()) {
+                throw new ManifestVersions.Undecided("encrypted under key " + keyId + ", which is not in the keyring", null);
             }
-            EncryptedFileHeader header;
-            try (InputStream in = Files.newInputStream(enc)) {
-                header = BackupCipher.readHeader(in);
-            }
-            if (header.keyId() != null && cipher.keys().find(header.keyId()).isEmpty()) {
-                throw new ManifestVersions.Undecided("encrypted under key " + header.keyId() + ", which is not in the keyring", null);
-            }
-            try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
+            try (InputStream in = cipher.decryptingStream(Files.newInputStream(d.file))) {
                 return ManifestFile.read(in);
             }
-        } finally {
-            WorkDirectories.deleteTree(dir);
         }
     }
 }

@@ -153,7 +153,7 @@ class AlertRouteTest {
         var entry = app.runBackup("full").entry();
         app.runVerification();
         try (MongoClient c = MongoClients.create(uri())) {
-            var e = new org.ipfsbackup.manifest.ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find(entry.cid()).orElseThrow();
+            var e = new org.ipfsbackup.manifest.ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").find(entry.cid()).orElseThrow();
             assertThat(e.lastVerifiedAt()).isNotNull();
             assertThat(e.verification()).startsWith("ok:").contains("decrypted");
         }
@@ -165,7 +165,7 @@ class AlertRouteTest {
         cluster.content.put(entry.cid(), b);
         app.runVerification();
         try (MongoClient c = MongoClients.create(uri())) {
-            var e = new org.ipfsbackup.manifest.ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find(entry.cid()).orElseThrow();
+            var e = new org.ipfsbackup.manifest.ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").find(entry.cid()).orElseThrow();
             assertThat(e.verification()).startsWith("failed:").contains("sha256");
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 1);

@@ -14,7 +14,7 @@ import org.ipfsbackup.config.ConfigException;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.restore.BackupFetcher;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
@@ -69,7 +69,7 @@ class CompressionRouteTest {
         assertThat(e.fileName()).matches("full_backup_\\d{4}-\\d{2}-\\d{2}_\\d{6}\\" + extension + "\\.enc");
         assertThat(e.compression()).isEqualTo(compression);
         try (MongoClient c = MongoClients.create(mongoUri)) {
-            assertThat(new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find(e.cid()).orElseThrow().compression())
+            assertThat(new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").find(e.cid()).orElseThrow().compression())
                     .isEqualTo(compression);
         }
         Path enc = Files.write(work.resolve("downloaded.enc"), cluster.content.get(e.cid()));

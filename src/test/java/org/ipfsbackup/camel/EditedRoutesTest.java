@@ -27,7 +27,7 @@ import org.ipfsbackup.archive.TarGzExtractor;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.Project;
@@ -158,7 +158,7 @@ class EditedRoutesTest {
         assertThat(o.failure()).isNull();
         ManifestEntry e = o.entry();
         try (MongoClient c = MongoClients.create(mongo.uri())) {
-            assertThat(new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find(e.cid())).contains(e);
+            assertThat(new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").find(e.cid())).contains(e);
         }
         BackupCipher cipher = new BackupCipher(EncryptionKey.fromSecret(Project.TEST_KEY, "k1"), 10_000);
         try (InputStream in = cipher.decryptingStream(new ByteArrayInputStream(cluster.content.get(e.cid())))) {

@@ -25,7 +25,7 @@ import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
@@ -117,7 +117,7 @@ class PipelineRouteTest {
         assertThat(cluster.requestHeaders).allSatisfy(h -> assertThat(h.keySet()).noneMatch(k -> k.toLowerCase().startsWith("ipfs")));
 
         try (MongoClient c = MongoClients.create(mongoUri)) {
-            ManifestRepository repo = new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             assertThat(repo.find(e.cid())).contains(e);
             String manifestCid = repo.headManifestCid().orElseThrow();
             assertThat(manifestCid).isEqualTo(o.manifestCid());
@@ -262,7 +262,7 @@ class PipelineRouteTest {
 
     void assertNothingRecorded() {
         try (MongoClient c = MongoClients.create(mongoUri)) {
-            assertThat(new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").all()).isEmpty();
+            assertThat(new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").all()).isEmpty();
         }
     }
 

@@ -9,7 +9,7 @@ import java.util.Map;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.recovery.OrphanAction;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
@@ -75,8 +75,8 @@ class RecoveryRouteTest {
         return MongoClients.create(mongo.uri());
     }
 
-    ManifestRepository repo(MongoClient c) {
-        return new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state");
+    ManifestStore repo(MongoClient c) {
+        return new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history");
     }
 
     /** The crash: the upload is in the cluster, its entry never written; an hour later the next start looks. */

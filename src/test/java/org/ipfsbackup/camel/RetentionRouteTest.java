@@ -21,7 +21,7 @@ import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
@@ -81,8 +81,8 @@ class RetentionRouteTest {
         }
     }
 
-    ManifestRepository repo(MongoClient c) {
-        return new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state");
+    ManifestStore repo(MongoClient c) {
+        return new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history");
     }
 
     @Test

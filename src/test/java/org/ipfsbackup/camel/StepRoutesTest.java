@@ -20,7 +20,7 @@ import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.dump.DumpResult;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
 import org.ipfsbackup.testing.Project;
@@ -171,7 +171,7 @@ class StepRoutesTest {
                 BackupHeaders.SIZE, 42L, BackupHeaders.SHA256, "ab".repeat(32), BackupHeaders.NAME, "full_backup_2026-11-29_020000.tar.gz.enc",
                 BackupHeaders.ADD_PEERS, List.of("A", "B"), BackupHeaders.DUMP_RESULT, dump));
         try (MongoClient c = MongoClients.create(mongoUri)) {
-            ManifestEntry e = new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").find("bafkreirecord").orElseThrow();
+            ManifestEntry e = new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").find("bafkreirecord").orElseThrow();
             assertThat(e.timestamp()).isEqualTo(started);
             assertThat(e.size()).isEqualTo(42);
             assertThat(e.peers()).containsExactly("A", "B");

@@ -25,7 +25,7 @@ import org.ipfsbackup.crypto.KeyRing;
 import org.ipfsbackup.crypto.WrappedKey;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.restore.BackupFetcher;
 import org.ipfsbackup.testing.InJvmMongo;
 import org.ipfsbackup.testing.FakeCluster;
@@ -97,14 +97,14 @@ class KeyRotationCliTest {
     Map<String, ManifestEntry> manifest() {
         try (MongoClient c = MongoClients.create(mongoUri)) {
             Map<String, ManifestEntry> m = new HashMap<>();
-            new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").all().forEach(e -> m.put(e.cid(), e));
+            new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").all().forEach(e -> m.put(e.cid(), e));
             return m;
         }
     }
 
     String headManifestCid() {
         try (MongoClient c = MongoClients.create(mongoUri)) {
-            return new ManifestRepository(c, "ipfs_backup", "backups", "manifest_state").headManifestCid().orElseThrow();
+            return new ManifestStore(c, "ipfs_backup", "backups", "manifest_state", "manifest_history").headManifestCid().orElseThrow();
         }
     }
 

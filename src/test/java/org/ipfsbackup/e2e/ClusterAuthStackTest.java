@@ -11,7 +11,7 @@ import java.util.Set;
 import org.ipfsbackup.camel.BackupApplication;
 import org.ipfsbackup.devstack.LocalStack;
 import org.ipfsbackup.devstack.StackExtension;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.Project;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,7 @@ class ClusterAuthStackTest {
         try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(Project.config(),
                 Project.routes(), o, secrets, false));
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             int before = repo.all().size();
             BackupApplication.Outcome failed = app.runBackup("full");
             assertThat(failed.succeeded()).isFalse();

@@ -28,7 +28,7 @@ import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.ipfs.ClusterPin;
 import org.ipfsbackup.ipfs.KuboClient;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.recovery.OrphanAction;
 import org.ipfsbackup.testing.FaultProxy;
 import org.ipfsbackup.testing.Project;
@@ -114,7 +114,7 @@ class FaultMatrixStackTest {
                         .as("two injected 500s, then the retry that got through: " + proxy.requests).isEqualTo(3);
                 assertThat(proxy.failuresLeft()).isZero();
                 String cid = ok.entry().cid();
-                assertThat(new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state").find(cid).orElseThrow().status())
+                assertThat(new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history").find(cid).orElseThrow().status())
                         .isEqualTo(ManifestEntry.COMPLETE);
                 KuboClient kubo = new KuboClient(Duration.ofSeconds(30));
                 for (String node : List.of(env.get("IPFS_NODE_1"), env.get("IPFS_NODE_2"))) {
@@ -135,7 +135,7 @@ class FaultMatrixStackTest {
         o.put("ipfs.cluster.node2", closedPortUrl());
         try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             int before = repo.all().size();
             BackupApplication.Outcome failed = app.runBackup("full");
             assertThat(failed.succeeded()).isFalse();
@@ -158,7 +158,7 @@ class FaultMatrixStackTest {
             proxy.neverPinned = true;
             try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
                  MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-                ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+                ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
                 int before = repo.all().size();
                 BackupApplication.Outcome failed = app.runBackup("full");
                 assertThat(failed.succeeded()).isFalse();
@@ -207,14 +207,14 @@ class FaultMatrixStackTest {
                 assertThat(workFiles(tmp.resolve("work"))).as("no temp files").isEmpty();
                 awaitSubject(env, to, "[ipfs-backup][CRITICAL] backup failure (full)");
                 try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-                    assertThat(new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state").find(cid))
+                    assertThat(new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history").find(cid))
                             .as("manifest true: no entry claims the failed backup").isEmpty();
                 }
                 // MongoDB is back: recovery finds the upload unknown to the manifest, verifies it and adopts it
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> app.runRecovery().stream()
                         .anyMatch(a -> a.pin().cid().equals(cid) && a.adopted()));
                 try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-                    ManifestEntry adopted = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state").find(cid).orElseThrow();
+                    ManifestEntry adopted = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history").find(cid).orElseThrow();
                     assertThat(adopted.status()).isEqualTo(ManifestEntry.COMPLETE);
                     assertThat(adopted.peers()).hasSize(2);
                 }
@@ -259,7 +259,7 @@ class FaultMatrixStackTest {
         Files.createDirectories(work);
         Path config = writeConfig(o);
         try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             int before = repo.all().size();
             Set<String> pinsBefore = pinnedCids(env);
             // a 256 KiB tmpfs, private to the child process, mounted on the work directory
@@ -292,7 +292,7 @@ class FaultMatrixStackTest {
         Path work = tmp.resolve("work");
         try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"));
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             int before = repo.all().size();
             Map<String, String> o = settings(stack, to);
             o.put("ipfs.cluster.node1", proxy.url());
@@ -362,7 +362,7 @@ class FaultMatrixStackTest {
         try (BackupApplication one = TestSettings.startOnStack(Project.routes(), a, env);
              BackupApplication two = TestSettings.startOnStack(Project.routes(), b, env);
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             assertThat(one.runBackup("full").failure()).isNull(); // a chain for the incrementals
             int before = repo.all().size();
             // both instances' incrementals at the same moment: one runs, the other is skipped naming the holder

@@ -16,7 +16,7 @@ import org.awaitility.Awaitility;
 import org.ipfsbackup.camel.BackupApplication;
 import org.ipfsbackup.devstack.LocalStack;
 import org.ipfsbackup.devstack.StackExtension;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
 import org.junit.jupiter.api.Tag;
@@ -48,7 +48,7 @@ class FaultStackTest {
         TestSettings.withStackAlerts(o, env, OPS, tmp.resolve("spool"));
         try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
              var source = com.mongodb.client.MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             int before = repo.all().size();
 
             stack.stopProcess("kubo2");

@@ -26,7 +26,7 @@ import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.ipfs.KuboClient;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.restore.CompareResult;
 import org.ipfsbackup.restore.DatabaseComparator;
 import org.ipfsbackup.restore.DriverRestore;
@@ -109,7 +109,7 @@ class FullBackupStackTest {
             assertThat(window.firing()).isFalse();
 
             // the manifest in MongoDB points at an encrypted manifest in IPFS that lists this backup
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             assertThat(repo.find(entry.cid())).contains(entry);
             assertThat(repo.headManifestCid()).contains(manifestCid);
             ByteArrayOutputStream m = new ByteArrayOutputStream();

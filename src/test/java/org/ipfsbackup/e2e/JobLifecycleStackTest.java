@@ -25,7 +25,7 @@ import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.WorkDirectories;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.FaultProxy;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -79,7 +79,7 @@ class JobLifecycleStackTest {
         Map<String, String> env = stack.env();
         Path config = config(stack, false);
         try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             // the full: its dump waits at the gate, with its work folder and the lock held
             Process full = child(config, tmp.resolve("full.out"), "backup", "full", "--json");
             awaitGate(gate, full, tmp.resolve("full.out"));
@@ -120,7 +120,7 @@ class JobLifecycleStackTest {
         Map<String, String> env = stack.env();
         Path config = config(stack, true);
         try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             int entriesBefore = repo.all().size();
             Set<String> pinsBefore = FaultMatrixStackTest.pinnedCids(env);
             Path out = tmp.resolve("full.out");
@@ -158,7 +158,7 @@ class JobLifecycleStackTest {
         work = tmp.resolve("work");
         try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"));
              MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             int entriesBefore = repo.all().size();
             Map<String, String> o = TestSettings.stack(env, work);
             o.put("ipfs.cluster.node1", proxy.url());

@@ -17,7 +17,7 @@ import org.ipfsbackup.devstack.LocalStack;
 import org.ipfsbackup.devstack.StackExtension;
 import org.ipfsbackup.ipfs.KuboClient;
 import org.ipfsbackup.manifest.ManifestEntry;
-import org.ipfsbackup.manifest.ManifestRepository;
+import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.retention.RetentionDecision;
 import org.ipfsbackup.testing.Project;
 import org.ipfsbackup.testing.TestSettings;
@@ -68,7 +68,7 @@ class RetentionStackTest {
                 assertThat(kubo.isPinned(node, newFull.cid())).isTrue();
                 assertThat(kubo.isPinned(node, newInc.cid())).isTrue();
             }
-            ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+            ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
             assertThat(repo.find(oldFull.cid()).orElseThrow().status()).isEqualTo(ManifestEntry.DELETED);
             assertThat(repo.find(newInc.cid()).orElseThrow().status()).isEqualTo(ManifestEntry.COMPLETE);
             assertThat(repo.headManifestCid()).contains(r.manifestCid());

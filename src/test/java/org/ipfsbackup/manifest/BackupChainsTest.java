@@ -19,8 +19,9 @@ class BackupChainsTest {
     }
 
     static ManifestEntry entry(String type, String cid, long endSec, String start, String base, String previous) {
-        return new ManifestEntry(type, cid, Instant.ofEpochSecond(endSec + 1), 1, true, List.of("shop"), null, "rs0", "00", cid,
-                1, List.of(), ManifestEntry.COMPLETE, "driver", "gzip", "k1", null, null, null, start, endSec + ":5", 3L, base, previous, null);
+        return ManifestEntry.builder(type, cid, Instant.ofEpochSecond(endSec + 1)).file(cid, 1, "00").databases(List.of("shop"))
+                .source(null, "rs0").durationMs(1).engine("driver").compression("gzip").key("k1", null).oplog(start, endSec + ":5", 3L)
+                .chain(base, previous).build();
     }
 
     final ManifestEntry f1 = full("F1", T0);
@@ -35,8 +36,8 @@ class BackupChainsTest {
                 .contains(new BackupChains.IncrementalPlan("F1", "I2", org.ipfsbackup.mongo.OplogPosition.parse((T0 + 2 * 86400) + ":5")));
         assertThat(BackupChains.planIncremental(List.of(f1, i1, i2, f2)).orElseThrow().previous()).isEqualTo("F2");
         assertThat(BackupChains.planIncremental(List.of())).isEmpty();
-        ManifestEntry deletedFull = new ManifestEntry("full", "F9", Instant.now(), 1, true, List.of(), null, null, "0", "x", 1, List.of(),
-                ManifestEntry.DELETED, null, null, null, null, null, null, null, "1:1", null, null, null, Instant.now());
+        ManifestEntry deletedFull = ManifestEntry.full("F9", Instant.now()).file("x", 1, "0").durationMs(1).oplog(null, "1:1", null)
+                .deleted(Instant.now()).build();
         assertThat(BackupChains.planIncremental(List.of(deletedFull))).isEmpty();
     }
 
@@ -106,8 +107,7 @@ class BackupChainsTest {
 
     @Test
     void deletedBackupsAreNotRestorable() {
-        ManifestEntry deleted = new ManifestEntry("full", "F1", f1.timestamp(), 1, true, List.of("shop"), null, "rs0", "00", "F1",
-                1, List.of(), ManifestEntry.DELETED, "driver", "gzip", "k1", null, null, null, null, T0 + ":5", 3L, null, null, null);
+        ManifestEntry deleted = f1.toBuilder().oplog(null, T0 + ":5", 3L).status(ManifestEntry.DELETED).build();
         assertThat(BackupChains.restorableWindows(List.of(deleted, f2, i3))).singleElement()
                 .satisfies(w -> assertThat(w.from()).isEqualTo(Instant.ofEpochSecond(T0 + 7 * 86400)));
     }

@@ -9,16 +9,16 @@ import org.junit.jupiter.api.Test;
 
 class ManifestTest {
     static ManifestEntry entry(String type, String cid, String at, long size) {
-        return new ManifestEntry(type, cid, Instant.parse(at), size, true, List.of("shop", "inventory"), "7.0.77", "rs0",
-                "ab".repeat(32), type + "_backup_x.tar.gz.enc", 1234, List.of("12D3A", "12D3B"), ManifestEntry.COMPLETE, "driver",
-                "gzip", "k1", 5, 100L, 5000L, "1:1", "2:3", 4L, null, null, null);
+        return ManifestEntry.builder(type, cid, Instant.parse(at)).file(type + "_backup_x.tar.gz.enc", size, "ab".repeat(32))
+                .databases(List.of("shop", "inventory")).source("7.0.77", "rs0").durationMs(1234).peers(List.of("12D3A", "12D3B"))
+                .engine("driver").compression("gzip").key("k1", null).content(5, 100L, 5000L).oplog("1:1", "2:3", 4L).build();
     }
 
     @Test
     void documentRoundTripKeepsEveryField() {
         ManifestEntry e = entry("full", "bafy1", "2026-11-27T02:00:00.123Z", 999);
-        assertThat(ManifestEntry.fromDocument(e.toDocument())).isEqualTo(e);
-        assertThat(e.toDocument().get("_id")).isEqualTo("bafy1");
+        assertThat(ManifestStore.fromDocument(ManifestStore.toDocument(e))).isEqualTo(e);
+        assertThat(ManifestStore.toDocument(e).get("_id")).isEqualTo("bafy1");
     }
 
     @Test

@@ -201,8 +201,8 @@ class OrphanPinsTest {
     }
 
     static org.ipfsbackup.manifest.ManifestEntry backup(String cid, String status) {
-        return new org.ipfsbackup.manifest.ManifestEntry("full", cid, hoursAgo(5), 1, true, List.of("shop"), null, null, "00", cid + ".tar.gz.enc",
-                1, List.of(), status, null, null, null, null, null, null, null, null, null, null, null, null);
+        return org.ipfsbackup.manifest.ManifestEntry.full(cid, hoursAgo(5)).file(cid + ".tar.gz.enc", 1, "00").databases(List.of("shop"))
+                .durationMs(1).status(status).build();
     }
 
     static org.ipfsbackup.manifest.ManifestFile manifest(String previous, org.ipfsbackup.manifest.ManifestEntry... backups) {

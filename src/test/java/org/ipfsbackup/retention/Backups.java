@@ -31,15 +31,13 @@ final class Backups {
     }
 
     static ManifestEntry deleted(ManifestEntry e) {
-        return new ManifestEntry(e.type(), e.cid(), e.timestamp(), e.size(), e.encrypted(), e.databases(), e.mongodbVersion(),
-                e.replicaSet(), e.sha256(), e.fileName(), e.durationMs(), e.peers(), ManifestEntry.DELETED, e.engine(), e.compression(),
-                e.keyId(), e.collections(), e.documents(), e.contentBytes(), e.oplogStart(), e.oplogEnd(), e.oplogOperations(),
-                e.baseBackup(), e.previous(), e.timestamp().plusSeconds(60));
+        return e.toBuilder().deleted(e.timestamp().plusSeconds(60)).build();
     }
 
     static ManifestEntry entry(String type, String cid, Instant t, String base, String previous, String status) {
-        return new ManifestEntry(type, cid, t, 1, true, List.of("shop"), "7.0", "rs0", "00", cid + ".tar.gz.enc", 1, List.of("p1"),
-                status, "driver", "gzip", "k1", null, null, null, null, t.getEpochSecond() + ":1", null, base, previous, null);
+        return ManifestEntry.builder(type, cid, t).file(cid + ".tar.gz.enc", 1, "00").databases(List.of("shop")).source("7.0", "rs0")
+                .durationMs(1).peers(List.of("p1")).status(status).engine("driver").compression("gzip").key("k1", null)
+                .oplog(null, t.getEpochSecond() + ":1", null).chain(base, previous).build();
     }
 
     static List<String> cids(List<ManifestEntry> entries) {

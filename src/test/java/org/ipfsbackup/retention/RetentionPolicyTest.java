@@ -173,8 +173,7 @@ class RetentionPolicyTest {
     @Test
     void aDamagedCompleteEntryStopsTheDecision() {
         ManifestEntry noTime = Backups.entry("full", "F9", Instant.EPOCH, null, null, ManifestEntry.COMPLETE);
-        ManifestEntry broken = new ManifestEntry(noTime.type(), noTime.cid(), null, 1, true, null, null, null, null, null, 1, null,
-                ManifestEntry.COMPLETE, null, null, null, null, null, null, null, null, null, null, null, null);
+        ManifestEntry broken = ManifestEntry.builder(noTime.type(), noTime.cid(), null).file(null, 1, null).durationMs(1).build();
         assertThatThrownBy(() -> policy.decide(List.of(full("F1", daysAgo(1)), broken)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("F9");
     }

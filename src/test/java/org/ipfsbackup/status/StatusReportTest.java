@@ -19,9 +19,10 @@ class StatusReportTest {
     static final long T0 = Instant.parse("2026-11-10T02:00:00Z").getEpochSecond();
 
     static ManifestEntry entry(String type, String cid, long endSec, String start, String base, String previous, String verification) {
-        return new ManifestEntry(type, cid, Instant.ofEpochSecond(endSec + 1), 3L * 1024 * 1024, true, List.of("shop"), null, "rs0", "00", cid,
-                4200, List.of("a", "b"), ManifestEntry.COMPLETE, "driver", "gzip", "k1", null, null, null, start, endSec + ":5", 3L, base, previous,
-                null, verification == null ? null : Instant.ofEpochSecond(endSec + 60), verification);
+        return ManifestEntry.builder(type, cid, Instant.ofEpochSecond(endSec + 1)).file(cid, 3L * 1024 * 1024, "00").databases(List.of("shop"))
+                .source(null, "rs0").durationMs(4200).peers(List.of("a", "b")).engine("driver").compression("gzip").key("k1", null)
+                .oplog(start, endSec + ":5", 3L).chain(base, previous)
+                .verified(verification == null ? null : Instant.ofEpochSecond(endSec + 60), verification).build();
     }
 
     static PinStatus pinned(String cid, int peers) {
