@@ -76,10 +76,11 @@ final class MongoAccess implements AutoCloseable {
     private final ReadPreference readPreference;
     private ClientSession session;
 
-    private MongoAccess(MongoClient client, boolean ownsClient, ReadPreference readPreference) {
-        this.client = client;
-        this.ownsClient = ownsClient;
-        this.readPreference = readPreference;
+    /** Uses {@code shared} if given (and leaves it open), else a client of its own for this dump. */
+    private MongoAccess(DumpSettings settings, MongoClient shared) {
+        this.readPreference = settings.driverReadPreference();
+        this.ownsClient = shared == null;
+        this.client = ownsClient ? ownClient(settings, readPreference) : shared;
     }
 
     /** What a dump does with an open {@link MongoAccess} before its deadline. */
@@ -96,7 +97,7 @@ final class MongoAccess implements AutoCloseable {
             throws DumpException {
         Deadline deadline = new Deadline(settings.timeout());
         DumpEngines.prepareOutDir(engine, outDir);
-        try (MongoAccess mongo = open(settings, shared)) {
+        try (MongoAccess mongo = new MongoAccess(settings, shared)) {
             return dump.into(mongo, deadline);
         } catch (MongoException | BSONException | IllegalStateException e) {
             throw new DumpException(engine, Masking.forUri(settings.mongoUri()).mask(e.getMessage()), null, null,
@@ -106,12 +107,7 @@ final class MongoAccess implements AutoCloseable {
         }
     }
 
-    /** Uses {@code shared} if given (and leaves it open), else a client of its own for this dump. */
-    static MongoAccess open(DumpSettings settings, MongoClient shared) {
-        ReadPreference rp = settings.driverReadPreference();
-        if (shared != null) {
-            return new MongoAccess(shared, false, rp);
-        }
+    private static MongoClient ownClient(DumpSettings settings, ReadPreference rp) {
         ConnectionString cs = org.ipfsbackup.mongo.MongoConnections.connectionString(settings.mongoUri());
         // a backstop for a read that hangs: the dump's own deadline is checked as it goes
         long readTimeoutMs = Math.min(Integer.MAX_VALUE, Math.max(30_000, settings.timeout().toMillis()));
@@ -122,7 +118,7 @@ final class MongoAccess implements AutoCloseable {
         if (cs.getSocketTimeout() == null) {
             b.applyToSocketSettings(s -> s.readTimeout(readTimeoutMs, TimeUnit.MILLISECONDS));
         }
-        return new MongoAccess(MongoClients.create(b.build()), true, rp);
+        return MongoClients.create(b.build());
     }
 
     ServerInfo probe() {

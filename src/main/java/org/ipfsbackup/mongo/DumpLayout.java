@@ -437,15 +437,21 @@ public record DumpLayout(List<Entry> entries, boolean oplogPresent) {
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<String, Path[]> e : byStem.entrySet()) {
             Path metadataFile = e.getValue()[1];
-            BsonDocument metadata = metadataFile == null ? null : parseMetadata(metadataFile);
-            BsonValue named = metadata == null ? null : metadata.get("collectionName");
-            String collection = named != null && named.isString() ? named.asString().getValue() : unescape(e.getKey());
+            BsonDocument metadata = metadataFile == null ? null : readMetadata(metadataFile);
+            String collection = collectionName(e.getKey(), metadata);
             entries.add(new Entry(database, collection, e.getValue()[0], metadata));
         }
         return entries;
     }
 
-    private static BsonDocument parseMetadata(Path file) throws IOException {
+    /** The collection a file stem stands for: the metadata's {@code collectionName} if there is one, else {@link #unescape}. */
+    public static String collectionName(String stem, BsonDocument metadata) {
+        BsonValue named = metadata == null ? null : metadata.get("collectionName");
+        return named != null && named.isString() ? named.asString().getValue() : unescape(stem);
+    }
+
+    /** A {@code .metadata.json} file, parsed; an unreadable one is an {@link IOException} naming the file. */
+    public static BsonDocument readMetadata(Path file) throws IOException {
         try {
             return BsonDocument.parse(Files.readString(file, StandardCharsets.UTF_8));
         } catch (RuntimeException e) {

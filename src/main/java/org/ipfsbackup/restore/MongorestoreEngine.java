@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -323,11 +322,11 @@ public final class MongorestoreEngine {
                 String stem = null;
                 if (Files.isDirectory(file)) {
                     continue;
-                } else if (name.endsWith(".metadata.json")) {
-                    stem = name.substring(0, name.length() - ".metadata.json".length());
+                } else if (name.endsWith(DumpLayout.METADATA)) {
+                    stem = name.substring(0, name.length() - DumpLayout.METADATA.length());
                     metadataByStem.put(stem, file);
-                } else if (name.endsWith(".bson")) {
-                    stem = name.substring(0, name.length() - ".bson".length());
+                } else if (name.endsWith(DumpLayout.BSON)) {
+                    stem = name.substring(0, name.length() - DumpLayout.BSON.length());
                 }
                 if (stem == null) {
                     others.add(file);
@@ -337,7 +336,9 @@ public final class MongorestoreEngine {
             }
             Path target = null;
             for (Map.Entry<String, List<Path>> e : byStem.entrySet()) {
-                String ns = db + "." + collectionName(e.getKey(), metadataByStem.get(e.getKey()));
+                Path metadata = metadataByStem.get(e.getKey());
+                String ns = db + "." + DumpLayout.collectionName(e.getKey(),
+                        metadata == null ? null : DumpLayout.readMetadata(metadata));
                 if (selection != null && !selection.includesCollection(ns)) {
                     continue;
                 }
@@ -359,21 +360,6 @@ public final class MongorestoreEngine {
             }
         }
         return staged;
-    }
-
-    /** {@code collectionName} from the metadata when there is one, else the file name with mongodump's escapes decoded. */
-    private static String collectionName(String stem, Path metadata) throws IOException {
-        if (metadata != null) {
-            try {
-                BsonDocument parsed = BsonDocument.parse(Files.readString(metadata, StandardCharsets.UTF_8));
-                if (parsed.isString("collectionName")) {
-                    return parsed.getString("collectionName").getValue();
-                }
-            } catch (RuntimeException e) {
-                throw new IOException("cannot parse " + metadata + ": " + e.getMessage(), e);
-            }
-        }
-        return DumpLayout.unescape(stem);
     }
 
     private static void link(Path source, Path target, Staged staged) throws IOException {
