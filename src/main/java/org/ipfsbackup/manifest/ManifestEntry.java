@@ -19,6 +19,7 @@ import org.bson.Document;
  *     {@code rekey} re-wraps its data key under a newer one)
  * @param wrappedKey the backup's data key wrapped under master key {@code keyId}
  *     ({@link org.ipfsbackup.crypto.WrappedKey#encode()}); null for backups written before format version 2
+ * @param deleteReason why an entry of status {@code deleted} was deleted ({@code delete} command); null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
@@ -26,9 +27,21 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                             List<String> peers, String status, String engine, String compression, String keyId,
                             Integer collections, Long documents, Long contentBytes,
                             String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
-                            Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey) {
+                            Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey, String deleteReason) {
 
     public static final String COMPLETE = "complete";
+
+    /** An entry that was not deleted by hand (no delete reason). */
+    public ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
+                         String mongodbVersion, String replicaSet, String sha256, String fileName, long durationMs,
+                         List<String> peers, String status, String engine, String compression, String keyId,
+                         Integer collections, Long documents, Long contentBytes,
+                         String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
+                         Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey) {
+        this(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs, peers, status,
+                engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations, baseBackup,
+                previous, deletedAt, lastVerifiedAt, verification, wrappedKey, null);
+    }
 
     /** An entry without a wrapped data key (format version 1 backups). */
     public ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
@@ -46,7 +59,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
     public ManifestEntry withWrappedKey(String newKeyId, String newWrappedKey) {
         return new ManifestEntry(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName, durationMs,
                 peers, status, engine, compression, newKeyId, collections, documents, contentBytes, oplogStart, oplogEnd, oplogOperations,
-                baseBackup, previous, deletedAt, lastVerifiedAt, verification, newWrappedKey);
+                baseBackup, previous, deletedAt, lastVerifiedAt, verification, newWrappedKey, deleteReason);
     }
 
     /**
@@ -116,6 +129,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         putIf(d, "lastVerifiedAt", lastVerifiedAt == null ? null : Date.from(lastVerifiedAt));
         putIf(d, "verification", verification);
         putIf(d, "wrappedKey", wrappedKey);
+        putIf(d, "deleteReason", deleteReason);
         return d;
     }
 
@@ -131,7 +145,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                 d.get("oplogOperations") == null ? null : number(d.get("oplogOperations")),
                 d.getString("baseBackup"), d.getString("previous"), d.get("deletedAt") == null ? null : instant(d.get("deletedAt")),
                 d.get("lastVerifiedAt") == null ? null : instant(d.get("lastVerifiedAt")), d.getString("verification"),
-                d.getString("wrappedKey"));
+                d.getString("wrappedKey"), d.getString("deleteReason"));
     }
 
     private static void putIf(Document d, String k, Object v) {

@@ -13,11 +13,13 @@ import org.bson.Document;
 public class ManifestRepository {
     private final MongoCollection<Document> backups;
     private final MongoCollection<Document> state;
+    private final com.mongodb.client.MongoDatabase stateDatabase;
 
     public ManifestRepository(MongoClient client, String database, String collection, String stateCollection) {
         var db = client.getDatabase(database).withReadPreference(com.mongodb.ReadPreference.primaryPreferred());
         this.backups = db.getCollection(collection);
         this.state = db.getCollection(stateCollection);
+        this.stateDatabase = db;
     }
 
     public List<ManifestEntry> all() {
@@ -53,5 +55,53 @@ public class ManifestRepository {
     /** Inserts an entry (start-up recovery's adoption); majority write concern; a duplicate CID throws. */
     public void insert(ManifestEntry e) {
         backups.withWriteConcern(com.mongodb.WriteConcern.MAJORITY).insertOne(e.toDocument());
+    }
+
+    // ---- delete and failures (the delete/cancel/status commands): the manifest reads and writes they make ----
+
+    /** The id, in the state collection, of the document holding the last failure of a backup type. */
+    static String failureId(String type) {
+        return "lastFailure-" + type;
+    }
+
+    /**
+     * Marks a backup deleted (status {@code deleted}, {@code deletedAt}, {@code deleteReason}); the entry stays, and the
+     * next manifest publish carries it as deleted. Majority write concern.
+     *
+     * @return false when no entry has that CID
+     */
+    public boolean markDeleted(String cid, java.time.Instant at, String reason) {
+        return backups.withWriteConcern(com.mongodb.WriteConcern.MAJORITY).updateOne(Filters.eq("_id", cid),
+                com.mongodb.client.model.Updates.combine(com.mongodb.client.model.Updates.set("status", ManifestEntry.DELETED),
+                        com.mongodb.client.model.Updates.set("deletedAt", java.util.Date.from(at)),
+                        com.mongodb.client.model.Updates.set("deleteReason", reason))).getMatchedCount() > 0;
+    }
+
+    /** Whether {@code cid} is a published manifest version: the head, or one the history collection lists. */
+    public boolean isManifestVersion(String cid, String historyCollection) {
+        if (cid.equals(headManifestCid().orElse(null))) {
+            return true;
+        }
+        return stateDatabase.getCollection(historyCollection).find(Filters.eq("_id", cid)).first() != null;
+    }
+
+    /** Records the last failure of a backup type (replacing the one before): when, what failed, and whether it was cancelled. */
+    public void recordFailure(String type, java.time.Instant at, String error, boolean cancelled) {
+        Document d = new Document("_id", failureId(type)).append("type", type).append("at", java.util.Date.from(at))
+                .append("error", error).append("cancelled", cancelled);
+        state.withWriteConcern(com.mongodb.WriteConcern.MAJORITY).replaceOne(Filters.eq("_id", failureId(type)), d,
+                new com.mongodb.client.model.ReplaceOptions().upsert(true));
+    }
+
+    /** The last failure recorded per backup type ({@code full}, {@code incremental}): {@code at}, {@code error}, {@code cancelled}. */
+    public java.util.Map<String, Document> lastFailures() {
+        java.util.Map<String, Document> out = new java.util.LinkedHashMap<>();
+        for (String type : List.of("full", "incremental")) {
+            Document d = state.find(Filters.eq("_id", failureId(type))).first();
+            if (d != null) {
+                out.put(type, d);
+            }
+        }
+        return out;
     }
 }
