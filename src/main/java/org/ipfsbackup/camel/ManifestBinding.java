@@ -78,6 +78,27 @@ public class ManifestBinding {
         }
     }
 
+    /**
+     * Dead-letter step: records the failure as the last one of its backup type (time, what failed, whether it was
+     * cancelled) in the state collection, for {@code status}. A MongoDB that cannot be reached is logged, not thrown:
+     * the clean-up and the alert still run.
+     */
+    public void recordFailure(Exchange exchange) {
+        Message m = exchange.getMessage();
+        String type = m.getHeader(BackupHeaders.TYPE, String.class);
+        String failure = m.getHeader(BackupHeaders.FAILURE, String.class);
+        if (repository == null || (!"full".equals(type) && !"incremental".equals(type))) {
+            return;
+        }
+        try {
+            repository.recordFailure(type, clock.instant(), failure == null ? "unknown failure" : failure,
+                    m.getHeader(BackupHeaders.CANCELLED) != null);
+        } catch (RuntimeException ex) {
+            LOG.warn("backup={} step=record-failure could not record the failure for status: {}", m.getHeader(BackupHeaders.NAME),
+                    org.ipfsbackup.config.Masking.maskUri(String.valueOf(ex.getMessage())));
+        }
+    }
+
     /** Body becomes the backup's manifest document; the {@link ManifestEntry} is kept in {@link BackupHeaders#ENTRY}. */
     @SuppressWarnings("unchecked")
     public void entryDocument(Exchange exchange) {
