@@ -231,7 +231,11 @@ public class JobBinding {
         if (failureHeader(kind).equals(BackupHeaders.FAILURE)) {
             m.setHeader(BackupHeaders.FAILED_STEP, step);
         }
-        LOG.error("job={} backup={} step={} outcome=failed error={}", kind == null ? "-" : kind, name, step, reason);
+        if (cancel != null && why == null) {
+            LOG.warn("job={} backup={} step={} outcome=failed error={}", kind == null ? "-" : kind, name, step, reason);
+        } else {
+            LOG.error("job={} backup={} step={} outcome=failed error={}", kind == null ? "-" : kind, name, step, reason);
+        }
         try {
             cleanup(exchange);
         } catch (RuntimeException e) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "delete", mixinStandardHelpOptions = true,
-        footer = {"", "Examples:", "  ipfs-backup delete bafy... --dry-run", "  ipfs-backup delete bafy... --force --reason \"dumped the wrong database\""},
+        footer = {"", "Example:", "  ipfs-backup delete bafy... --dry-run", "  ipfs-backup delete bafy... --force --reason \"dumped the wrong database\""},
         description = "Delete one backup: its manifest entry is marked deleted (time and reason; list, status, restore and retention "
                 + "then treat it as gone, the next manifest version carries it as deleted) and it is unpinned from the cluster. "
                 + "Refused (exit 1) when later incrementals of its chain build on it, naming them, unless --force (then it says which "
