@@ -207,4 +207,43 @@ class DeleteCancelStackTest {
             assertThat(repo.find(next.entry().cid())).isPresent();
         }
     }
+
+    @Test
+    void cancelDuringPinVerificationUnpinsWhatTheJobAddedAndRecordsNothing(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        Path work = tmp.resolve("work");
+        String db = "ops_cancel_pin_" + ProcessHandle.current().pid();
+        try (org.ipfsbackup.testing.FaultProxy proxy = new org.ipfsbackup.testing.FaultProxy(env.get("IPFS_CLUSTER_NODE_1"));
+             MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {
+            source.getDatabase(db).getCollection("things").insertOne(new Document("_id", 1).append("v", "one"));
+            Map<String, String> o = settings(stack, db);
+            o.put("ipfs.cluster.node1", proxy.url());
+            o.put("ipfs.pin.timeout", "120s");
+            o.put("backup.lock-lease", "6s");
+            Path config = FaultMatrixStackTest.writeConfig(tmp.resolve("app.properties"), o);
+            proxy.neverPinned = true; // pin verification polls until the job is cancelled
+            CompletableFuture<Void> verifying = new CompletableFuture<>();
+            proxy.onFirst("GET /pins/", line -> verifying.complete(null));
+            try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env)) {
+                ManifestRepository repo = new ManifestRepository(source, "ipfs_backup", "backups", "manifest_state");
+                int entries = repo.all().size();
+                CompletableFuture<BackupApplication.Outcome> running = CompletableFuture.supplyAsync(() -> app.runBackup("full"));
+                verifying.get(180, TimeUnit.SECONDS);
+                String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+                        .replaceAll("^GET /pins/([^?/]+).*$", "$1");
+                assertThat(FaultMatrixStackTest.pinnedCids(env)).as("the upload is in the cluster").contains(cid);
+
+                Run cancel = cli(env, config, "cancel", "--wait", "60s");
+                assertThat(cancel.code()).as(cancel.out() + cancel.err()).isZero();
+                BackupApplication.Outcome outcome = running.get(60, TimeUnit.SECONDS);
+                assertThat(outcome.failure()).contains("cancelled");
+                assertThat(proxy.count("DELETE /pins/" + cid)).as("what it added was unpinned").isEqualTo(1);
+                assertThat(FaultMatrixStackTest.pinnedCids(env)).as("nothing pinned from it").doesNotContain(cid);
+                assertThat(repo.find(cid)).as("nothing recorded").isEmpty();
+                assertThat(repo.all()).hasSize(entries);
+                assertThat(FaultMatrixStackTest.workFiles(work)).as("no work folder").isEmpty();
+                assertThat(JobLifecycleStackTest.lease(source)).as("the lock is free").isEmpty();
+            }
+        }
+    }
 }
