@@ -135,6 +135,22 @@ class DeleteCancelStackTest {
             JsonNode status = JobLifecycleStackTest.JSON.readTree(cli(env, config, "status", "--json").out());
             assertThat(status.path("lastSuccess").path("full").path("cid").asText()).isNotEqualTo(full.cid());
             assertThat(status.path("lastSuccess").path("incremental").path("cid").asText()).isNotEqualTo(inc.cid());
+
+            // --force on a chain: deleted, naming the incremental that no longer restores and the lost restore points
+            ManifestEntry full2 = PointInTimeStackTest.backup(config, "full", env).entry();
+            source.getDatabase(db).getCollection("things").insertOne(new Document("_id", 3).append("v", "three"));
+            ManifestEntry inc2 = PointInTimeStackTest.backup(config, "incremental", env).entry();
+            assertThat(inc2.previous()).isEqualTo(full2.cid());
+            Run dry = cli(env, config, "delete", full2.cid(), "--force", "--dry-run");
+            assertThat(dry.code()).as(dry.err()).isZero();
+            assertThat(dry.out()).contains("nothing changed");
+            assertThat(repo.find(full2.cid()).orElseThrow().status()).isEqualTo(ManifestEntry.COMPLETE);
+            Run forced = cli(env, config, "delete", full2.cid(), "--force");
+            assertThat(forced.code()).as(forced.err()).isZero();
+            assertThat(forced.out()).contains(inc2.cid()).contains("no longer restore").contains("restore points lost: ");
+            assertThat(repo.find(full2.cid()).orElseThrow().deleteReason()).startsWith("deleted by hand (--force; restore points lost: ");
+            assertThat(FaultMatrixStackTest.pinnedCids(env)).doesNotContain(full2.cid());
+            assertThat(cli(env, config, "delete", inc2.cid()).code()).isZero(); // the test's own backups go
         }
     }
 
