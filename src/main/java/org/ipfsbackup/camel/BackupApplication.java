@@ -140,6 +140,7 @@ public final class BackupApplication implements AutoCloseable {
         app.shutdownHook = new Thread(app::stopOnSignal, "ipfs-backup-shutdown");
         Runtime.getRuntime().addShutdownHook(app.shutdownHook);
         app.operations = new Operations(app.context());
+        app.operations.useLock(app.lock);
         app.operations.register();
         if (app.hawtio != null) {
             try {
@@ -204,6 +205,7 @@ public final class BackupApplication implements AutoCloseable {
         org.ipfsbackup.config.ArchiveSettings archive = org.ipfsbackup.config.ArchiveSettings.load(props);
         JobBinding jobs = new JobBinding(new org.ipfsbackup.job.JobGuard(lock, workDirs, clock), cfg.lockWait(), archive.compression());
         this.jobs = jobs;
+        lock.onCancelRequested(jobs::cancel); // `ipfs-backup cancel` (any process) sets the request on the lease
         this.stopTimeout = org.ipfsbackup.config.Durations.parse("BACKUP_STOP_TIMEOUT (backup.stop-timeout)",
                 props.getOrDefault("backup.stop-timeout", "10s"));
         org.ipfsbackup.manifest.ManifestStore manifestStore = manifestStore(manifestMongo, cfg, props);

@@ -47,6 +47,8 @@ public final class BackupHeaders {
     /** Set by the dead-letter route: what failed, in words fit for an operator (no secrets). */
     public static final String FAILURE = "IpfsBackupFailure";
     public static final String FAILED_STEP = "IpfsBackupFailedStep";
+    /** Set (to the request, in words) on a job that failed because it was cancelled ({@code ipfs-backup cancel}). */
+    public static final String CANCELLED = "IpfsBackupCancelled";
 
     /**
      * Exchange property: bytes of the newest payload the job produced or sent (dump, archive, encrypted file, uploaded

@@ -32,6 +32,8 @@ public class JobBinding {
     private final java.util.Map<Exchange, Thread> running = new java.util.concurrent.ConcurrentHashMap<>();
     /** Why this instance stops (set once by {@link #abort}); null while it runs. */
     private volatile String stopping;
+    /** The cancel request of the running job ({@link #cancel}); null when none. Reset when the next job opens. */
+    private volatile String cancelled;
 
     /** @param compression the archive codec's name, which the backup's file name carries ({@code .tar.gz} / {@code .tar.zst}) */
     public JobBinding(JobGuard guard, Duration fullWaitsFor, String compression) {
@@ -94,6 +96,7 @@ public class JobBinding {
             guard.release(job.workDir(), true);
             throw new IllegalStateException("not started: " + stopping);
         }
+        cancelled = null; // a request seen before this job took the lock was for the job before
         m.setHeader(BackupHeaders.NAME, job.name());
         m.setHeader(BackupHeaders.STARTED, job.started());
         m.setHeader(BackupHeaders.WORK_DIR, job.workDir().toString());
@@ -150,6 +153,31 @@ public class JobBinding {
         return true;
     }
 
+    /**
+     * Cancels the running job ({@code ipfs-backup cancel}, seen on the lock's lease, or the JMX operation): as
+     * {@link #abort} does for a stop (its tool processes stopped, its thread interrupted, so its step fails and the
+     * dead-letter route cleans up: folder removed, upload unpinned, lock released), but later jobs still run.
+     * {@link BackupHeaders#CANCELLED} tells the dead-letter route it was cancelled. @return whether a job was running
+     */
+    public boolean cancel(String request) {
+        if (running.isEmpty()) {
+            return false;
+        }
+        cancelled = request;
+        running.forEach((exchange, thread) -> LOG.warn("backup={} outcome=cancelling request=\"{}\"",
+                exchange.getMessage().getHeader(BackupHeaders.NAME), request));
+        org.ipfsbackup.mongo.ChildProcesses.TOOLS.stopAll(Duration.ofSeconds(2));
+        running.values().forEach(Thread::interrupt);
+        return true;
+    }
+
+    /** Dead-letter step of a cancelled job: says in the log that it was cancelled by request (no failure alert). */
+    public void logCancelled(Exchange exchange) {
+        Message m = exchange.getMessage();
+        LOG.warn("job={} backup={} outcome=cancelled request=\"{}\" (cancelled on request, not a failure of the system: no alert;"
+                + " nothing of it is recorded or left pinned)", m.getHeader(JOB), m.getHeader(BackupHeaders.NAME), m.getHeader(BackupHeaders.CANCELLED));
+    }
+
     /** Waits up to {@code wait} for the running job to end (its exchange done, clean-up included); true when none runs. */
     public boolean awaitIdle(Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
@@ -191,13 +219,23 @@ public class JobBinding {
         String kind = m.getHeader(JOB, String.class);
         String name = m.getHeader(BackupHeaders.NAME, String.class);
         String why = stopping;
+        String cancel = cancelled;
         clearStopInterrupt();
-        String reason = Masking.maskUri((why == null ? "" : "stopped (" + why + "): ") + JobGuard.describe(cause));
+        String reason = Masking.maskUri((why != null ? "stopped (" + why + "): " : cancel != null ? "cancelled (" + cancel + "): " : "")
+                + JobGuard.describe(cause));
+        if (cancel != null && why == null) {
+            m.setHeader(BackupHeaders.CANCELLED, cancel);
+            cancelled = null;
+        }
         m.setHeader(failureHeader(kind), reason);
         if (failureHeader(kind).equals(BackupHeaders.FAILURE)) {
             m.setHeader(BackupHeaders.FAILED_STEP, step);
         }
-        LOG.error("job={} backup={} step={} outcome=failed error={}", kind == null ? "-" : kind, name, step, reason);
+        if (cancel != null && why == null) {
+            LOG.warn("job={} backup={} step={} outcome=failed error={}", kind == null ? "-" : kind, name, step, reason);
+        } else {
+            LOG.error("job={} backup={} step={} outcome=failed error={}", kind == null ? "-" : kind, name, step, reason);
+        }
         try {
             cleanup(exchange);
         } catch (RuntimeException e) {
@@ -223,7 +261,7 @@ public class JobBinding {
      * clean-up that follows (lease release, withdraw, unpin) must still be able to talk to MongoDB and IPFS.
      */
     private void clearStopInterrupt() {
-        if (stopping != null) {
+        if (stopping != null || cancelled != null) {
             Thread.interrupted();
         }
     }

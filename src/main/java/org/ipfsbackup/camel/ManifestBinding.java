@@ -106,6 +106,27 @@ public class ManifestBinding {
         }
     }
 
+    /**
+     * Dead-letter step: records the failure as the last one of its backup type (time, what failed, whether it was
+     * cancelled) in the state collection, for {@code status}. A MongoDB that cannot be reached is logged, not thrown:
+     * the clean-up and the alert still run.
+     */
+    public void recordFailure(Exchange exchange) {
+        Message m = exchange.getMessage();
+        String type = m.getHeader(BackupHeaders.TYPE, String.class);
+        String failure = m.getHeader(BackupHeaders.FAILURE, String.class);
+        if (store == null || (!"full".equals(type) && !"incremental".equals(type))) {
+            return;
+        }
+        try {
+            store.recordFailure(type, clock.instant(), failure == null ? "unknown failure" : failure,
+                    m.getHeader(BackupHeaders.CANCELLED) != null);
+        } catch (RuntimeException ex) {
+            LOG.warn("backup={} step=record-failure could not record the failure for status: {}", m.getHeader(BackupHeaders.NAME),
+                    org.ipfsbackup.mongo.Masking.maskUri(String.valueOf(ex.getMessage())));
+        }
+    }
+
     /** Remembers the head's CID (none before the first manifest) as the previous manifest the new one links to. */
     public void rememberPreviousManifest(Exchange exchange) {
         exchange.getMessage().setHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, store.headManifestCid().orElse(null));

@@ -14,6 +14,7 @@ public final class Operations implements OperationsMBean {
     public static final String OBJECT_NAME = "org.ipfsbackup:type=Operations";
     private final CamelContext context;
     private ProducerTemplate template;
+    private volatile org.ipfsbackup.job.BackupLock lock;
 
     public Operations(CamelContext context) {
         this.context = context;
@@ -51,6 +52,21 @@ public final class Operations implements OperationsMBean {
     @Override
     public String triggerWatchdog() {
         return trigger("direct:watchdog");
+    }
+
+    /** The lock whose holder {@link #cancelRunningJob} asks to cancel. */
+    public void useLock(org.ipfsbackup.job.BackupLock lock) {
+        this.lock = lock;
+    }
+
+    @Override
+    public String cancelRunningJob() {
+        org.ipfsbackup.job.BackupLock l = lock;
+        if (l == null) {
+            return "not available: the application has no job lock";
+        }
+        return l.requestCancel("cancel requested over JMX").map(h -> "cancel requested for " + h + " (see the log for its outcome)")
+                .orElse("no job is running: nothing to cancel");
     }
 
     /** Registers in the platform MBean server (replacing a registration left by an earlier application in this JVM). */

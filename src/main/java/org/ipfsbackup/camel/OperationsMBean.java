@@ -14,4 +14,7 @@ public interface OperationsMBean {
     String triggerVerification();
 
     String triggerWatchdog();
+
+    /** Cancels the running backup job, on this instance or another one (as {@code ipfs-backup cancel}). */
+    String cancelRunningJob();
 }

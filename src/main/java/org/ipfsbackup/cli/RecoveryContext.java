@@ -31,6 +31,20 @@ final class RecoveryContext {
         this.timeout = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", props.getOrDefault("ipfs.http.timeout", "60s"));
     }
 
+    /**
+     * A client of the cluster REST APIs (IPFS_CLUSTER_NODE_1/2, their credentials) without the rest of the service's
+     * configuration (no key needed); HTTP calls time out after IPFS_HTTP_TIMEOUT, at most {@code maxTimeout}.
+     */
+    static org.ipfsbackup.ipfs.ClusterClient cluster(ConfigOptions options, PropertySource p, Duration maxTimeout) {
+        Duration http = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s"));
+        List<URI> cluster = new java.util.ArrayList<>(IpfsSettings.urls("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
+        cluster.addAll(IpfsSettings.urls("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", p.getOrDefault("ipfs.cluster.node2", "")));
+        return new org.ipfsbackup.ipfs.ClusterClient(new IpfsSettings(cluster, org.ipfsbackup.config.AppConfig.kuboNodes(p),
+                org.ipfsbackup.config.AppConfig.authorization(p, new org.ipfsbackup.config.Secrets(options.env())),
+                p.getInt("ipfs.replication-factor", 2, 1, 10), Duration.ofSeconds(5), Duration.ofMillis(500),
+                http.compareTo(maxTimeout) > 0 ? maxTimeout : http));
+    }
+
     BackupFetcher fetcher() {
         return new BackupFetcher(new KuboClient(timeout), nodes, msg -> System.err.println(msg));
     }

@@ -20,7 +20,6 @@ import org.ipfsbackup.config.Durations;
 import org.ipfsbackup.config.IpfsSettings;
 import org.ipfsbackup.mongo.Masking;
 import org.ipfsbackup.config.PropertySource;
-import org.ipfsbackup.config.Secrets;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.ipfs.KuboClient;
 import org.ipfsbackup.ipfs.PinStatus;
@@ -64,18 +63,18 @@ class StatusCommand implements Callable<Integer> {
         }
         int replication = p.getInt("ipfs.replication-factor", 2, 1, 10);
         Duration http = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s"));
-        List<URI> cluster = new ArrayList<>(IpfsSettings.urls("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
-        cluster.addAll(IpfsSettings.urls("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", p.getOrDefault("ipfs.cluster.node2", "")));
         List<URI> kubo = AppConfig.kuboNodes(p);
-        ClusterClient clusterClient = new ClusterClient(new IpfsSettings(cluster, kubo, AppConfig.authorization(p, new Secrets(options.env())),
-                replication, Duration.ofSeconds(5), Duration.ofMillis(500), http.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : http));
+        ClusterClient clusterClient = RecoveryContext.cluster(options, p, Duration.ofSeconds(10));
 
         List<ManifestEntry> entries = List.of();
         Optional<LeaseHolder> holder = Optional.empty();
+        Map<String, StatusReport.LastFailure> failures = new LinkedHashMap<>();
         boolean expired = false;
         RecoveryContext ctx = new RecoveryContext(options, null);
         try (var mongo = org.ipfsbackup.mongo.MongoConnections.create(p.require("mongodb.uri"))) {
             entries = ctx.repository(mongo).all();
+            ctx.repository(mongo).lastFailures().forEach((type, d) -> failures.put(type, new StatusReport.LastFailure(
+                    d.getDate("at").toInstant(), d.getString("error"), Boolean.TRUE.equals(d.getBoolean("cancelled")))));
             BackupLock lock = BackupLock.inDatabase(mongo.getDatabase(p.getOrDefault("manifest.database", "ipfs_backup")), Clock.systemUTC());
             holder = lock.currentHolder();
             expired = holder.map(h -> h.expiresAt() != null && h.expiresAt().isBefore(now)).orElse(false);
@@ -110,7 +109,7 @@ class StatusCommand implements Callable<Integer> {
         }
         Map<String, Object> report = StatusReport.compute(new StatusReport.Inputs(now, entries, crons, TimeZone.getDefault(), holder, expired,
                 pins, replication, peers, storage, p.getInt("watchdog.storage-threshold-percent", 80, 1, 100), spooled,
-                Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", p.getOrDefault("watchdog.max-backup-age", "26h")), problems));
+                Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", p.getOrDefault("watchdog.max-backup-age", "26h")), problems, failures));
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(BackupCommand.JSON.writeValueAsString(report));

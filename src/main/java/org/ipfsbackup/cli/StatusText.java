@@ -26,6 +26,15 @@ final class StatusText {
                         ((Number) m.get("durationMs")).longValue() / 1000);
             }
         });
+        out.println("last failed backups:");
+        ((Map<String, Object>) r.get("lastFailure")).forEach((type, e) -> {
+            if (e == null) {
+                out.printf("  %-12s none recorded%n", type);
+            } else {
+                Map<String, Object> m = (Map<String, Object>) e;
+                out.printf("  %-12s %s  %s%s%n", type, m.get("time"), Boolean.TRUE.equals(m.get("cancelled")) ? "CANCELLED: " : "", m.get("error"));
+            }
+        });
         out.println("next runs:");
         ((Map<String, Object>) r.get("nextRuns")).forEach((k, v) -> out.printf("  %-12s %s%n", k, v));
         Map<String, Object> w = (Map<String, Object>) r.get("window");

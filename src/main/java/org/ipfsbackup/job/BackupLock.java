@@ -48,6 +48,12 @@ public final class BackupLock implements AutoCloseable {
 
     private volatile String job; // the job this instance runs, null when it holds nothing
     private ScheduledFuture<?> heartbeat; // guarded by this
+    private ScheduledFuture<?> cancelWatch; // guarded by this
+    /** Told (once per job) that a cancel was requested for the job this instance holds the lock for; null: nobody listens. */
+    private volatile java.util.function.Consumer<String> onCancel;
+    private volatile boolean cancelSignalled;
+    /** How often the holder looks for a cancel request on its lease (at most the heartbeat interval). */
+    public static final Duration CANCEL_POLL = Duration.ofSeconds(2);
 
     /** In-process exclusivity only: for tests and a single instance. */
     public BackupLock() {
@@ -212,6 +218,63 @@ public final class BackupLock implements AutoCloseable {
         return h.isPresent() && h.get().owner().equals(someOwner) && !lease.expired(h.get());
     }
 
+    /**
+     * Who is told when a cancel is requested for the job this instance runs ({@link #requestCancel}, from any process on
+     * the same MongoDB): called once per job, from the heartbeat thread, with the request in words.
+     */
+    public void onCancelRequested(java.util.function.Consumer<String> listener) {
+        this.onCancel = listener;
+    }
+
+    /**
+     * Asks whoever holds the lock (this instance or another one) to cancel its job: with a lease, the request is set on
+     * the lease document and the holder sees it within {@link #CANCEL_POLL}; in-process only, the listener is told now.
+     *
+     * @return the holder that was asked; empty when no job runs (nothing changed)
+     */
+    public Optional<LeaseHolder> requestCancel(String reason) {
+        if (lease == null) {
+            String j = job;
+            if (j == null) {
+                return Optional.empty();
+            }
+            signalCancel(reason + " (by " + owner + ")");
+            return Optional.of(new LeaseHolder(j, owner, null, null, null));
+        }
+        Optional<LeaseHolder> asked = lease.requestCancel(owner, reason);
+        asked.ifPresent(h -> LOG.warn("lock={} outcome=cancel-requested holder=\"{}\" reason=\"{}\"", LOCK_ID, h, reason));
+        return asked;
+    }
+
+    /** Looks for a cancel request on our lease and tells the listener (once per job); the cancel watch calls this. */
+    boolean checkCancel() {
+        if (lease == null || job == null || cancelSignalled) {
+            return false;
+        }
+        try {
+            Optional<String> request = lease.cancelRequest();
+            if (request.isPresent() && job != null) {
+                signalCancel(request.get());
+                return true;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("lock={} could not read the lease for a cancel request: {}", LOCK_ID, e.getMessage());
+        }
+        return false;
+    }
+
+    private void signalCancel(String request) {
+        if (cancelSignalled) {
+            return;
+        }
+        cancelSignalled = true;
+        LOG.warn("lock={} job={} owner={} outcome=cancelling request=\"{}\"", LOCK_ID, job, owner, request);
+        java.util.function.Consumer<String> l = onCancel;
+        if (l != null) {
+            l.accept(request);
+        }
+    }
+
     /** Releases the lock if this instance holds it: the lease is deleted only if it is still ours. Else nothing. */
     public void release() {
         String was;
@@ -252,6 +315,7 @@ public final class BackupLock implements AutoCloseable {
         }
         try {
             if (lease.renew()) {
+                checkCancel(); // the renewal is also where a cancel request is seen when the watch is slower
                 return true;
             }
             if (job == null) {
@@ -274,9 +338,12 @@ public final class BackupLock implements AutoCloseable {
 
     private synchronized void held(String job) {
         this.job = job;
+        this.cancelSignalled = false;
         if (heartbeats != null && !heartbeats.isShutdown()) {
             long every = heartbeatEvery.toMillis();
             heartbeat = heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+            long watch = Math.min(every, CANCEL_POLL.toMillis());
+            cancelWatch = heartbeats.scheduleWithFixedDelay(this::checkCancel, watch, watch, TimeUnit.MILLISECONDS);
         }
         LOG.debug("lock={} job={} owner={} outcome=acquired", LOCK_ID, job, owner);
     }
@@ -285,6 +352,10 @@ public final class BackupLock implements AutoCloseable {
         if (heartbeat != null) {
             heartbeat.cancel(false);
             heartbeat = null;
+        }
+        if (cancelWatch != null) {
+            cancelWatch.cancel(false);
+            cancelWatch = null;
         }
     }
 

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class MongoLease {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.lock");
     static final String OWNER = "owner", JOB = "job", ACQUIRED_AT = "acquiredAt", EXPIRES_AT = "expiresAt", HEARTBEAT_AT = "heartbeatAt";
+    /** Set by {@code ipfs-backup cancel} (any process): {@code {at, by, reason}}; the holder stops its job when it sees it. */
+    static final String CANCEL_REQUESTED = "cancelRequested";
 
     private final MongoCollection<Document> locks;
     private final String id;
@@ -78,7 +80,7 @@ final class MongoLease {
                 Filters.or(Filters.lt(EXPIRES_AT, Date.from(now)), Filters.eq(OWNER, owner)));
         Bson update = Updates.combine(Updates.set(OWNER, owner), Updates.set(JOB, job),
                 Updates.set(ACQUIRED_AT, Date.from(now)), Updates.set(EXPIRES_AT, Date.from(now.plus(lease))),
-                Updates.set(HEARTBEAT_AT, Date.from(now)));
+                Updates.set(HEARTBEAT_AT, Date.from(now)), Updates.unset(CANCEL_REQUESTED)); // a request was for the job before
         Document before = locks.findOneAndUpdate(filter, update, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE));
         if (before == null) {
             return false; // held by another instance whose lease has not expired
@@ -104,6 +106,29 @@ final class MongoLease {
     /** Deletes the lease if it is ours; false (and nothing deleted) otherwise. */
     boolean release() {
         return locks.deleteOne(Filters.and(Filters.eq("_id", id), Filters.eq(OWNER, owner))).getDeletedCount() > 0;
+    }
+
+    /**
+     * Asks the holder of a live (not expired) lease to cancel its job: sets {@link #CANCEL_REQUESTED} on the lease
+     * document, which the holder reads while it runs. @return the holder asked; empty when no job holds a live lease
+     */
+    Optional<LeaseHolder> requestCancel(String by, String reason) {
+        Instant now = now();
+        Document after = locks.findOneAndUpdate(Filters.and(Filters.eq("_id", id), Filters.gte(EXPIRES_AT, Date.from(now))),
+                Updates.set(CANCEL_REQUESTED, new Document("at", Date.from(now)).append("by", by).append("reason", reason)),
+                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        return Optional.ofNullable(after).map(MongoLease::holder);
+    }
+
+    /** The cancel request on our lease, in words ({@code reason (by who, at)}); empty when there is none or the lease is not ours. */
+    Optional<String> cancelRequest() {
+        Document d = locks.find(Filters.and(Filters.eq("_id", id), Filters.eq(OWNER, owner))).first();
+        Document c = d == null ? null : d.get(CANCEL_REQUESTED, Document.class);
+        if (c == null) {
+            return Optional.empty();
+        }
+        Date at = c.getDate("at");
+        return Optional.of(c.getString("reason") + " (by " + c.getString("by") + (at == null ? "" : ", at " + at.toInstant()) + ")");
     }
 
     /** The lease document as it is now (expired or not); empty when nobody holds it. */

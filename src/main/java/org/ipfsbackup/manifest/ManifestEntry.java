@@ -15,6 +15,7 @@ import java.util.List;
  * @param keyId id of the master key {@code wrappedKey} is wrapped under (the key that encrypted the backup, until
  *     {@code rekey} re-wraps its data key under a newer one)
  * @param wrappedKey the backup's data key wrapped under master key {@code keyId}
+ * @param deleteReason why an entry of status {@code deleted} was deleted ({@code delete} command); null otherwise
  *     ({@link org.ipfsbackup.crypto.WrappedKey#encode()}); null for backups written before format version 2
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -23,7 +24,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                             List<String> peers, String status, String engine, String compression, String keyId,
                             Integer collections, Long documents, Long contentBytes,
                             String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
-                            Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey) {
+                            Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey, String deleteReason) {
 
     public static final String COMPLETE = "complete";
     public static final String DELETED = "deleted";
@@ -59,7 +60,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         return builder(type, cid, timestamp).file(fileName, size, sha256).encrypted(encrypted).databases(databases)
                 .source(mongodbVersion, replicaSet).durationMs(durationMs).peers(peers).status(status).engine(engine)
                 .compression(compression).key(keyId, wrappedKey).content(collections, documents, contentBytes)
-                .oplog(oplogStart, oplogEnd, oplogOperations).chain(baseBackup, previous).deletedAt(deletedAt)
+                .oplog(oplogStart, oplogEnd, oplogOperations).chain(baseBackup, previous).deletedAt(deletedAt).deleteReason(deleteReason)
                 .verified(lastVerifiedAt, verification);
     }
 
@@ -111,6 +112,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         private Instant lastVerifiedAt;
         private String verification;
         private String wrappedKey;
+        private String deleteReason;
 
         private Builder() {
         }
@@ -202,6 +204,11 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
             return this;
         }
 
+        public Builder deleteReason(String why) {
+            this.deleteReason = why;
+            return this;
+        }
+
         public Builder deletedAt(Instant at) {
             this.deletedAt = at;
             return this;
@@ -217,7 +224,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         public ManifestEntry build() {
             return new ManifestEntry(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName,
                     durationMs, peers, status, engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd,
-                    oplogOperations, baseBackup, previous, deletedAt, lastVerifiedAt, verification, wrappedKey);
+                    oplogOperations, baseBackup, previous, deletedAt, lastVerifiedAt, verification, wrappedKey, deleteReason);
         }
     }
 }

@@ -93,6 +93,47 @@ public class ManifestStore {
                 Updates.combine(Updates.set("status", ManifestEntry.DELETED), Updates.set("deletedAt", Date.from(at)))).getModifiedCount();
     }
 
+    /**
+     * Marks one backup deleted by hand ({@code delete}): status {@code deleted}, {@code deletedAt}, {@code deleteReason};
+     * the entry stays and the next manifest publish carries it as deleted.
+     *
+     * @return false when no entry has that CID
+     */
+    public boolean markDeleted(String cid, Instant at, String reason) {
+        return backups.updateOne(byId(cid), Updates.combine(Updates.set("status", ManifestEntry.DELETED),
+                Updates.set("deletedAt", Date.from(at)), Updates.set("deleteReason", reason))).getMatchedCount() > 0;
+    }
+
+    /** Whether {@code cid} is a published manifest version: the head, or one the history lists. */
+    public boolean isManifestVersion(String cid) {
+        return cid.equals(headManifestCid().orElse(null)) || history.find(byId(cid)).first() != null;
+    }
+
+    // ---- last failure per backup type (status)
+
+    static String failureId(String type) {
+        return "lastFailure-" + type;
+    }
+
+    /** Records the last failure of a backup type (replacing the one before): when, what failed, whether it was cancelled. */
+    public void recordFailure(String type, Instant at, String error, boolean cancelled) {
+        Document d = new Document("_id", failureId(type)).append("type", type).append("at", Date.from(at))
+                .append("error", error).append("cancelled", cancelled);
+        state.replaceOne(byId(failureId(type)), d, new com.mongodb.client.model.ReplaceOptions().upsert(true));
+    }
+
+    /** The last failure recorded per backup type ({@code full}, {@code incremental}): {@code at}, {@code error}, {@code cancelled}. */
+    public java.util.Map<String, Document> lastFailures() {
+        java.util.Map<String, Document> out = new java.util.LinkedHashMap<>();
+        for (String type : List.of(ManifestEntry.FULL, ManifestEntry.INCREMENTAL)) {
+            Document d = state.find(byId(failureId(type))).first();
+            if (d != null) {
+                out.put(type, d);
+            }
+        }
+        return out;
+    }
+
     /** Stores the outcome of a verification on the backup's entry. */
     public void recordVerification(String cid, Instant at, String outcome) {
         backups.updateOne(byId(cid), Updates.combine(Updates.set("lastVerifiedAt", Date.from(at)), Updates.set("verification", outcome)));
@@ -193,6 +234,7 @@ public class ManifestStore {
         putIf(d, "lastVerifiedAt", e.lastVerifiedAt() == null ? null : Date.from(e.lastVerifiedAt()));
         putIf(d, "verification", e.verification());
         putIf(d, "wrappedKey", e.wrappedKey());
+        putIf(d, "deleteReason", e.deleteReason());
         return d;
     }
 
@@ -205,7 +247,8 @@ public class ManifestStore {
                 optionalNumber(d.get("documents")), optionalNumber(d.get("contentBytes")),
                 d.getString("oplogStart"), d.getString("oplogEnd"), optionalNumber(d.get("oplogOperations")),
                 d.getString("baseBackup"), d.getString("previous"), instant(d.get("deletedAt")),
-                instant(d.get("lastVerifiedAt")), d.getString("verification"), d.getString("wrappedKey"));
+                instant(d.get("lastVerifiedAt")), d.getString("verification"), d.getString("wrappedKey"),
+                d.getString("deleteReason"));
     }
 
     private static Bson byId(String id) {

@@ -26,7 +26,20 @@ public final class StatusReport {
     public record Inputs(Instant now, List<ManifestEntry> entries, Map<String, String> quartzCrons, TimeZone zone,
                          Optional<LeaseHolder> lock, boolean lockExpired, Map<String, PinStatus> pins, int replication,
                          Map<String, String> peers, Map<String, long[]> storage, int storageThresholdPercent,
-                         int alertsSpooled, Duration maxBackupAge, List<String> problems) {
+                         int alertsSpooled, Duration maxBackupAge, List<String> problems,
+                         Map<String, LastFailure> lastFailures) {
+        /** Without the last failures (none recorded). */
+        public Inputs(Instant now, List<ManifestEntry> entries, Map<String, String> quartzCrons, TimeZone zone,
+                      Optional<LeaseHolder> lock, boolean lockExpired, Map<String, PinStatus> pins, int replication,
+                      Map<String, String> peers, Map<String, long[]> storage, int storageThresholdPercent,
+                      int alertsSpooled, Duration maxBackupAge, List<String> problems) {
+            this(now, entries, quartzCrons, zone, lock, lockExpired, pins, replication, peers, storage, storageThresholdPercent,
+                    alertsSpooled, maxBackupAge, problems, Map.of());
+        }
+    }
+
+    /** The last failed (or cancelled) backup of a type, as recorded by the backup's dead-letter route. */
+    public record LastFailure(Instant at, String error, boolean cancelled) {
     }
 
     private StatusReport() {
@@ -52,6 +65,22 @@ public final class StatusReport {
                     + " (WATCHDOG_MAX_BACKUP_AGE)");
         }
         out.put("lastSuccess", last);
+        // shown beside the successes; health is decided by the freshness of the successes (a failure followed by a
+        // success is history, a run of failures makes the newest success too old)
+        Map<String, Object> failed = new LinkedHashMap<>();
+        for (String type : List.of("full", "incremental")) {
+            LastFailure f = in.lastFailures() == null ? null : in.lastFailures().get(type);
+            if (f == null) {
+                failed.put(type, null);
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time", f.at().toString());
+            m.put("error", summary(f.error()));
+            m.put("cancelled", f.cancelled());
+            failed.put(type, m);
+        }
+        out.put("lastFailure", failed);
 
         Map<String, Object> next = new LinkedHashMap<>();
         in.quartzCrons().forEach((name, cron) -> next.put(name, nextRun(cron, in.zone(), in.now())));
@@ -138,6 +167,15 @@ public final class StatusReport {
         m.put("size", e.size());
         m.put("sizeHuman", HumanSize.of(e.size()));
         return m;
+    }
+
+    /** The first line of a failure, at most 200 characters. */
+    static String summary(String error) {
+        if (error == null) {
+            return "unknown failure";
+        }
+        String first = error.strip().lines().findFirst().orElse("");
+        return first.length() > 200 ? first.substring(0, 197) + "..." : first;
     }
 
     /** The next fire time of a Quartz cron after {@code now}, or null when it never fires again. */

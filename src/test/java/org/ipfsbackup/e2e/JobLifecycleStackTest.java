@@ -209,6 +209,11 @@ class JobLifecycleStackTest {
      * running) to {@code gate/started}, then waits for {@code gate/go} before it runs mongodump.
      */
     Path gatedMongodump(Map<String, String> env, Path gate, boolean hang) throws IOException {
+        return gatedMongodump(env, gate, hang, tmp.resolve("gated-mongodump"));
+    }
+
+    /** {@link #gatedMongodump(Map, Path, boolean)}, the wrapper written to {@code wrapper}. */
+    static Path gatedMongodump(Map<String, String> env, Path gate, boolean hang, Path wrapper) throws IOException {
         String real = env.get("MONGODUMP_PATH");
         Assumptions.assumeTrue(real != null && Files.isExecutable(Path.of(real)), "the stack has no mongodump (MONGODUMP_PATH)");
         String script = "#!/bin/sh\n"
@@ -220,7 +225,6 @@ class JobLifecycleStackTest {
                         : "mv \"$G/started.tmp\" \"$G/started\"\n")
                 + "while [ ! -e \"$G/go\" ]; do sleep 0.2; done\n"
                 + "exec '" + real + "' \"$@\"\n";
-        Path wrapper = tmp.resolve("gated-mongodump");
         Files.writeString(wrapper, script, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
         return wrapper;

@@ -84,4 +84,25 @@ class StatusReportTest {
         assertThat(HumanSize.of(5L * 1024 * 1024 * 1024 + 1)).isEqualTo("5.0 GiB");
         assertThat(HumanSize.of(-1)).isEqualTo("-");
     }
+
+    @Test
+    void theLastFailurePerTypeIsShownBesideTheLastSuccessWithoutChangingTheVerdict() {
+        ManifestEntry full = entry("full", "F1", T0, null, null, null, null);
+        StatusReport.Inputs base = inputs(List.of(full), Map.of(), Optional.empty(), 0);
+        Map<String, StatusReport.LastFailure> failures = Map.of("full", new StatusReport.LastFailure(NOW.minusSeconds(60),
+                "stopped at step backup-dump: DumpException: mongodump exited 1\nsecond line", false),
+                "incremental", new StatusReport.LastFailure(NOW.minusSeconds(30), "cancelled (ipfs-backup cancel (by h:1:x)): InterruptedException", true));
+        Map<String, Object> r = StatusReport.compute(new StatusReport.Inputs(base.now(), base.entries(), base.quartzCrons(), base.zone(),
+                base.lock(), base.lockExpired(), base.pins(), base.replication(), base.peers(), base.storage(), base.storageThresholdPercent(),
+                base.alertsSpooled(), base.maxBackupAge(), base.problems(), failures));
+        Map<String, Map<String, Object>> failed = (Map<String, Map<String, Object>>) r.get("lastFailure");
+        assertThat(failed.get("full")).containsEntry("time", NOW.minusSeconds(60).toString())
+                .containsEntry("error", "stopped at step backup-dump: DumpException: mongodump exited 1").containsEntry("cancelled", false);
+        assertThat(failed.get("incremental")).containsEntry("cancelled", true);
+        assertThat(((Map<String, Object>) r.get("lastSuccess")).get("full").toString()).contains("cid=F1");
+        assertThat(r.get("healthy")).isEqualTo(true);
+        // none recorded: shown as none
+        Map<String, Object> none = StatusReport.compute(base);
+        assertThat((Map<String, Object>) none.get("lastFailure")).containsEntry("full", null).containsEntry("incremental", null);
+    }
 }
