@@ -89,6 +89,12 @@ ENV BACKUP_CONFIG=/app/application.properties \
     MANAGEMENT_PORT=9464 \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"
 
+# local cache for fast recovery (docs/cache.md): uploaded encrypted files (ciphertext) by CID, oldest evicted beyond
+# 1 GiB. Mount a volume on /var/lib/ipfs-backup/cache to keep it across container re-creation (a tmpfs works too, at
+# the cost of memory, and empties on restart); the image's layer is used otherwise. BACKUP_CACHE_DIR= turns it off.
+ENV BACKUP_CACHE_DIR=/var/lib/ipfs-backup/cache \
+    BACKUP_CACHE_MAX=1GiB
+
 WORKDIR /app
 USER 10001:10001
 VOLUME ["/var/lib/ipfs-backup/work", "/var/lib/ipfs-backup/alert-spool"]
