@@ -68,12 +68,12 @@ public final class BackupFetcher {
 
     /** As above, with the size the manifest records (-1 unknown), so progress shows done of total, rate and ETA. */
     public Download download(String cid, String expectedSha256, Path target, long expectedBytes) throws IOException {
+        org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download (or the cached file) is decrypted
         java.util.Optional<Long> cached = cache == null ? java.util.Optional.empty() : cache.readInto(cid, expectedSha256, target);
         if (cached.isPresent()) {
             progress.accept(cid + ": read from the local cache " + cache.dir() + " (sha256 matches the manifest), no download");
             return new Download(cache.dir().resolve(cid).toUri(), expectedSha256.toLowerCase(java.util.Locale.ROOT), cached.get(), false);
         }
-        org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download is decrypted
         Path tmp = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest[] md = new MessageDigest[1];
         // the CID itself is a hash of the content: recomputed while the bytes arrive, where the upload parameters
