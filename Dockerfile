@@ -79,10 +79,15 @@ COPY --from=app /out/lib /app/lib
 COPY application.properties /app/application.properties
 COPY routes /app/routes
 
+# local cache for fast recovery (docs/cache.md): uploaded encrypted files (ciphertext) by CID, oldest evicted beyond
+# 1 GiB. Mount a volume on /var/lib/ipfs-backup/cache to keep it across container re-creation (a tmpfs works too, at
+# the cost of memory, and empties on restart); the image's layer is used otherwise. BACKUP_CACHE_DIR= turns it off.
 ENV BACKUP_CONFIG=/app/application.properties \
     BACKUP_ROUTES_DIR=/app/routes \
     BACKUP_WORK_DIR=/var/lib/ipfs-backup/work \
     ALERT_SPOOL_DIR=/var/lib/ipfs-backup/alert-spool \
+    BACKUP_CACHE_DIR=/var/lib/ipfs-backup/cache \
+    BACKUP_CACHE_MAX=1GiB \
     MONGODUMP_PATH=/usr/bin/mongodump \
     MONGORESTORE_PATH=/usr/bin/mongorestore \
     MANAGEMENT_HOST=0.0.0.0 \

@@ -203,6 +203,10 @@ public final class BackupApplication implements AutoCloseable {
         this.lock = lock;
         // backup.compression, archive.*: checked here, at start-up (ConfigException naming the setting)
         org.ipfsbackup.config.ArchiveSettings archive = org.ipfsbackup.config.ArchiveSettings.load(props);
+        // BACKUP_CACHE_DIR / BACKUP_CACHE_MAX: checked here too; the pipeline's backup-cache step runs only with a cache
+        org.ipfsbackup.cache.BackupCache cache = org.ipfsbackup.cache.CacheSettings.load(props, clock).orElse(null);
+        pc.addOverrideProperty("backup.cache.enabled", Boolean.toString(cache != null));
+        r.bind("cacheBinding", new CacheBinding(cache, metrics == null ? null : metrics.registry()));
         JobBinding jobs = new JobBinding(new org.ipfsbackup.job.JobGuard(lock, workDirs, clock), cfg.lockWait(), archive.compression());
         this.jobs = jobs;
         lock.onCancelRequested(jobs::cancel); // `ipfs-backup cancel` (any process) sets the request on the lease
@@ -210,7 +214,7 @@ public final class BackupApplication implements AutoCloseable {
                 props.getOrDefault("backup.stop-timeout", "10s"));
         org.ipfsbackup.manifest.ManifestStore manifestStore = manifestStore(manifestMongo, cfg, props);
         r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), manifestStore, jobs, cluster, clock, cfg.retention().batchSize(),
-                cfg.retention().manifestVersions()));
+                cfg.retention().manifestVersions()).removingCached(cache));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
         // the oplog-gap fallback is decided in routes/backup-dump.camel.yaml (doTry/doCatch); checked here at start-up
@@ -240,7 +244,8 @@ public final class BackupApplication implements AutoCloseable {
                 cipher, cfg.workDir()));
         r.bind("recoveryBinding", recovery);
         r.bind("verificationBinding", new VerificationBinding(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.restore.BackupVerifier(
-                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
+                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes())
+                        .readingCache(cache),
                 cipher, cfg.workDir().resolve("verify")), manifestStore, clock));
         pc.addOverrideProperty("verification.cron", org.ipfsbackup.config.CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)",
                 props.getOrDefault("verification.schedule", "0 3 * * 3")).replace(' ', '+'));

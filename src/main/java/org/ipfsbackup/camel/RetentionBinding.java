@@ -44,6 +44,7 @@ public class RetentionBinding {
     private final Clock clock;
     private final int batchSize;
     private final int manifestVersions;
+    private org.ipfsbackup.cache.BackupCache cache;
 
     public RetentionBinding(RetentionSettings settings, ManifestStore store, JobBinding jobs, ClusterClient cluster, Clock clock,
                             int batchSize, int manifestVersions) {
@@ -54,6 +55,12 @@ public class RetentionBinding {
         this.clock = clock;
         this.batchSize = batchSize;
         this.manifestVersions = manifestVersions;
+    }
+
+    /** Expired backups' files are removed from the local cache too (null: no cache). */
+    public RetentionBinding removingCached(org.ipfsbackup.cache.BackupCache cache) {
+        this.cache = cache;
+        return this;
     }
 
     /** Never at the same time as a backup: skipped ({@link BackupHeaders#SKIPPED}; the route stops) when a job holds the lock. */
@@ -97,6 +104,7 @@ public class RetentionBinding {
                 try {
                     boolean removed = cluster.unpin(cid);
                     unpinned.add(cid);
+                    removeCached(cid);
                     LOG.info("step=retention unpinned cid={}{}", cid, removed ? "" : " (was not pinned any more)");
                 } catch (RuntimeException e) {
                     failed.put(cid, e.getMessage());
@@ -191,5 +199,16 @@ public class RetentionBinding {
     private Instant now(Message m) {
         Instant now = m.getHeader(NOW, Instant.class);
         return now != null ? now : clock.instant();
+    }
+
+    /** A cache failure is logged; the backup is unpinned either way and the file goes with the next eviction. */
+    private void removeCached(String cid) {
+        try {
+            if (cache != null) {
+                cache.remove(cid);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("step=retention cid={} could not remove its file from the local cache: {}", cid, e.toString());
+        }
     }
 }

@@ -40,7 +40,7 @@ class DownloadCommand implements Callable<Integer> {
                         "CID " + cid + " is not in the manifest: pass --sha256 to download it anyway"));
         String expected = sha256 != null ? sha256.toLowerCase() : entry.sha256();
         long t0 = System.nanoTime();
-        var d = ctx.fetcher().download(cid, expected, output, entry == null ? -1 : entry.size());
+        var d = ctx.nodeFetcher().download(cid, expected, output, entry == null ? -1 : entry.size());
         spec.commandLine().getErr().printf("downloaded %s from %s: %d bytes in %d ms, sha256 matches the manifest, CID %s%n", cid, d.node(),
                 d.bytes(), (System.nanoTime() - t0) / 1_000_000, d.cidRecomputed() ? "recomputed and matching" : "not recomputable (other add parameters)");
         spec.commandLine().getOut().println(d.sha256());

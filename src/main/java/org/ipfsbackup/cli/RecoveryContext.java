@@ -45,7 +45,13 @@ final class RecoveryContext {
                 http.compareTo(maxTimeout) > 0 ? maxTimeout : http));
     }
 
+    /** Reads the local cache (BACKUP_CACHE_DIR) first, as restore and verify do. */
     BackupFetcher fetcher() {
+        return nodeFetcher().readingCache(org.ipfsbackup.cache.CacheSettings.load(props, java.time.Clock.systemUTC()).orElse(null));
+    }
+
+    /** From the IPFS nodes only (`download`: what IPFS serves, not the local cache). */
+    BackupFetcher nodeFetcher() {
         return new BackupFetcher(new KuboClient(timeout), nodes, msg -> System.err.println(msg));
     }
 
@@ -72,7 +78,7 @@ final class RecoveryContext {
         Path dir = Files.createTempDirectory("ipfs-backup-manifest");
         try {
             Path enc = dir.resolve("manifest.enc");
-            fetcher().download(manifestCid, null, enc);
+            nodeFetcher().download(manifestCid, null, enc);
             try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
                 return ManifestFile.read(in).backups();
             }

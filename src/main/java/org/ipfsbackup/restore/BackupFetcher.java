@@ -29,6 +29,7 @@ public final class BackupFetcher {
     private final KuboClient kubo;
     private final List<URI> nodes;
     private final java.util.function.Consumer<String> progress;
+    private org.ipfsbackup.cache.BackupCache cache;
 
     public BackupFetcher(KuboClient kubo, List<URI> nodes) {
         this(kubo, nodes, msg -> { });
@@ -42,6 +43,15 @@ public final class BackupFetcher {
         this.kubo = kubo;
         this.nodes = List.copyOf(nodes);
         this.progress = progress;
+    }
+
+    /**
+     * Reads the local cache first (BACKUP_CACHE_DIR; null: none): a download with an expected sha256 is served from
+     * the cached file when its sha256 matches, from the nodes otherwise (see {@link org.ipfsbackup.cache.BackupCache}).
+     */
+    public BackupFetcher readingCache(org.ipfsbackup.cache.BackupCache cache) {
+        this.cache = cache;
+        return this;
     }
 
     /** The node that delivered it and the sha256 of what was written. */
@@ -58,7 +68,12 @@ public final class BackupFetcher {
 
     /** As above, with the size the manifest records (-1 unknown), so progress shows done of total, rate and ETA. */
     public Download download(String cid, String expectedSha256, Path target, long expectedBytes) throws IOException {
-        org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download is decrypted
+        org.ipfsbackup.crypto.GcmWarmUp.startOnce(); // done by the time the download (or the cached file) is decrypted
+        java.util.Optional<Long> cached = cache == null ? java.util.Optional.empty() : cache.readInto(cid, expectedSha256, target);
+        if (cached.isPresent()) {
+            progress.accept(cid + ": read from the local cache " + cache.dir() + " (sha256 matches the manifest), no download");
+            return new Download(cache.dir().resolve(cid).toUri(), expectedSha256.toLowerCase(java.util.Locale.ROOT), cached.get(), false);
+        }
         Path tmp = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest[] md = new MessageDigest[1];
         // the CID itself is a hash of the content: recomputed while the bytes arrive, where the upload parameters

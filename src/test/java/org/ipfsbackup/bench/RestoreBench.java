@@ -20,7 +20,8 @@ import org.ipfsbackup.testing.TestSettings;
  * download from Kubo, sha256 + CID, decrypt, extract, insert with the driver engine, indexes), and a bare
  * {@code mongorestore -j 4 --drop --noIndexRestore} of a mongodump of the same database from local disk (FerretDB
  * refuses mongorestore's index specs; the ipfs-backup row creates the indexes, the bare tool does not). Prints one
- * {@code RESTORE} line per run: wall seconds of both, their ratio, and the peak RSS of the ipfs-backup JVM.
+ * {@code RESTORE} line per run: wall seconds of both, their ratio, and the peak RSS of the ipfs-backup JVM; and the
+ * same {@code restore latest} with the backup in the local cache (BACKUP_CACHE_DIR: no download).
  */
 public final class RestoreBench {
 
@@ -35,8 +36,10 @@ public final class RestoreBench {
             Map<String, String> o = TestSettings.stack(env, root.resolve("work"));
             o.put("backup.compression", "gzip");
             o.put("retention.after-backup", "false");
+            // the backup is kept in a local cache too: `restore latest` is timed with it and without it
+            o.put("backup.cache.dir", root.resolve("cache").toString());
             try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(Project.config(), Project.routes(),
-                    o, Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false))) {
+                    o, TestSettings.stackSecrets(env), false))) {
                 BackupApplication.Outcome out = app.runBackup("full");
                 if (!out.succeeded()) {
                     throw new IllegalStateException("backup failed: " + out.failure());
@@ -44,12 +47,9 @@ public final class RestoreBench {
                 System.out.printf(Locale.ROOT, "loaded %.1f MB of documents into benchdb; backup %s, %d bytes%n", loaded / 1e6,
                         out.entry().fileName(), out.entry().size());
             }
-            Path config = root.resolve("bench.properties");
-            java.util.Properties p = new java.util.Properties();
-            p.putAll(o);
-            try (var w = Files.newBufferedWriter(config)) {
-                p.store(w, null);
-            }
+            Path cachedConfig = properties(root.resolve("bench-cache.properties"), o);
+            o.remove("backup.cache.dir");
+            Path config = properties(root.resolve("bench.properties"), o);
             Path bin = Path.of(env.get("DEVSTACK_BIN"));
             Path dump = root.resolve("dump");
             run(List.of(bin.resolve("mongodump").toString(), "--uri=" + env.get("MONGODB_URI"), "--db=benchdb", "--out=" + dump, "--quiet"),
@@ -57,19 +57,18 @@ public final class RestoreBench {
             String target = env.get("RESTORE_MONGODB_URI");
             Path time = root.resolve("time.out");
             for (int i = 1; i <= runs; i++) {
-                long t0 = System.nanoTime();
-                run(List.of("/usr/bin/time", "-f", "%M", "-o", time.toString(), Project.dir().resolve("bin/ipfs-backup").toString(),
-                                "restore", "latest", "--config", config.toString(), "--target-uri", target, "--drop",
-                                "--ns-include", "benchdb.*", "--engine", "driver"),
-                        Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), root.resolve("restore.log"));
-                double ours = (System.nanoTime() - t0) / 1e9;
+                double cached = restore(cachedConfig, target, time, root.resolve("restore-cached.log"), env);
+                if (!Files.readString(root.resolve("restore-cached.log")).contains("from file:")) {
+                    throw new IllegalStateException("the cached restore did not read the local cache: " + root.resolve("restore-cached.log"));
+                }
+                double ours = restore(config, target, time, root.resolve("restore.log"), env);
                 long rss = Long.parseLong(Files.readAllLines(time).get(Files.readAllLines(time).size() - 1).trim());
                 long t1 = System.nanoTime();
                 run(List.of(bin.resolve("mongorestore").toString(), "--uri=" + target, "-j", "4", "--drop", "--noIndexRestore", "--quiet",
                         dump.toString()), Map.of(), root.resolve("mongorestore.log"));
                 double bare = (System.nanoTime() - t1) / 1e9;
-                System.out.printf(Locale.ROOT, "RESTORE run=%d ipfsBackupSec=%.2f mongorestoreSec=%.2f ratio=%.2f rssKiB=%d load=%s%n",
-                        i, ours, bare, ours / bare, rss, Files.readString(Path.of("/proc/loadavg")).trim());
+                System.out.printf(Locale.ROOT, "RESTORE run=%d ipfsBackupSec=%.2f cachedSec=%.2f mongorestoreSec=%.2f ratio=%.2f rssKiB=%d load=%s%n",
+                        i, ours, cached, bare, ours / bare, rss, Files.readString(Path.of("/proc/loadavg")).trim());
             }
         } catch (Exception e) {
             System.out.println("restore bench failed: " + e);
@@ -78,6 +77,26 @@ public final class RestoreBench {
             WorkDirectories.deleteTree(root);
         }
         System.exit(status);
+    }
+
+    /** `bin/ipfs-backup restore latest --drop` with this configuration: wall seconds (peak RSS in {@code time}). */
+    private static double restore(Path config, String target, Path time, Path log, Map<String, String> env)
+            throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        run(List.of("/usr/bin/time", "-f", "%M", "-o", time.toString(), Project.dir().resolve("bin/ipfs-backup").toString(),
+                        "restore", "latest", "--config", config.toString(), "--target-uri", target, "--drop",
+                        "--ns-include", "benchdb.*", "--engine", "driver"),
+                TestSettings.stackSecrets(env), log);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static Path properties(Path file, Map<String, String> settings) throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(settings);
+        try (var w = Files.newBufferedWriter(file)) {
+            p.store(w, null);
+        }
+        return file;
     }
 
     private static void run(List<String> cmd, Map<String, String> env, Path log) throws IOException, InterruptedException {
