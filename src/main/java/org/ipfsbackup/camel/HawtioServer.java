@@ -1,7 +1,6 @@
 package org.ipfsbackup.camel;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URISyntaxException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.ipfsbackup.config.ConfigException;
+import org.ipfsbackup.config.HawtioSettings;
 import org.ipfsbackup.config.PropertySource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,26 +36,20 @@ public final class HawtioServer {
 
     /** Null unless {@code hawtio.enabled}; checks host (loopback only), port and the war file. */
     public static HawtioServer fromSettings(PropertySource props) {
-        if (!props.getBoolean("hawtio.enabled", false)) {
+        return from(HawtioSettings.load(props));
+    }
+
+    /** Null unless enabled; the war file must exist (the setting's, else the one beside the application jar). */
+    public static HawtioServer from(HawtioSettings settings) {
+        if (!settings.enabled()) {
             return null;
         }
-        String host = props.getOrDefault("hawtio.host", "127.0.0.1").trim();
-        try {
-            if (!InetAddress.getByName(host).isLoopbackAddress()) {
-                throw new ConfigException("HAWTIO_HOST (hawtio.host) = " + host + " is not a loopback address: Hawtio has no login here and "
-                        + "only binds to 127.0.0.1/::1 (use an SSH tunnel to reach it from another machine)");
-            }
-        } catch (java.net.UnknownHostException e) {
-            throw new ConfigException("HAWTIO_HOST (hawtio.host) = " + host + " is not a known host");
-        }
-        int port = props.getInt("hawtio.port", 9465, 0, 65535);
-        String w = props.getOrDefault("hawtio.war", "").trim();
-        Path war = w.isEmpty() ? findWar() : Path.of(w);
+        Path war = settings.war() == null ? findWar() : settings.war();
         if (war == null || !Files.isRegularFile(war)) {
             throw new ConfigException("HAWTIO_WAR (hawtio.war) = " + (war == null ? "(not found next to the application jar, lib/hawtio-war-*.war)" : war)
                     + " is not a file: point it at hawtio-war-<version>.war");
         }
-        return new HawtioServer(host, port, war);
+        return new HawtioServer(settings.host(), settings.port(), war);
     }
 
     /** {@code lib/hawtio-war-*.war} beside the application jar (where the build copies the runtime dependencies). */

@@ -26,7 +26,7 @@ final class RecoveryContext {
     RecoveryContext(ConfigOptions options, List<String> nodeOverrides) {
         this.props = options.properties();
         this.nodes = nodeOverrides == null || nodeOverrides.isEmpty()
-                ? org.ipfsbackup.config.AppConfig.kuboNodes(props)
+                ? org.ipfsbackup.app.AppConfig.kuboNodes(props)
                 : IpfsSettings.urls("--node", String.join(",", nodeOverrides));
         this.timeout = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", props.getOrDefault("ipfs.http.timeout", "60s"));
     }
@@ -36,7 +36,7 @@ final class RecoveryContext {
     }
 
     Path workDir() {
-        return org.ipfsbackup.config.AppConfig.workDir(props);
+        return org.ipfsbackup.app.AppConfig.workDir(props);
     }
 
     /** The manifest from MongoDB ({@code mongodb.uri}, or {@code --manifest-uri}). */

@@ -41,9 +41,7 @@ class RetentionCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         if (dryRun) {
             var props = options.properties();
-            RetentionSettings settings = new RetentionSettings(props.getInt("retention.days", 90, 1, 36_500),
-                    props.getInt("retention.keep-daily", 0, 0, 10_000), props.getInt("retention.keep-weekly", 0, 0, 10_000),
-                    props.getInt("retention.keep-monthly", 0, 0, 10_000));
+            RetentionSettings settings = org.ipfsbackup.app.AppConfig.retentionPolicy(props);
             List<RetentionDecision> decisions = new RetentionPolicy(settings, Clock.fixed(at, ZoneOffset.UTC))
                     .decide(new RecoveryContext(options, List.of()).manifestFromMongo(null));
             print(decisions, null, Map.of(), true);

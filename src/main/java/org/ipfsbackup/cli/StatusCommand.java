@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
 import java.util.concurrent.Callable;
-import org.ipfsbackup.config.AppConfig;
+import org.ipfsbackup.app.AppConfig;
+import org.ipfsbackup.watchdog.WatchdogSettings;
 import org.ipfsbackup.config.CronTranslator;
 import org.ipfsbackup.config.Durations;
 import org.ipfsbackup.config.IpfsSettings;
@@ -62,13 +63,12 @@ class StatusCommand implements Callable<Integer> {
         if (!p.getBoolean("backup.schedule.enabled", true)) {
             problems.add("schedules are off (BACKUP_SCHEDULE_ENABLED=false): no backup runs by itself");
         }
-        int replication = p.getInt("ipfs.replication-factor", 2, 1, 10);
-        Duration http = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s"));
-        List<URI> cluster = new ArrayList<>(IpfsSettings.urls("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
-        cluster.addAll(IpfsSettings.urls("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", p.getOrDefault("ipfs.cluster.node2", "")));
-        List<URI> kubo = AppConfig.kuboNodes(p);
-        ClusterClient clusterClient = new ClusterClient(new IpfsSettings(cluster, kubo, AppConfig.authorization(p, new Secrets(options.env())),
-                replication, Duration.ofSeconds(5), Duration.ofMillis(500), http.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : http));
+        IpfsSettings ipfs = AppConfig.ipfs(p, new Secrets(options.env()));
+        Duration http = ipfs.httpTimeout().compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : ipfs.httpTimeout();
+        ClusterClient clusterClient = new ClusterClient(ipfs).withHttpTimeout(http);
+        int replication = ipfs.replicationFactor();
+        List<URI> kubo = ipfs.kuboNodes();
+        WatchdogSettings watchdog = WatchdogSettings.load(p);
 
         List<ManifestEntry> entries = List.of();
         Optional<LeaseHolder> holder = Optional.empty();
@@ -94,7 +94,7 @@ class StatusCommand implements Callable<Integer> {
             problems.add("the IPFS Cluster (IPFS_CLUSTER_NODE_1/2) does not answer: " + Masking.maskUri(Main.messageOf(e)));
         }
         Map<String, long[]> storage = new LinkedHashMap<>();
-        KuboClient kuboClient = new KuboClient(http);
+        KuboClient kuboClient = new KuboClient(ipfs.httpTimeout());
         for (URI node : kubo) {
             try {
                 KuboClient.RepoStat s = kuboClient.repoStat(node);
@@ -109,8 +109,8 @@ class StatusCommand implements Callable<Integer> {
             spooled = new org.ipfsbackup.alert.DirectorySpool(spool).pending().size();
         }
         Map<String, Object> report = StatusReport.compute(new StatusReport.Inputs(now, entries, crons, TimeZone.getDefault(), holder, expired,
-                pins, replication, peers, storage, p.getInt("watchdog.storage-threshold-percent", 80, 1, 100), spooled,
-                Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", p.getOrDefault("watchdog.max-backup-age", "26h")), problems));
+                pins, replication, peers, storage, watchdog.storageThresholdPercent(), spooled,
+                watchdog.maxBackupAge(), problems));
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(BackupCommand.JSON.writeValueAsString(report));
