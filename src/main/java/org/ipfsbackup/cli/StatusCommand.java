@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.app.AppConfig;
 import org.ipfsbackup.watchdog.WatchdogSettings;
 import org.ipfsbackup.config.CronTranslator;
@@ -32,23 +31,16 @@ import org.ipfsbackup.status.StatusReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup status", "  ipfs-backup status --json"},
         description = "One screen: newest backups, next scheduled runs, the restorable window (and gaps), pins and peers, IPFS storage, "
                 + "the job lock, the last verification, alerts not yet sent. Exit 0 healthy, 1 degraded (the reasons are listed).")
-class StatusCommand implements Callable<Integer> {
+class StatusCommand extends CliCommand.Configured {
     /** How many of the newest backups have their pins checked. */
     static final int NEWEST = 3;
 
     @Mixin
-    ConfigOptions options;
-
-    @Option(names = "--json", description = "one JSON object (sizes in bytes)")
-    boolean json;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -111,9 +103,9 @@ class StatusCommand implements Callable<Integer> {
         Map<String, Object> report = StatusReport.compute(new StatusReport.Inputs(now, entries, crons, TimeZone.getDefault(), holder, expired,
                 pins, replication, peers, storage, watchdog.storageThresholdPercent(), spooled,
                 watchdog.maxBackupAge(), problems));
-        var out = spec.commandLine().getOut();
-        if (json) {
-            out.println(BackupCommand.JSON.writeValueAsString(report));
+        var out = out();
+        if (json.on) {
+            json.print(out(), report);
         } else {
             StatusText.print(report, out);
         }
