@@ -208,9 +208,11 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("chainBinding", new ChainBinding(jobs));
         // the oplog-gap fallback is decided in routes/backup-dump.camel.yaml (doTry/doCatch); checked here at start-up
         pc.addOverrideProperty("backup.incremental.fallback-to-full", Boolean.toString(cfg.incrementalFallbackToFull()));
-        r.bind("dumpBinding", new DumpBinding(engine));
-        r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(archive.codec())));
-        r.bind("cryptoBinding", new CryptoBinding(cipher));
+        // one object for the file steps, under the names the routes use for each step (dump, archive, encrypt)
+        BackupFileSteps fileSteps = new BackupFileSteps(engine, new TarGzArchiver(archive.codec()), cipher);
+        for (String name : new String[] {"dumpBinding", "archiveBinding", "cryptoBinding"}) {
+            r.bind(name, fileSteps);
+        }
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
         ManifestBinding manifestBinding = new ManifestBinding(cipher, cfg.key(), clock);
         manifestBinding.useRepository(new org.ipfsbackup.manifest.ManifestRepository(manifestMongo, cfg.manifestDatabase(),
