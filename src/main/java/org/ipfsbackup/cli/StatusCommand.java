@@ -51,7 +51,8 @@ class StatusCommand extends CliCommand.Configured {
         crons.put("full", CronTranslator.toQuartz("FULL_BACKUP_SCHEDULE", p.getOrDefault("backup.full.schedule", "0 2 * * 0")));
         crons.put("incremental", CronTranslator.toQuartz("INCREMENTAL_BACKUP_SCHEDULE", p.getOrDefault("backup.incremental.schedule", "0 2 * * *")));
         crons.put("retention", CronTranslator.toQuartz("RETENTION_SCHEDULE", p.getOrDefault("retention.schedule", "0 4 * * *")));
-        crons.put("verification", CronTranslator.toQuartz("VERIFICATION_SCHEDULE", p.getOrDefault("verification.schedule", "0 3 * * 3")));
+        AppConfig.Service service = AppConfig.Service.load(p, new Secrets(options.env()));
+        crons.put("verification", service.verificationCron());
         if (!p.getBoolean("backup.schedule.enabled", true)) {
             problems.add("schedules are off (BACKUP_SCHEDULE_ENABLED=false): no backup runs by itself");
         }
@@ -60,7 +61,7 @@ class StatusCommand extends CliCommand.Configured {
         ClusterClient clusterClient = new ClusterClient(ipfs).withHttpTimeout(http);
         int replication = ipfs.replicationFactor();
         List<URI> kubo = ipfs.kuboNodes();
-        WatchdogSettings watchdog = WatchdogSettings.load(p);
+        WatchdogSettings watchdog = service.watchdog();
 
         List<ManifestEntry> entries = List.of();
         Optional<LeaseHolder> holder = Optional.empty();
@@ -96,7 +97,7 @@ class StatusCommand extends CliCommand.Configured {
             }
         }
         int spooled = 0;
-        Path spool = Path.of(p.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool"));
+        Path spool = service.alertSpoolDir();
         if (Files.isDirectory(spool)) {
             spooled = new org.ipfsbackup.alert.DirectorySpool(spool).pending().size();
         }
