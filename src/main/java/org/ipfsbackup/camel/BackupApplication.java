@@ -24,7 +24,8 @@ import org.ipfsbackup.alert.AlertThrottle;
 import org.ipfsbackup.alert.DirectorySpool;
 import org.ipfsbackup.alert.SmtpSecurity;
 import org.ipfsbackup.archive.TarGzArchiver;
-import org.ipfsbackup.config.AppConfig;
+import org.ipfsbackup.app.AppConfig;
+import org.ipfsbackup.app.Components;
 import org.ipfsbackup.config.PropertySource;
 import org.ipfsbackup.config.Secrets;
 import org.ipfsbackup.crypto.BackupCipher;
@@ -175,80 +176,69 @@ public final class BackupApplication implements AutoCloseable {
         AppConfig cfg = AppConfig.load(props, secrets);
         this.config = cfg;
         ManagementPort.checkFree(props); // a taken /observe port stops start-up (exit 3), not a BindException in the log
-        // values the routes use that are derived from the settings (checked cron, the /add URL of each node)
+        // values the routes use that are derived from the settings (checked crons)
         pc.addOverrideProperty("backup.full.cron", cfg.fullCron().replace(' ', '+'));
         pc.addOverrideProperty("backup.incremental.cron", cfg.incrementalCron().replace(' ', '+'));
         pc.addOverrideProperty("retention.cron", cfg.retention().cron().replace(' ', '+'));
         pc.addOverrideProperty("retention.after-backup", Boolean.toString(cfg.retention().afterBackup()));
-        pc.addOverrideProperty("ipfs.cluster.add-url-1", cfg.ipfs().clusterNodes().get(0) + "/add");
-        pc.addOverrideProperty("ipfs.cluster.add-url-2",
-                cfg.ipfs().clusterNodes().get(cfg.ipfs().clusterNodes().size() > 1 ? 1 : 0) + "/add");
 
         Clock clock = Clock.systemUTC();
+        AppConfig.Service service = cfg.service();
         WorkDirectories workDirs = new WorkDirectories(cfg.workDir());
-        BackupCipher cipher = new BackupCipher(cfg.keys(), cfg.kdfIterations());
+        Components parts = Components.build(cfg);
+        BackupCipher cipher = parts.cipher();
         DumpEngine engine = DumpEngines.create(cfg.dump());
-        ClusterClient cluster = new ClusterClient(cfg.ipfs());
+        ClusterClient cluster = parts.cluster();
         manifestMongo = org.ipfsbackup.mongo.MongoConnections.create(cfg.mongoUri());
         // least privilege: refuses (exit 3) without what the service needs, warns about more (docs/configuration.md)
         org.ipfsbackup.privilege.PrivilegeProbe.checkAtStart(cfg.mongoUri(), cfg.manifestDatabase());
 
         Registry r = ctx.getRegistry();
         r.bind("manifestMongo", manifestMongo);
-        observe(ctx, props, cfg, clock);
-        r.bind("ipfsHttpHeaders", new OnlyAuthorizationHeader());
+        observe(ctx, cfg, parts, clock);
         // a lease in MongoDB: backups and retention never overlap, in this process or across instances
-        BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock,
-                org.ipfsbackup.config.Durations.parse("backup.lock-lease", props.getOrDefault("backup.lock-lease", "2m")));
+        BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock, service.lockLease());
         this.lock = lock;
-        // backup.compression, archive.*: checked here, at start-up (ConfigException naming the setting)
-        org.ipfsbackup.config.ArchiveSettings archive = org.ipfsbackup.config.ArchiveSettings.load(props);
-        // BACKUP_CACHE_DIR / BACKUP_CACHE_MAX: checked here too; the pipeline's backup-cache step runs only with a cache
+        org.ipfsbackup.config.ArchiveSettings archive = service.archive();
+        // BACKUP_CACHE_DIR / BACKUP_CACHE_MAX, checked here (ConfigException naming the setting): the backup-cache step runs only with a cache
         org.ipfsbackup.cache.BackupCache cache = org.ipfsbackup.cache.CacheSettings.load(props, clock).orElse(null);
         pc.addOverrideProperty("backup.cache.enabled", Boolean.toString(cache != null));
         r.bind("cacheBinding", new CacheBinding(cache, metrics == null ? null : metrics.registry()));
         JobBinding jobs = new JobBinding(new org.ipfsbackup.job.JobGuard(lock, workDirs, clock), cfg.lockWait(), archive.compression());
         this.jobs = jobs;
         lock.onCancelRequested(jobs::cancel); // `ipfs-backup cancel` (any process) sets the request on the lease
-        this.stopTimeout = org.ipfsbackup.config.Durations.parse("BACKUP_STOP_TIMEOUT (backup.stop-timeout)",
-                props.getOrDefault("backup.stop-timeout", "10s"));
-        org.ipfsbackup.manifest.ManifestStore manifestStore = manifestStore(manifestMongo, cfg, props);
+        this.stopTimeout = service.stopTimeout();
+        org.ipfsbackup.manifest.ManifestStore manifestStore = manifestStore(manifestMongo, cfg);
         r.bind("retentionBinding", new RetentionBinding(cfg.retention().policy(), manifestStore, jobs, cluster, clock, cfg.retention().batchSize(),
                 cfg.retention().manifestVersions()).removingCached(cache));
         r.bind("jobBinding", jobs);
         r.bind("chainBinding", new ChainBinding(jobs));
         // the oplog-gap fallback is decided in routes/backup-dump.camel.yaml (doTry/doCatch); checked here at start-up
         pc.addOverrideProperty("backup.incremental.fallback-to-full", Boolean.toString(cfg.incrementalFallbackToFull()));
-        r.bind("dumpBinding", new DumpBinding(engine));
-        r.bind("archiveBinding", new ArchiveBinding(new TarGzArchiver(archive.codec())));
-        r.bind("cryptoBinding", new CryptoBinding(cipher));
+        // one object for the file steps, under the names the routes use for each step (dump, archive, encrypt)
+        BackupFileSteps fileSteps = new BackupFileSteps(engine, new TarGzArchiver(archive.codec()), cipher);
+        for (String name : new String[] {"dumpBinding", "archiveBinding", "cryptoBinding"}) {
+            r.bind(name, fileSteps);
+        }
         r.bind("ipfsBinding", new IpfsBinding(cfg.ipfs(), cluster, clock));
         r.bind("manifestBinding", new ManifestBinding(manifestStore, cipher, cfg.key(), clock));
-        org.ipfsbackup.watchdog.Watchdog watchdog = new org.ipfsbackup.watchdog.Watchdog(
-                org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", props.getOrDefault("watchdog.max-backup-age", "26h")),
-                props.getInt("watchdog.storage-threshold-percent", 80, 1, 100),
-                new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes(), cluster, cfg.ipfs().replicationFactor());
-        pc.addOverrideProperty("watchdog.cron", org.ipfsbackup.config.CronTranslator.toQuartz("WATCHDOG_SCHEDULE (watchdog.schedule)",
-                props.getOrDefault("watchdog.schedule", "0 * * * *")).replace(' ', '+'));
-        AlertBinding alertBinding = alerts(ctx, props, secrets, clock, watchdog, metrics);
+        org.ipfsbackup.watchdog.Watchdog watchdog = new org.ipfsbackup.watchdog.Watchdog(service.watchdog().maxBackupAge(),
+                service.watchdog().storageThresholdPercent(), parts.kubo(), cfg.ipfs().kuboNodes(), cluster, cfg.ipfs().replicationFactor());
+        pc.addOverrideProperty("watchdog.cron", service.watchdog().cron().replace(' ', '+'));
+        AlertBinding alertBinding = alerts(ctx, service.alerts(), secrets, clock, watchdog, metrics, service.alertSpoolDir());
         alertBinding.observe(metrics);
         alertBinding.watchOplog(manifestMongo, org.ipfsbackup.watchdog.Watchdog.interval(cfg.incrementalCron()));
         r.bind("alertBinding", alertBinding);
-        RecoveryBinding recovery = new RecoveryBinding(cluster, manifestStore, org.ipfsbackup.config.Durations.parse("recovery.grace", props.getOrDefault("recovery.grace", "1h")), clock);
-        recovery.use(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.BackupAdopter(
-                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
-                cipher, name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, manifestStore::all, manifestStore::insert,
+        RecoveryBinding recovery = new RecoveryBinding(cluster, manifestStore, service.recoveryGrace(), clock);
+        recovery.use(parts.fetcher() == null ? null : new org.ipfsbackup.recovery.BackupAdopter(parts.fetcher(), cipher,
+                name -> org.ipfsbackup.archive.Compression.forReading(null, name), cluster::status, manifestStore::all, manifestStore::insert,
                 cfg.ipfs().replicationFactor(), cfg.workDir()), jobs);
-        recovery.readManifestsWith(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.recovery.IpfsManifestReader(
-                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes()),
+        recovery.readManifestsWith(parts.fetcher() == null ? null : new org.ipfsbackup.recovery.IpfsManifestReader(parts.fetcher(),
                 cipher, cfg.workDir()));
         r.bind("recoveryBinding", recovery);
-        r.bind("verificationBinding", new VerificationBinding(cfg.ipfs().kuboNodes().isEmpty() ? null : new org.ipfsbackup.restore.BackupVerifier(
-                new org.ipfsbackup.restore.BackupFetcher(new org.ipfsbackup.ipfs.KuboClient(cfg.ipfs().httpTimeout()), cfg.ipfs().kuboNodes())
-                        .readingCache(cache),
-                cipher, cfg.workDir().resolve("verify")), manifestStore, clock));
-        pc.addOverrideProperty("verification.cron", org.ipfsbackup.config.CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)",
-                props.getOrDefault("verification.schedule", "0 3 * * 3")).replace(' ', '+'));
+        r.bind("verificationBinding", new VerificationBinding(parts.fetcher() == null ? null : new org.ipfsbackup.restore.BackupVerifier(
+                parts.fetcher().readingCache(cache), cipher, cfg.workDir().resolve("verify")), manifestStore, clock));
+        pc.addOverrideProperty("verification.cron", service.verificationCron().replace(' ', '+'));
         r.bind("rekeyBinding", new RekeyBinding(jobs, cipher, manifestStore, clock));
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
@@ -257,7 +247,7 @@ public final class BackupApplication implements AutoCloseable {
      * Metrics (the Prometheus registry Camel's own route metrics use, bound before camel-micrometer looks for it),
      * the step log/metrics event notifier, the health checks' objects and the optional Hawtio console.
      */
-    private void observe(CamelContext ctx, PropertySource props, AppConfig cfg, Clock clock) {
+    private void observe(CamelContext ctx, AppConfig cfg, Components parts, Clock clock) {
         Registry r = ctx.getRegistry();
         io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters = r.lookupByNameAndType("metricsRegistry",
                 io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class);
@@ -273,13 +263,9 @@ public final class BackupApplication implements AutoCloseable {
         healthMongo = org.ipfsbackup.mongo.MongoConnections.create(org.ipfsbackup.mongo.MongoConnections.settings(cfg.mongoUri())
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))
                 .applyToSocketSettings(b -> b.connectTimeout(3, java.util.concurrent.TimeUnit.SECONDS).readTimeout(5, java.util.concurrent.TimeUnit.SECONDS)));
-        var i = cfg.ipfs();
-        ClusterClient quickCluster = new ClusterClient(new org.ipfsbackup.config.IpfsSettings(i.clusterNodes(), i.kuboNodes(), i.authorization(),
-                i.replicationFactor(), i.pinTimeout(), i.pinPollInterval(), java.time.Duration.ofSeconds(5)));
-        var manifest = manifestStore(healthMongo, cfg, props);
-        healthChecks = java.util.List.of(new BackupHealthChecks.Mongo(healthMongo, cfg.mongoUri()), new BackupHealthChecks.Cluster(quickCluster),
-                new BackupHealthChecks.LastBackup(manifest, org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)",
-                        props.getOrDefault("watchdog.max-backup-age", "26h")), clock, metrics));
+        var manifest = manifestStore(healthMongo, cfg);
+        healthChecks = java.util.List.of(new BackupHealthChecks.Mongo(healthMongo, cfg.mongoUri()), new BackupHealthChecks.Cluster(parts.quickCluster()),
+                new BackupHealthChecks.LastBackup(manifest, cfg.service().watchdog().maxBackupAge(), clock, metrics));
         // ipfs_backup_last_success_timestamp_seconds starts from the manifest, not empty, after a restart
         org.ipfsbackup.observe.BackupMetrics m = metrics;
         Thread seed = new Thread(() -> {
@@ -291,13 +277,13 @@ public final class BackupApplication implements AutoCloseable {
         }, "ipfs-backup-metrics-seed");
         seed.setDaemon(true);
         seed.start();
-        hawtio = HawtioServer.fromSettings(props);
+        hawtio = HawtioServer.from(cfg.service().hawtio());
     }
 
     /** The manifest's collections in MongoDB (manifest.*), through {@code client}. */
-    private static org.ipfsbackup.manifest.ManifestStore manifestStore(com.mongodb.client.MongoClient client, AppConfig cfg, PropertySource props) {
+    private static org.ipfsbackup.manifest.ManifestStore manifestStore(com.mongodb.client.MongoClient client, AppConfig cfg) {
         return new org.ipfsbackup.manifest.ManifestStore(client, cfg.manifestDatabase(), cfg.manifestCollection(), cfg.manifestStateCollection(),
-                props.getOrDefault("manifest.history-collection", "manifest_history"));
+                cfg.service().historyCollection());
     }
 
     private void registerHealthChecks(CamelContext ctx) {
@@ -320,16 +306,15 @@ public final class BackupApplication implements AutoCloseable {
      * Alert settings checked; camel-mail configured (credentials on the component, never in a URI) and/or the webhook
      * endpoint (scheme://host:port only; the token-bearing path is sent per message); one spool per channel.
      */
-    private static AlertBinding alerts(CamelContext ctx, PropertySource props, Secrets secrets, Clock clock,
-                                       org.ipfsbackup.watchdog.Watchdog watchdog, org.ipfsbackup.observe.BackupMetrics metrics) {
-        AlertSettings settings = AlertSettings.load(props, secrets);
+    private static AlertBinding alerts(CamelContext ctx, AlertSettings settings, Secrets secrets, Clock clock,
+                                       org.ipfsbackup.watchdog.Watchdog watchdog, org.ipfsbackup.observe.BackupMetrics metrics,
+                                       Path spoolDir) {
         PropertiesComponent pc = ctx.getPropertiesComponent();
         pc.addOverrideProperty("alert.mail.uri", "log:ipfs-backup.alert-mail?level=WARN");
         pc.addOverrideProperty("alert.webhook.uri", "log:ipfs-backup.alert-webhook?level=WARN");
         if (!settings.enabled() || (!settings.email() && !settings.webhook())) {
             return new AlertBinding(settings, null, clock, watchdog);
         }
-        Path spoolDir = Path.of(props.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool"));
         java.util.List<String> known = new java.util.ArrayList<>();
         for (String name : new String[] {"BACKUP_ENCRYPTION_KEY", AlertSettings.PASSWORD_SECRET, AlertSettings.WEBHOOK_SECRET,
                 "IPFS_CLUSTER_PASSWORD", "IPFS_CLUSTER_TOKEN"}) {

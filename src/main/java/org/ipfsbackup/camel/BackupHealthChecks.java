@@ -31,20 +31,30 @@ public final class BackupHealthChecks {
     private BackupHealthChecks() {
     }
 
-    /** {@code ping} on the MongoDB that holds the manifest (the replica set backed up), with a short timeout. */
-    public static final class Mongo extends AbstractHealthCheck {
-        private final MongoClient client;
-        private final String uri;
-
-        public Mongo(MongoClient client, String uri) {
-            super(GROUP, "mongodb");
-            this.client = client;
-            this.uri = Masking.maskUri(uri);
+    /**
+     * A check that is readiness/monitoring only: /observe/health/live (the container HEALTHCHECK) does not depend on
+     * it.
+     */
+    abstract static class ReadinessCheck extends AbstractHealthCheck {
+        ReadinessCheck(String id) {
+            super(GROUP, id);
         }
 
         @Override
         public boolean isLiveness() {
-            return false; // readiness/monitoring only: /observe/health/live (the container HEALTHCHECK) does not depend on it
+            return false;
+        }
+    }
+
+    /** {@code ping} on the MongoDB that holds the manifest (the replica set backed up), with a short timeout. */
+    public static final class Mongo extends ReadinessCheck {
+        private final MongoClient client;
+        private final String uri;
+
+        public Mongo(MongoClient client, String uri) {
+            super("mongodb");
+            this.client = client;
+            this.uri = Masking.maskUri(uri);
         }
 
         @Override
@@ -60,17 +70,12 @@ public final class BackupHealthChecks {
     }
 
     /** {@code GET /id} on the cluster REST API (node 2 when node 1 does not answer). */
-    public static final class Cluster extends AbstractHealthCheck {
+    public static final class Cluster extends ReadinessCheck {
         private final ClusterClient cluster;
 
         public Cluster(ClusterClient cluster) {
-            super(GROUP, "ipfs-cluster");
+            super("ipfs-cluster");
             this.cluster = cluster;
-        }
-
-        @Override
-        public boolean isLiveness() {
-            return false; // readiness/monitoring only: /observe/health/live (the container HEALTHCHECK) does not depend on it
         }
 
         @Override
@@ -85,23 +90,18 @@ public final class BackupHealthChecks {
     }
 
     /** The newest successful backup in the manifest is younger than the limit (no backup at all: DOWN). */
-    public static final class LastBackup extends AbstractHealthCheck {
+    public static final class LastBackup extends ReadinessCheck {
         private final ManifestStore manifest;
         private final Duration maxAge;
         private final Clock clock;
         private final BackupMetrics metrics;
 
         public LastBackup(ManifestStore manifest, Duration maxAge, Clock clock, BackupMetrics metrics) {
-            super(GROUP, "last-backup");
+            super("last-backup");
             this.manifest = manifest;
             this.maxAge = maxAge;
             this.clock = clock;
             this.metrics = metrics;
-        }
-
-        @Override
-        public boolean isLiveness() {
-            return false; // readiness/monitoring only: /observe/health/live (the container HEALTHCHECK) does not depend on it
         }
 
         @Override

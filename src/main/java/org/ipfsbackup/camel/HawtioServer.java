@@ -1,7 +1,6 @@
 package org.ipfsbackup.camel;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URISyntaxException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.ipfsbackup.config.ConfigException;
+import org.ipfsbackup.config.HawtioSettings;
 import org.ipfsbackup.config.PropertySource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,39 +23,29 @@ import org.slf4j.LoggerFactory;
  */
 public final class HawtioServer {
     private static final Logger LOG = LoggerFactory.getLogger(HawtioServer.class);
-    private final String host;
-    private final int port;
-    private final Path war;
+    private final HawtioSettings settings; // enabled, with the war file found and checked
     private Server server;
 
-    public HawtioServer(String host, int port, Path war) {
-        this.host = host;
-        this.port = port;
-        this.war = war;
+    private HawtioServer(HawtioSettings settings) {
+        this.settings = settings;
     }
 
     /** Null unless {@code hawtio.enabled}; checks host (loopback only), port and the war file. */
     public static HawtioServer fromSettings(PropertySource props) {
-        if (!props.getBoolean("hawtio.enabled", false)) {
+        return from(HawtioSettings.load(props));
+    }
+
+    /** Null unless enabled; the war file must exist (the setting's, else the one beside the application jar). */
+    public static HawtioServer from(HawtioSettings settings) {
+        if (!settings.enabled()) {
             return null;
         }
-        String host = props.getOrDefault("hawtio.host", "127.0.0.1").trim();
-        try {
-            if (!InetAddress.getByName(host).isLoopbackAddress()) {
-                throw new ConfigException("HAWTIO_HOST (hawtio.host) = " + host + " is not a loopback address: Hawtio has no login here and "
-                        + "only binds to 127.0.0.1/::1 (use an SSH tunnel to reach it from another machine)");
-            }
-        } catch (java.net.UnknownHostException e) {
-            throw new ConfigException("HAWTIO_HOST (hawtio.host) = " + host + " is not a known host");
-        }
-        int port = props.getInt("hawtio.port", 9465, 0, 65535);
-        String w = props.getOrDefault("hawtio.war", "").trim();
-        Path war = w.isEmpty() ? findWar() : Path.of(w);
+        Path war = settings.war() == null ? findWar() : settings.war();
         if (war == null || !Files.isRegularFile(war)) {
             throw new ConfigException("HAWTIO_WAR (hawtio.war) = " + (war == null ? "(not found next to the application jar, lib/hawtio-war-*.war)" : war)
                     + " is not a file: point it at hawtio-war-<version>.war");
         }
-        return new HawtioServer(host, port, war);
+        return new HawtioServer(new HawtioSettings(true, settings.host(), settings.port(), war));
     }
 
     /** {@code lib/hawtio-war-*.war} beside the application jar (where the build copies the runtime dependencies). */
@@ -86,12 +76,12 @@ public final class HawtioServer {
         System.setProperty("jolokia.policyLocation", policyFile().toUri().toString());
         Server s = new Server();
         ServerConnector c = new ServerConnector(s);
-        c.setHost(host);
-        c.setPort(port);
+        c.setHost(settings.host());
+        c.setPort(settings.port());
         s.addConnector(c);
         WebAppContext web = new WebAppContext();
         web.setContextPath("/hawtio");
-        web.setWar(war.toAbsolutePath().toString());
+        web.setWar(settings.war().toAbsolutePath().toString());
         // the war brings its own Jolokia (and logging); it must not see the application's Jolokia classes and
         // service files, so the web app's parent only shares the servlet API and Jetty with this JVM's classpath
         web.setClassLoader(new org.eclipse.jetty.ee10.webapp.WebAppClassLoader(new SharedOnly(HawtioServer.class.getClassLoader()), web));
@@ -100,8 +90,8 @@ public final class HawtioServer {
         s.setStopAtShutdown(false);
         s.start();
         server = s;
-        LOG.info("Hawtio at http://{}:{}/hawtio/ (Camel routes: /hawtio/camel/routes), war {}", host.contains(":") ? "[" + host + "]" : host,
-                port(), war.getFileName());
+        LOG.info("Hawtio at http://{}:{}/hawtio/ (Camel routes: /hawtio/camel/routes), war {}", settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host(),
+                port(), settings.war().getFileName());
     }
 
     /** The packaged jolokia-access.xml as a file (the web app cannot see the application's classpath). */
@@ -148,7 +138,7 @@ public final class HawtioServer {
 
     /** The bound port (useful with port 0). */
     public int port() {
-        return server == null ? port : ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return server == null ? settings.port() : ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
 
     public synchronized void stop() {

@@ -5,58 +5,49 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.camel.BackupApplication;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "backup", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup backup full --json", "  ipfs-backup backup incremental"},
         description = "Run one backup now, through the same routes as the schedule, and print its manifest entry.")
-class BackupCommand implements Callable<Integer> {
+class BackupCommand extends CliCommand.Configured {
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-
-    @Mixin
-    ConfigOptions options;
 
     @Parameters(index = "0", description = "backup type: full or incremental", paramLabel = "TYPE")
     String type;
 
-    @Option(names = "--json", description = "print the manifest entry as one line of JSON")
-    boolean json;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
         if (!"full".equals(type) && !"incremental".equals(type)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown backup type '" + type + "': use full or incremental");
+            throw usage("unknown backup type '" + type + "': use full or incremental");
         }
-        try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(options.configFile(),
-                options.routesDir(), Map.of(), options.env(), false))) {
+        try (BackupApplication app = options.start(false)) {
             BackupApplication.Outcome o = app.runBackup(type);
             if (o.wasSkipped()) {
-                spec.commandLine().getErr().println(type + " backup skipped: " + o.skipped());
+                err().println(type + " backup skipped: " + o.skipped());
                 return 0;
             }
             if (o.fallbackReason() != null) {
-                spec.commandLine().getErr().println("ran a full backup instead of an incremental: " + o.fallbackReason());
+                err().println("ran a full backup instead of an incremental: " + o.fallbackReason());
             }
             if (!o.succeeded()) {
-                spec.commandLine().getErr().println("error: backup failed in step " + o.failedStep() + ": " + o.failure() + "; check " + whatToCheck(o.failedStep()));
+                err().println("error: backup failed in step " + o.failedStep() + ": " + o.failure() + "; check " + whatToCheck(o.failedStep()));
                 return 1;
             }
-            if (json) {
+            if (json.on) {
                 Map<String, Object> out = new LinkedHashMap<>(JSON.convertValue(o.entry(), Map.class));
                 out.put("manifestCid", o.manifestCid());
-                spec.commandLine().getOut().println(JSON.writeValueAsString(out));
+                json.print(out(), out);
             } else {
                 var e = o.entry();
-                spec.commandLine().getOut().printf("%s backup %s%n  cid       %s%n  bytes     %d%n  sha256    %s%n  peers     %s%n  databases %s%n  manifest  %s%n",
+                out().printf("%s backup %s%n  cid       %s%n  bytes     %d%n  sha256    %s%n  peers     %s%n  databases %s%n  manifest  %s%n",
                         e.type(), e.fileName(), e.cid(), e.size(), e.sha256(), e.peers(), e.databases(), o.manifestCid());
             }
             return 0;

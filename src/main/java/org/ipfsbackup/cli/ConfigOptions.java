@@ -53,6 +53,15 @@ public class ConfigOptions {
         return Files.isDirectory(local) ? local : null;
     }
 
+    /**
+     * The application with these settings and routes: with its schedules for the service ({@code run}), without them
+     * for a one-shot command beside a running service.
+     */
+    org.ipfsbackup.camel.BackupApplication start(boolean schedules) throws Exception {
+        return org.ipfsbackup.camel.BackupApplication.start(new org.ipfsbackup.camel.BackupApplication.Options(configFile(), routesDir(),
+                Map.of(), env(), schedules));
+    }
+
     /** The settings with Camel's placeholder rules ({{env:NAME:default}}), without starting any route. */
     PropertySource properties() {
         Path file = configFile();

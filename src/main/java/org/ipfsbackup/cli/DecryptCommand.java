@@ -1,20 +1,14 @@
 package org.ipfsbackup.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.crypto.DecryptResult;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "decrypt", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup decrypt backup.tar.gz.enc -o backup.tar.gz"},
         description = "Decrypt a backup file (authenticating every byte); nothing is written unless all of it is authentic.")
-class DecryptCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
+class DecryptCommand extends CliCommand.Configured {
     @Parameters(index = "0", paramLabel = "IN")
     Path input;
 
@@ -25,19 +19,16 @@ class DecryptCommand implements Callable<Integer> {
             + "tried before the key in the file's header, e.g. after rekey when the file's own key was retired")
     String wrappedKey;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         org.ipfsbackup.crypto.WrappedKey manifestKey;
         try {
             manifestKey = wrappedKey == null ? null : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey);
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--wrapped-key: " + e.getMessage());
+            throw usage("--wrapped-key: " + e.getMessage());
         }
         DecryptResult r = KeyOptions.cipher(options).decrypt(input, output, manifestKey);
-        spec.commandLine().getErr().printf("decrypted %s -> %s: %d bytes (key id %s)%n", input, output, r.plainBytes(), r.keyId());
+        err().printf("decrypted %s -> %s: %d bytes (key id %s)%n", input, output, r.plainBytes(), r.keyId());
         return 0;
     }
 }

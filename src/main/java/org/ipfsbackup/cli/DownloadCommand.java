@@ -3,20 +3,14 @@ package org.ipfsbackup.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.manifest.ManifestEntry;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "download", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup download bafybei... -o backup.tar.gz.enc"},
         description = "Download a backup from an IPFS node (Kubo RPC cat, failing over between nodes) and check its sha256 against the manifest.")
-class DownloadCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
+class DownloadCommand extends CliCommand.Configured {
     @Parameters(index = "0", paramLabel = "CID")
     String cid;
 
@@ -29,9 +23,6 @@ class DownloadCommand implements Callable<Integer> {
     @Option(names = "--sha256", paramLabel = "HEX", description = "expected sha256 (default: from the manifest in MongoDB)")
     String sha256;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         RecoveryContext ctx = new RecoveryContext(options, nodes);
@@ -41,9 +32,9 @@ class DownloadCommand implements Callable<Integer> {
         String expected = sha256 != null ? sha256.toLowerCase() : entry.sha256();
         long t0 = System.nanoTime();
         var d = ctx.nodeFetcher().download(cid, expected, output, entry == null ? -1 : entry.size());
-        spec.commandLine().getErr().printf("downloaded %s from %s: %d bytes in %d ms, sha256 matches the manifest, CID %s%n", cid, d.node(),
+        err().printf("downloaded %s from %s: %d bytes in %d ms, sha256 matches the manifest, CID %s%n", cid, d.node(),
                 d.bytes(), (System.nanoTime() - t0) / 1_000_000, d.cidRecomputed() ? "recomputed and matching" : "not recomputable (other add parameters)");
-        spec.commandLine().getOut().println(d.sha256());
+        out().println(d.sha256());
         return 0;
     }
 }

@@ -4,40 +4,32 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.manifest.ManifestEntry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "list", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup list", "  ipfs-backup list --json"},
         description = "List every backup in the manifest: type, time, CID, size, chain, state.")
-class ListCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
-    @Option(names = "--json", description = "one JSON array")
-    boolean json;
-
+class ListCommand extends CliCommand.Configured {
     @Option(names = "--manifest-cid", paramLabel = "CID", description = "read the manifest from IPFS instead of MongoDB (needs only this CID and the key)")
     String manifestCid;
 
     @Option(names = "--node", paramLabel = "URL", description = "Kubo RPC URL(s) for --manifest-cid")
     List<String> nodes = new ArrayList<>();
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
         RecoveryContext ctx = new RecoveryContext(options, nodes);
         List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, KeyOptions.cipher(options))
                 : ctx.manifestFromMongo(null);
-        var out = spec.commandLine().getOut();
+        var out = out();
         Map<String, org.ipfsbackup.manifest.BackupChains.Window> windows = new LinkedHashMap<>();
         org.ipfsbackup.manifest.BackupChains.chainWindows(entries).forEach(w -> windows.put(w.fullCid(), w));
-        if (json) {
+        if (json.on) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ManifestEntry e : entries) {
                 Map<String, Object> r = new LinkedHashMap<>(BackupCommand.JSON.convertValue(e, Map.class));
@@ -46,7 +38,7 @@ class ListCommand implements Callable<Integer> {
                 r.put("chainWindow", w == null || w.empty() ? null : Map.of("from", w.from().toString(), "to", w.to().toString()));
                 rows.add(r);
             }
-            out.println(BackupCommand.JSON.writeValueAsString(rows));
+            json.print(out(), rows);
         } else {
             out.printf("%-11s  %-24s  %-62s  %10s  %-14s  %s%n", "TYPE", "TIME (UTC)", "CID", "SIZE", "CHAIN", "STATE");
             for (ManifestEntry e : entries) {

@@ -26,7 +26,7 @@ final class RecoveryContext {
     RecoveryContext(ConfigOptions options, List<String> nodeOverrides) {
         this.props = options.properties();
         this.nodes = nodeOverrides == null || nodeOverrides.isEmpty()
-                ? org.ipfsbackup.config.AppConfig.kuboNodes(props)
+                ? org.ipfsbackup.app.AppConfig.kuboNodes(props)
                 : IpfsSettings.urls("--node", String.join(",", nodeOverrides));
         this.timeout = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", props.getOrDefault("ipfs.http.timeout", "60s"));
     }
@@ -36,13 +36,9 @@ final class RecoveryContext {
      * configuration (no key needed); HTTP calls time out after IPFS_HTTP_TIMEOUT, at most {@code maxTimeout}.
      */
     static org.ipfsbackup.ipfs.ClusterClient cluster(ConfigOptions options, PropertySource p, Duration maxTimeout) {
-        Duration http = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s"));
-        List<URI> cluster = new java.util.ArrayList<>(IpfsSettings.urls("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
-        cluster.addAll(IpfsSettings.urls("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", p.getOrDefault("ipfs.cluster.node2", "")));
-        return new org.ipfsbackup.ipfs.ClusterClient(new IpfsSettings(cluster, org.ipfsbackup.config.AppConfig.kuboNodes(p),
-                org.ipfsbackup.config.AppConfig.authorization(p, new org.ipfsbackup.config.Secrets(options.env())),
-                p.getInt("ipfs.replication-factor", 2, 1, 10), Duration.ofSeconds(5), Duration.ofMillis(500),
-                http.compareTo(maxTimeout) > 0 ? maxTimeout : http));
+        IpfsSettings ipfs = org.ipfsbackup.app.AppConfig.ipfs(p, new org.ipfsbackup.config.Secrets(options.env()));
+        Duration http = ipfs.httpTimeout();
+        return new org.ipfsbackup.ipfs.ClusterClient(ipfs).withHttpTimeout(http.compareTo(maxTimeout) > 0 ? maxTimeout : http);
     }
 
     /** Reads the local cache (BACKUP_CACHE_DIR) first, as restore and verify do. */
@@ -56,7 +52,7 @@ final class RecoveryContext {
     }
 
     Path workDir() {
-        return org.ipfsbackup.config.AppConfig.workDir(props);
+        return org.ipfsbackup.app.AppConfig.workDir(props);
     }
 
     /** The manifest from MongoDB ({@code mongodb.uri}, or {@code --manifest-uri}). */

@@ -2,36 +2,27 @@ package org.ipfsbackup.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.camel.BackupApplication;
 import org.ipfsbackup.manifest.ManifestRekey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "rekey", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup rekey --dry-run"},
         description = "Key rotation: re-wrap every backup's data key in the manifest under the current key "
         + "(BACKUP_ENCRYPTION_KEY); retired keys come from the keyring. Nothing is re-uploaded; a new manifest version is "
         + "published. Safe to interrupt and to run again. Exit 1 when an entry could not be re-wrapped.")
-class RekeyCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
+class RekeyCommand extends CliCommand.Configured {
     @Option(names = "--dry-run", description = "count what would be re-wrapped, change nothing")
     boolean dryRun;
 
-    @Option(names = "--json")
-    boolean json;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
-        var err = spec.commandLine().getErr();
-        try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(options.configFile(), options.routesDir(),
-                Map.of(), options.env(), false))) {
+        var err = err();
+        try (BackupApplication app = options.start(false)) {
             BackupApplication.RekeyOutcome o = app.runRekey(dryRun);
             if (o.skipped() != null) {
                 err.println("rekey skipped: " + o.skipped());
@@ -39,7 +30,7 @@ class RekeyCommand implements Callable<Integer> {
             }
             ManifestRekey.Result r = o.result();
             if (r != null) {
-                if (json) {
+                if (json.on) {
                     Map<String, Object> j = new LinkedHashMap<>();
                     j.put("dryRun", r.dryRun());
                     j.put("keyId", r.keyId());
@@ -49,9 +40,9 @@ class RekeyCommand implements Callable<Integer> {
                     j.put("deleted", r.deleted());
                     j.put("failed", r.failed());
                     j.put("manifestCid", o.manifestCid());
-                    spec.commandLine().getOut().println(BackupCommand.JSON.writeValueAsString(j));
+                    json.print(out(), j);
                 } else {
-                    spec.commandLine().getOut().println(r.summary());
+                    out().println(r.summary());
                     r.failed().forEach((cid, why) -> err.println("failed " + cid + ": " + why));
                 }
             }

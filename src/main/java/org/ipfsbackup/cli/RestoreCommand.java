@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.manifest.BackupChains;
 import org.ipfsbackup.manifest.ManifestEntry;
@@ -18,15 +17,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup restore latest --target-uri mongodb://127.0.0.1:27018 --drop", "  ipfs-backup restore --at 2026-01-31T12:00:00Z --target-uri mongodb://127.0.0.1:27018"},
         description = "Restore the newest state, or the state at a point in time: picks the full backup and the incrementals needed, "
         + "downloads and checks all of them, then restores and replays the oplog up to --at.")
-class RestoreCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
+class RestoreCommand extends CliCommand.Configured {
     @Parameters(index = "0", arity = "0..1", paramLabel = "latest", description = "restore the newest state (the default)")
     String latest;
 
@@ -54,26 +49,23 @@ class RestoreCommand implements Callable<Integer> {
             + "(FerretDB): mongorestore --noIndexRestore, then the driver creates the indexes and replays the oplog")
     String engine = "auto";
 
-    @Option(names = "--json")
-    boolean json;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
         if (latest != null && !latest.equals("latest")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unexpected '" + latest + "': use 'latest' or --at TIME");
+            throw usage("unexpected '" + latest + "': use 'latest' or --at TIME");
         }
         if (latest != null && at != null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either 'latest' or --at, not both");
+            throw usage("give either 'latest' or --at, not both");
         }
         Instant when = at == null ? null : parseTime(at);
         RecoveryContext ctx = new RecoveryContext(options, nodes);
         BackupCipher cipher = KeyOptions.cipher(options);
         List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, cipher) : ctx.manifestFromMongo(null);
         BackupChains.RestorePlan plan = BackupChains.planRestore(entries, when);
-        var err = spec.commandLine().getErr();
+        var err = err();
         err.println("restore plan: full " + plan.full().fileName() + " (" + plan.full().cid() + ")"
                 + (plan.incrementals().isEmpty() ? "" : " + " + plan.incrementals().size() + " incremental(s)")
                 + (when == null ? ", to the newest state" : ", oplog replay up to " + when));
@@ -92,10 +84,10 @@ class RestoreCommand implements Callable<Integer> {
             out.put("indexes", r.indexes());
             out.put("oplogApplied", r.oplogApplied());
             out.put("lastApplied", r.lastApplied() == null ? null : r.lastApplied().toString());
-            if (json) {
-                spec.commandLine().getOut().println(BackupCommand.JSON.writeValueAsString(out));
+            if (json.on) {
+                json.print(out(), out);
             } else {
-                spec.commandLine().getOut().printf("restored (%s) %d collections, %d documents; replayed %d oplog entries (last %s)%n",
+                out().printf("restored (%s) %d collections, %d documents; replayed %d oplog entries (last %s)%n",
                         r.engine(), r.collections(), r.documents(), r.oplogApplied(), out.get("lastApplied"));
             }
         }
@@ -105,7 +97,7 @@ class RestoreCommand implements Callable<Integer> {
     /** Null for the driver engine. */
     private MongorestoreEngine chooseEngine(RecoveryContext ctx, com.mongodb.client.MongoClient target, java.io.PrintWriter err) {
         if (!java.util.Set.of("auto", "driver", "mongorestore").contains(engine)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--engine must be auto, driver or mongorestore, got '" + engine + "'");
+            throw usage("--engine must be auto, driver or mongorestore, got '" + engine + "'");
         }
         if (engine.equals("driver")) {
             return null;

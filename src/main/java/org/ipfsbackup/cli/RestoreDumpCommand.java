@@ -5,19 +5,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.restore.AfterMongorestore;
 import org.ipfsbackup.restore.DriverRestore;
 import org.ipfsbackup.restore.RestoreOptions;
 import org.ipfsbackup.restore.RestoreResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "restore-dump", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup restore-dump dump/ --target-uri mongodb://127.0.0.1:27018 --drop"},
         description = "Restore an extracted dump directory into a MongoDB (driver engine: raw BSON inserts, indexes from metadata.json).")
-class RestoreDumpCommand implements Callable<Integer> {
+class RestoreDumpCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "DIR")
     Path dir;
 
@@ -35,11 +34,8 @@ class RestoreDumpCommand implements Callable<Integer> {
             + " and replay DIR/oplog.bson (if any) through the driver; no document of the .bson files is written")
     boolean afterMongorestore;
 
-    @Option(names = "--json")
-    boolean json;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -48,15 +44,15 @@ class RestoreDumpCommand implements Callable<Integer> {
                 return afterMongorestore(client);
             }
             RestoreResult r = new DriverRestore(client).restoreDump(dir, new RestoreOptions(drop, nsInclude, ""));
-            if (json) {
+            if (json.on) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("databases", r.databases());
                 out.put("collections", r.collections());
                 out.put("documents", r.documents());
                 out.put("indexes", r.indexes());
-                spec.commandLine().getOut().println(BackupCommand.JSON.writeValueAsString(out));
+                json.print(out(), out);
             } else {
-                spec.commandLine().getOut().printf("restored %d databases, %d collections, %d documents, %d indexes%n",
+                out().printf("restored %d databases, %d collections, %d documents, %d indexes%n",
                         r.databases(), r.collections(), r.documents(), r.indexes());
             }
             return 0;
@@ -65,7 +61,7 @@ class RestoreDumpCommand implements Callable<Integer> {
 
     private int afterMongorestore(com.mongodb.client.MongoClient client) throws Exception {
         if (drop) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--drop does not go with --after-mongorestore:"
+            throw usage("--drop does not go with --after-mongorestore:"
                     + " give it to mongorestore");
         }
         if (!java.nio.file.Files.isDirectory(dir)) {
@@ -74,14 +70,14 @@ class RestoreDumpCommand implements Callable<Integer> {
         Path oplog = dir.resolve("oplog.bson");
         AfterMongorestore.Result r = AfterMongorestore.finish(client, dir, java.nio.file.Files.isRegularFile(oplog) ? oplog : null,
                 null, new RestoreOptions(false, nsInclude, ""));
-        if (json) {
+        if (json.on) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("indexes", r.indexes());
             out.put("oplogApplied", r.applied());
             out.put("oplogSkipped", r.skipped());
-            spec.commandLine().getOut().println(BackupCommand.JSON.writeValueAsString(out));
+            json.print(out(), out);
         } else {
-            spec.commandLine().getOut().printf("created %d indexes from metadata.json; oplog.bson: %d operations applied, %d skipped%n",
+            out().printf("created %d indexes from metadata.json; oplog.bson: %d operations applied, %d skipped%n",
                     r.indexes(), r.applied(), r.skipped());
         }
         return 0;

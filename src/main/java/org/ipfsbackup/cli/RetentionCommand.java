@@ -6,7 +6,6 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.camel.BackupApplication;
 import org.ipfsbackup.retention.RetentionDecision;
 import org.ipfsbackup.retention.RetentionPolicy;
@@ -14,66 +13,56 @@ import org.ipfsbackup.retention.RetentionSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "retention", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup retention --dry-run"},
         description = "Unpin backups older than the retention period (chains are never broken; the newest chain stays), "
         + "through the same routes as the schedule. --dry-run prints what would go and why, changing nothing.")
-class RetentionCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
+class RetentionCommand extends CliCommand.Configured {
     @Option(names = "--dry-run", description = "print the decisions only")
     boolean dryRun;
 
     @Option(names = "--now", paramLabel = "TIME", description = "decide as if it were this time (e.g. to see what expires next month)")
     String now;
 
-    @Option(names = "--json")
-    boolean json;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
         Instant at = now == null ? Instant.now() : RestoreCommand.parseTime(now);
-        var out = spec.commandLine().getOut();
+        var out = out();
         if (dryRun) {
             var props = options.properties();
-            RetentionSettings settings = new RetentionSettings(props.getInt("retention.days", 90, 1, 36_500),
-                    props.getInt("retention.keep-daily", 0, 0, 10_000), props.getInt("retention.keep-weekly", 0, 0, 10_000),
-                    props.getInt("retention.keep-monthly", 0, 0, 10_000));
+            RetentionSettings settings = org.ipfsbackup.app.AppConfig.retentionPolicy(props);
             List<RetentionDecision> decisions = new RetentionPolicy(settings, Clock.fixed(at, ZoneOffset.UTC))
                     .decide(new RecoveryContext(options, List.of()).manifestFromMongo(null));
             print(decisions, null, Map.of(), true);
             return 0;
         }
-        try (BackupApplication app = BackupApplication.start(new BackupApplication.Options(options.configFile(), options.routesDir(),
-                Map.of(), options.env(), false))) {
+        try (BackupApplication app = options.start(false)) {
             BackupApplication.RetentionOutcome o = app.runRetention(at);
             if (o.skipped() != null) {
-                spec.commandLine().getErr().println("retention skipped: " + o.skipped());
+                err().println("retention skipped: " + o.skipped());
                 return 0;
             }
             if (o.decisions() != null) {
                 print(o.decisions(), o.unpinned(), o.failedUnpins() == null ? Map.of() : o.failedUnpins(), false);
             }
             if (o.failure() != null) {
-                spec.commandLine().getErr().println("retention failed: " + o.failure());
+                err().println("retention failed: " + o.failure());
                 return 1;
             }
             if (o.manifestCid() != null) {
-                spec.commandLine().getErr().println("new manifest version: " + o.manifestCid());
+                err().println("new manifest version: " + o.manifestCid());
             }
             return 0;
         }
     }
 
     private void print(List<RetentionDecision> decisions, List<String> unpinned, Map<String, String> failed, boolean dry) throws Exception {
-        var out = spec.commandLine().getOut();
+        var out = out();
         long expire = decisions.stream().filter(RetentionDecision::expire).count();
-        if (json) {
+        if (json.on) {
             List<Map<String, Object>> rows = decisions.stream().map(d -> {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("cid", d.entry().cid());
@@ -89,7 +78,7 @@ class RetentionCommand implements Callable<Integer> {
             all.put("kept", decisions.size() - expire);
             all.put("failed", failed.size());
             all.put("decisions", rows);
-            out.println(BackupCommand.JSON.writeValueAsString(all));
+            json.print(out(), all);
             return;
         }
         for (RetentionDecision d : decisions) {

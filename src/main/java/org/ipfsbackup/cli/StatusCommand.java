@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
-import java.util.concurrent.Callable;
-import org.ipfsbackup.config.AppConfig;
+import org.ipfsbackup.app.AppConfig;
+import org.ipfsbackup.watchdog.WatchdogSettings;
 import org.ipfsbackup.config.CronTranslator;
 import org.ipfsbackup.config.Durations;
 import org.ipfsbackup.config.IpfsSettings;
 import org.ipfsbackup.mongo.Masking;
 import org.ipfsbackup.config.PropertySource;
+import org.ipfsbackup.config.Secrets;
 import org.ipfsbackup.ipfs.ClusterClient;
 import org.ipfsbackup.ipfs.KuboClient;
 import org.ipfsbackup.ipfs.PinStatus;
@@ -30,23 +31,16 @@ import org.ipfsbackup.status.StatusReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup status", "  ipfs-backup status --json"},
         description = "One screen: newest backups, next scheduled runs, the restorable window (and gaps), pins and peers, IPFS storage, "
                 + "the job lock, the last verification, alerts not yet sent. Exit 0 healthy, 1 degraded (the reasons are listed).")
-class StatusCommand implements Callable<Integer> {
+class StatusCommand extends CliCommand.Configured {
     /** How many of the newest backups have their pins checked. */
     static final int NEWEST = 3;
 
     @Mixin
-    ConfigOptions options;
-
-    @Option(names = "--json", description = "one JSON object (sizes in bytes)")
-    boolean json;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -57,14 +51,16 @@ class StatusCommand implements Callable<Integer> {
         crons.put("full", CronTranslator.toQuartz("FULL_BACKUP_SCHEDULE", p.getOrDefault("backup.full.schedule", "0 2 * * 0")));
         crons.put("incremental", CronTranslator.toQuartz("INCREMENTAL_BACKUP_SCHEDULE", p.getOrDefault("backup.incremental.schedule", "0 2 * * *")));
         crons.put("retention", CronTranslator.toQuartz("RETENTION_SCHEDULE", p.getOrDefault("retention.schedule", "0 4 * * *")));
-        crons.put("verification", CronTranslator.toQuartz("VERIFICATION_SCHEDULE", p.getOrDefault("verification.schedule", "0 3 * * 3")));
+        AppConfig.Service service = AppConfig.Service.load(p, new Secrets(options.env()));
+        crons.put("verification", service.verificationCron());
         if (!p.getBoolean("backup.schedule.enabled", true)) {
             problems.add("schedules are off (BACKUP_SCHEDULE_ENABLED=false): no backup runs by itself");
         }
-        int replication = p.getInt("ipfs.replication-factor", 2, 1, 10);
-        Duration http = Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s"));
-        List<URI> kubo = AppConfig.kuboNodes(p);
+        IpfsSettings ipfs = AppConfig.ipfs(p, new Secrets(options.env()));
         ClusterClient clusterClient = RecoveryContext.cluster(options, p, Duration.ofSeconds(10));
+        int replication = ipfs.replicationFactor();
+        List<URI> kubo = ipfs.kuboNodes();
+        WatchdogSettings watchdog = service.watchdog();
 
         List<ManifestEntry> entries = List.of();
         Optional<LeaseHolder> holder = Optional.empty();
@@ -93,7 +89,7 @@ class StatusCommand implements Callable<Integer> {
             problems.add("the IPFS Cluster (IPFS_CLUSTER_NODE_1/2) does not answer: " + Masking.maskUri(Main.messageOf(e)));
         }
         Map<String, long[]> storage = new LinkedHashMap<>();
-        KuboClient kuboClient = new KuboClient(http);
+        KuboClient kuboClient = new KuboClient(ipfs.httpTimeout());
         for (URI node : kubo) {
             try {
                 KuboClient.RepoStat s = kuboClient.repoStat(node);
@@ -103,16 +99,16 @@ class StatusCommand implements Callable<Integer> {
             }
         }
         int spooled = 0;
-        Path spool = Path.of(p.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool"));
+        Path spool = service.alertSpoolDir();
         if (Files.isDirectory(spool)) {
             spooled = new org.ipfsbackup.alert.DirectorySpool(spool).pending().size();
         }
         Map<String, Object> report = StatusReport.compute(new StatusReport.Inputs(now, entries, crons, TimeZone.getDefault(), holder, expired,
-                pins, replication, peers, storage, p.getInt("watchdog.storage-threshold-percent", 80, 1, 100), spooled,
-                Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)", p.getOrDefault("watchdog.max-backup-age", "26h")), problems, failures));
-        var out = spec.commandLine().getOut();
-        if (json) {
-            out.println(BackupCommand.JSON.writeValueAsString(report));
+                pins, replication, peers, storage, watchdog.storageThresholdPercent(), spooled,
+                watchdog.maxBackupAge(), problems, failures));
+        var out = out();
+        if (json.on) {
+            json.print(out(), report);
         } else {
             StatusText.print(report, out);
         }

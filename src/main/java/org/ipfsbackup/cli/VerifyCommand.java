@@ -2,30 +2,21 @@ package org.ipfsbackup.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.restore.BackupVerifier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup verify all"},
         description = "Download a backup (or all), check its sha256, decrypt every byte and list the archive; exit 1 on any failure.")
-class VerifyCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
+class VerifyCommand extends CliCommand.Configured {
     @Parameters(index = "0", paramLabel = "CID|all")
     String what;
 
     @Option(names = "--node", paramLabel = "URL")
     List<String> nodes = new ArrayList<>();
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -43,7 +34,7 @@ class VerifyCommand implements Callable<Integer> {
             if (!r.ok()) {
                 failed++;
             }
-            spec.commandLine().getOut().printf("%-7s %s %s  %s%n", r.ok() ? "OK" : "FAILED", e.type(), e.cid(), r.summary());
+            out().printf("%-7s %s %s  %s%n", r.ok() ? "OK" : "FAILED", e.type(), e.cid(), r.summary());
         }
         return failed == 0 ? 0 : 1;
     }

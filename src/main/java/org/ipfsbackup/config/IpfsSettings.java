@@ -26,6 +26,11 @@ public record IpfsSettings(List<URI> clusterNodes, List<URI> kuboNodes, String a
         }
     }
 
+    /** The same settings with another HTTP timeout (the health check's short one). */
+    public IpfsSettings withHttpTimeout(Duration timeout) {
+        return new IpfsSettings(clusterNodes, kuboNodes, authorization, replicationFactor, pinTimeout, pinPollInterval, timeout);
+    }
+
     @Override
     public String toString() {
         return "IpfsSettings[clusterNodes=" + clusterNodes + ", kuboNodes=" + kuboNodes + ", auth="

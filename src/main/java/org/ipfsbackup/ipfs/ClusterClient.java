@@ -5,38 +5,102 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.entity.mime.FileBody;
+import org.apache.hc.client5.http.entity.mime.HttpMultipartMode;
+import org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.apache.hc.core5.util.Timeout;
 import org.ipfsbackup.config.IpfsSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The IPFS Cluster REST API calls made outside the upload route: pin status, waiting for pins, unpin.
- * Each call goes to the first node that answers; an unreachable node fails over to the next one.
+ * Every IPFS Cluster REST API call of the application (the upload {@code POST /add} of {@code direct:ipfs-add}, pin
+ * status, waiting for pins, unpin, recover, allocations, peers), with ONE failover and ONE error classification:
+ * each call goes to the nodes in order ({@code IPFS_CLUSTER_NODE_1}, then {@code _2}); a node that cannot be reached,
+ * times out or answers 5xx/429 fails over to the next one; when none answers, the call fails with a transient
+ * {@link IpfsException} (the routes' dead-letter channel redelivers it, error-handling.camel.yaml). An answer that
+ * refuses the request (4xx, bad JSON) is permanent and is not retried on another node.
+ *
+ * <p>The transport is Apache HttpClient 5 (the library camel-http uses): bodies stream from files, and
+ * {@code ipfs.http.timeout} is a socket inactivity timeout, so a large upload is not cut off while it progresses.
  */
 public class ClusterClient {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(5);
 
     private final IpfsSettings settings;
-    private final HttpClient http;
+    private final CloseableHttpClient http;
 
     public ClusterClient(IpfsSettings settings) {
+        this(settings, HttpClients.custom().disableAutomaticRetries().disableRedirectHandling().build());
+    }
+
+    private ClusterClient(IpfsSettings settings, CloseableHttpClient http) {
         this.settings = settings;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = http;
+    }
+
+    /** The same client (same connections) with another per-request timeout: the health check's short one. */
+    public ClusterClient withHttpTimeout(Duration timeout) {
+        return new ClusterClient(settings.withHttpTimeout(timeout), http);
+    }
+
+    /**
+     * {@code POST /add}: streams {@code file} (only encrypted {@code *.enc} files leave the process) as a multipart
+     * body with CIDv1 raw leaves and replication-min/max = the replication factor.
+     *
+     * @param kind the {@code meta-type} of the pin (backup type or {@code manifest})
+     */
+    public AddResult add(Path file, String name, String kind, java.time.Instant timestamp) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("nothing to upload: " + file + " does not exist");
+        }
+        if (!name.endsWith(".enc")) {
+            // fail closed: only files written by the encrypt step (named *.enc) may leave the process
+            throw new IllegalStateException("refusing to upload " + name + ": only encrypted files (*.enc) are uploaded");
+        }
+        int rf = settings.replicationFactor();
+        StringJoiner q = new StringJoiner("&");
+        q.add("stream-channels=false").add("cid-version=1").add("raw-leaves=true")
+                .add("replication-min=" + rf).add("replication-max=" + rf)
+                .add("name=" + enc(name)).add("meta-type=" + enc(kind == null ? "backup" : kind))
+                .add("meta-timestamp=" + enc(timestamp.toString())).add("meta-app=ipfs-backup");
+        HttpEntity body = MultipartEntityBuilder.create().setMode(HttpMultipartMode.STRICT)
+                .addPart("file", new FileBody(file.toFile(), ContentType.APPLICATION_OCTET_STREAM, name)).build();
+        Answer r = send("POST", "/add?" + q, body);
+        if (r.statusCode() != 200) {
+            String msg = r.body() == null ? "" : r.body().strip();
+            try {
+                msg = JSON.readTree(msg).path("message").asText(msg);
+            } catch (IOException | RuntimeException notJson) {
+                // keep the raw text
+            }
+            throw IpfsException.refused("cluster " + r.node() + " refused /add", r.statusCode(), msg);
+        }
+        return AddResponseParser.parse(r.body(), r.node().toString());
     }
 
     public PinStatus status(String cid) {
-        HttpResponse<String> r = send("GET", "/pins/" + enc(cid), null);
+        Answer r = send("GET", "/pins/" + enc(cid), null);
         if (r.statusCode() != 200) {
             throw error("GET /pins/" + cid, r);
         }
@@ -81,7 +145,7 @@ public class ClusterClient {
 
     /** {@code DELETE /pins/{cid}}. @return false when the cluster did not have it (404: already gone). */
     public boolean unpin(String cid) {
-        HttpResponse<String> r = send("DELETE", "/pins/" + enc(cid), null);
+        Answer r = send("DELETE", "/pins/" + enc(cid), null);
         if (r.statusCode() == 404) {
             return false;
         }
@@ -93,7 +157,7 @@ public class ClusterClient {
 
     /** {@code POST /pins/{cid}/recover}: asks every peer to retry a failed pin; answers the status after the request. */
     public PinStatus recover(String cid) {
-        HttpResponse<String> r = send("POST", "/pins/" + enc(cid) + "/recover", "");
+        Answer r = send("POST", "/pins/" + enc(cid) + "/recover", new StringEntity(""));
         if (r.statusCode() != 200) {
             throw error("POST /pins/" + cid + "/recover", r);
         }
@@ -102,7 +166,7 @@ public class ClusterClient {
 
     /** {@code GET /id}: the id of the peer that answered (the health check: is the cluster API reachable?). */
     public String id() {
-        HttpResponse<String> r = send("GET", "/id", null);
+        Answer r = send("GET", "/id", null);
         if (r.statusCode() != 200) {
             throw error("GET /id", r);
         }
@@ -115,7 +179,7 @@ public class ClusterClient {
 
     /** {@code GET /peers}: the peer ids of the cluster, with the error text of unreachable ones. */
     public Map<String, String> peers() {
-        HttpResponse<String> r = send("GET", "/peers", null);
+        Answer r = send("GET", "/peers", null);
         Map<String, String> out = new LinkedHashMap<>();
         if (r.statusCode() == 204) {
             return out;
@@ -144,7 +208,7 @@ public class ClusterClient {
      * a missing filter as no type at all and answer nothing.
      */
     public List<ClusterPin> allocations() {
-        HttpResponse<String> r = send("GET", "/allocations?filter=pin", null);
+        Answer r = send("GET", "/allocations?filter=pin", null);
         List<ClusterPin> out = new ArrayList<>();
         if (r.statusCode() == 204) {
             return out;
@@ -190,34 +254,50 @@ public class ClusterClient {
         }
     }
 
-    private HttpResponse<String> send(String method, String path, String body) {
+    /** What a node answered: its status and body (read whole: REST answers are small). */
+    private record Answer(URI node, int statusCode, String body) {
+    }
+
+    /** The one failover loop: the nodes in order; unreachable, timed out, 5xx or 429 goes on to the next node. */
+    private Answer send(String method, String path, HttpEntity body) {
         List<String> failures = new ArrayList<>();
+        Timeout timeout = Timeout.of(settings.httpTimeout());
         for (URI node : settings.clusterNodes()) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node + path)).timeout(settings.httpTimeout())
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            HttpUriRequestBase request = new HttpUriRequestBase(method, URI.create(node + path));
+            request.setConfig(RequestConfig.custom().setConnectTimeout(CONNECT_TIMEOUT).setConnectionRequestTimeout(timeout)
+                    .setResponseTimeout(timeout).build());
+            if (body != null) {
+                request.setEntity(body);
+            }
             if (settings.authorization() != null) {
-                b.header("Authorization", settings.authorization());
+                request.setHeader("Authorization", settings.authorization());
             }
             try {
-                HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                Answer r = http.execute(request, response -> new Answer(node, response.getCode(),
+                        response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8)));
                 if (r.statusCode() >= 500 || r.statusCode() == 429) {
                     failures.add(node + ": HTTP " + r.statusCode() + " " + AddResponseParser.abbreviate(r.body()));
-                    LOG.warn("cluster node {} answered {} {} with HTTP {}; trying the next node", node, method, path, r.statusCode());
+                    LOG.warn("cluster node {} answered {} {} with HTTP {}; trying the next node", node, method, pathOnly(path), r.statusCode());
                     continue;
                 }
                 return r;
             } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new IpfsException("interrupted while calling the cluster", false, e); // a stop, not a fault to retry
+                }
                 failures.add(node + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
-                LOG.warn("cluster node {} unreachable for {} {}: {}; trying the next node", node, method, path, e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IpfsException("interrupted while calling the cluster", false, e); // a stop, not a fault to retry
+                LOG.warn("cluster node {} unreachable for {} {}: {}; trying the next node", node, method, pathOnly(path), e.toString());
             }
         }
-        throw new IpfsException("no cluster node answered " + method + " " + path + ": " + String.join("; ", failures), true);
+        throw new IpfsException("no cluster node answered " + method + " " + pathOnly(path) + ": " + String.join("; ", failures), true);
     }
 
-    private static IpfsException error(String what, HttpResponse<String> r) {
+    private static String pathOnly(String path) {
+        int q = path.indexOf('?');
+        return q < 0 ? path : path.substring(0, q);
+    }
+
+    private static IpfsException error(String what, Answer r) {
         int s = r.statusCode();
         return IpfsException.refused("cluster refused " + what, s, AddResponseParser.abbreviate(r.body()));
     }

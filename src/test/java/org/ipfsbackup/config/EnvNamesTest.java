@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.ipfsbackup.app.AppConfig;
 import org.junit.jupiter.api.Test;
 
 /** The seed's names are read, and a name that looks like ours but is not is warned about with the closest known one. */

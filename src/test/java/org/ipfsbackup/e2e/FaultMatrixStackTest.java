@@ -105,6 +105,9 @@ class FaultMatrixStackTest {
         try (FaultProxy proxy = new FaultProxy(env.get("IPFS_CLUSTER_NODE_1"))) {
             Map<String, String> o = settings(stack, to);
             o.put("ipfs.cluster.node1", proxy.url());
+            // both nodes through the proxy: a 500 fails over to the other node (the cluster client's one policy), so
+            // the two injected 500s use up both nodes and it is the dead-letter channel's redelivery that gets through
+            o.put("ipfs.cluster.node2", proxy.url());
             proxy.failNext("POST /add", 2);
             try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env);
                  MongoClient source = MongoClients.create(env.get("MONGODB_URI"))) {

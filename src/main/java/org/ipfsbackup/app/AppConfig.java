@@ -1,4 +1,4 @@
-package org.ipfsbackup.config;
+package org.ipfsbackup.app;
 
 import org.ipfsbackup.mongo.Masking;
 
@@ -9,20 +9,55 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import org.ipfsbackup.alert.AlertSettings;
+import org.ipfsbackup.config.ArchiveSettings;
+import org.ipfsbackup.config.ConfigException;
+import org.ipfsbackup.config.CronTranslator;
+import org.ipfsbackup.config.Durations;
+import org.ipfsbackup.config.HawtioSettings;
+import org.ipfsbackup.config.IpfsSettings;
+import org.ipfsbackup.config.KeyRingConfig;
+import org.ipfsbackup.mongo.Masking;
+import org.ipfsbackup.config.PropertySource;
+import org.ipfsbackup.config.Secrets;
+import org.ipfsbackup.config.Urls;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.dump.DumpSettings;
 import org.ipfsbackup.retention.RetentionSettings;
+import org.ipfsbackup.watchdog.WatchdogSettings;
 
 /**
  * Every setting of the application, read and validated in one place at start-up. Each failure names the
  * setting, so a bad deployment stops before it does anything (fail closed: without a strong key nothing runs).
+ * The composition ({@link Components}, {@code camel.BackupApplication}) hands the typed records below to the domain
+ * packages; no domain package reads a setting itself or imports this package.
  */
 public record AppConfig(Path workDir, String fullCron, String incrementalCron, String mongoUri, DumpSettings dump,
                         int gzipLevel, EncryptionKey key, int kdfIterations, IpfsSettings ipfs,
                         String manifestDatabase, String manifestCollection, String manifestStateCollection,
                         boolean incrementalFallbackToFull, Duration lockWait, Retention retention,
-                        org.ipfsbackup.crypto.KeyRing keys) {
+                        org.ipfsbackup.crypto.KeyRing keys, Service service) {
+
+    /**
+     * The service's own settings beside the pipeline's: the lock lease, the stop timeout, compression, start-up
+     * recovery, verification, the watchdog, Hawtio and the alerts.
+     */
+    public record Service(Duration lockLease, Duration stopTimeout, ArchiveSettings archive, Duration recoveryGrace,
+                          String historyCollection, String verificationCron, WatchdogSettings watchdog, HawtioSettings hawtio,
+                          Path alertSpoolDir, AlertSettings alerts) {
+
+        public static Service load(PropertySource p, Secrets secrets) {
+            return new Service(Durations.parse("backup.lock-lease", p.getOrDefault("backup.lock-lease", "2m")),
+                    Durations.parse("BACKUP_STOP_TIMEOUT (backup.stop-timeout)", p.getOrDefault("backup.stop-timeout", "10s")),
+                    ArchiveSettings.load(p),
+                    Durations.parse("recovery.grace", p.getOrDefault("recovery.grace", "1h")),
+                    p.getOrDefault("manifest.history-collection", "manifest_history"),
+                    CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)", p.getOrDefault("verification.schedule", "0 3 * * 3")),
+                    WatchdogSettings.load(p), HawtioSettings.load(p),
+                    Path.of(p.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool")), AlertSettings.load(p, secrets));
+        }
+    }
 
     /** Retention settings: the policy's own, its schedule, and how it runs. */
     public record Retention(RetentionSettings policy, String cron, boolean afterBackup, int batchSize, int manifestVersions) {
@@ -60,27 +95,35 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
         // constructing a cipher validates the iteration count with a message naming ENCRYPTION_KEY_DERIVATION_ITERATIONS
         new BackupCipher(key, iterations);
 
-        List<java.net.URI> cluster = new ArrayList<>();
-        cluster.add(IpfsSettings.url("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
-        p.get("ipfs.cluster.node2").filter(s -> !s.isBlank())
-                .ifPresent(s -> cluster.add(IpfsSettings.url("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", s)));
-        String auth = authorization(p, secrets);
-        IpfsSettings ipfs = new IpfsSettings(cluster,
-                kuboNodes(p), auth,
-                p.getInt("ipfs.replication-factor", 2, 1, 10),
-                Durations.parse("IPFS_PIN_TIMEOUT (ipfs.pin.timeout)", p.getOrDefault("ipfs.pin.timeout", "30s")),
-                Durations.parse("ipfs.pin.poll-interval", p.getOrDefault("ipfs.pin.poll-interval", "500ms")),
-                Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s")));
+        IpfsSettings ipfs = ipfs(p, secrets);
 
         return new AppConfig(workDir, fullCron, incCron, mongoUri, dump, gzip, key, iterations, ipfs, manifestDb,
                 p.getOrDefault("manifest.collection", "backups"), p.getOrDefault("manifest.state-collection", "manifest_state"),
                 p.getBoolean("backup.incremental.fallback-to-full", true),
                 Durations.parse("backup.lock-wait", p.getOrDefault("backup.lock-wait", "6h")),
-                new Retention(new RetentionSettings(p.getInt("retention.days", 90, 1, 36_500), p.getInt("retention.keep-daily", 0, 0, 10_000),
-                        p.getInt("retention.keep-weekly", 0, 0, 10_000), p.getInt("retention.keep-monthly", 0, 0, 10_000)),
+                new Retention(retentionPolicy(p),
                         CronTranslator.toQuartz("RETENTION_SCHEDULE (retention.schedule)", p.getOrDefault("retention.schedule", "0 4 * * *")),
                         p.getBoolean("retention.after-backup", true), p.getInt("retention.batch-size", 20, 1, 10_000),
-                        p.getInt("retention.manifest-versions", 10, 1, 10_000)), keys);
+                        p.getInt("retention.manifest-versions", 10, 1, 10_000)), keys, Service.load(p, secrets));
+    }
+
+    /** The cluster and Kubo endpoints, credentials and timeouts (also read by the `status` command, which needs no key). */
+    public static IpfsSettings ipfs(PropertySource p, Secrets secrets) {
+        List<java.net.URI> cluster = new ArrayList<>();
+        cluster.add(IpfsSettings.url("IPFS_CLUSTER_NODE_1 (ipfs.cluster.node1)", p.require("ipfs.cluster.node1")));
+        p.get("ipfs.cluster.node2").filter(s -> !s.isBlank())
+                .ifPresent(s -> cluster.add(IpfsSettings.url("IPFS_CLUSTER_NODE_2 (ipfs.cluster.node2)", s)));
+        return new IpfsSettings(cluster, kuboNodes(p), authorization(p, secrets),
+                p.getInt("ipfs.replication-factor", 2, 1, 10),
+                Durations.parse("IPFS_PIN_TIMEOUT (ipfs.pin.timeout)", p.getOrDefault("ipfs.pin.timeout", "30s")),
+                Durations.parse("ipfs.pin.poll-interval", p.getOrDefault("ipfs.pin.poll-interval", "500ms")),
+                Durations.parse("IPFS_HTTP_TIMEOUT (ipfs.http.timeout)", p.getOrDefault("ipfs.http.timeout", "60s")));
+    }
+
+    /** RETENTION_DAYS and RETENTION_KEEP_* (also read by the `retention` command). */
+    public static RetentionSettings retentionPolicy(PropertySource p) {
+        return new RetentionSettings(p.getInt("retention.days", 90, 1, 36_500), p.getInt("retention.keep-daily", 0, 0, 10_000),
+                p.getInt("retention.keep-weekly", 0, 0, 10_000), p.getInt("retention.keep-monthly", 0, 0, 10_000));
     }
 
     /** BACKUP_WORK_DIR, else the seed's BACKUP_TEMP_DIR, else /tmp/ipfs-backup (java.io.tmpdir). */
