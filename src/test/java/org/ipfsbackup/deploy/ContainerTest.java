@@ -56,6 +56,8 @@ class ContainerTest {
         assertThat(r.path("full").asText()).startsWith("baf");
         assertThat(r.path("peers").asInt()).isEqualTo(2);
         assertThat(r.path("pinnedOnBothPeers").asBoolean()).isTrue();
+        assertThat(r.path("restoredIdentical").asBoolean()).isTrue();
+        assertThat(r.path("documents").asInt()).as("documents restored into mongo2 and compared").isPositive();
         assertThat(r.path("clusterWithoutCredentials").asInt()).isEqualTo(401);
     }
 
@@ -77,7 +79,7 @@ class ContainerTest {
         String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         assertThat(p.exitValue()).as("bin/container " + command + " exit status; log " + log + ":\n" + tail).isZero();
         String last = lines.get(lines.size() - 1);
-        assertThat(last).as("last line of " + log).startsWith(prefix);
+        assertThat(last).as("last line of " + log + ":\n" + tail).startsWith(prefix);
         return new ObjectMapper().readTree(last.substring(prefix.length()));
     }
 }
