@@ -14,3 +14,10 @@ ipfs config --json Swarm.RelayClient.Enabled false
 ipfs config --json Swarm.RelayService.Enabled false
 ipfs config --json AutoNAT.ServiceMode '"disabled"'
 ipfs config --json Swarm.Transports.Network.Relay false
+# Kubo 0.38+ fills "auto" placeholders (bootstrap, DNS resolvers, delegated routers) from a mainnet autoconf URL and
+# refuses to start with it on a private network: off, and the placeholders emptied
+ipfs config --json AutoConf.Enabled false
+ipfs config --json AutoTLS.Enabled false
+ipfs config --json DNS.Resolvers '{}'
+ipfs config --json Routing.DelegatedRouters '[]'
+ipfs config --json Ipns.DelegatedPublishers '[]'
