@@ -219,8 +219,18 @@ public final class MongodumpEngine implements DumpEngine {
     }
 
     private List<String> readPreferenceArgs() {
+        List<String> args = new ArrayList<>();
         // a readPreference in the URI reaches mongodump through the config file; a flag as well would be redundant
-        return settings.readPreferenceFromUri() ? List.of() : List.of("--readPreference", settings.readPreference());
+        if (!settings.readPreferenceFromUri()) {
+            args.addAll(List.of("--readPreference", settings.readPreference()));
+        }
+        // mongo-tools 100.10.0 ignores tlsAllowInvalidCertificates in the URI ("ignoring unsupported URI parameter")
+        // and then cannot connect to a server whose certificate it does not trust (it retried for minutes, seen on the
+        // stack): the flag says it (no secret in it)
+        if (org.ipfsbackup.mongo.MongoConnections.tls(settings.mongoUri()).allowInvalidCertificates()) {
+            args.add("--tlsInsecure");
+        }
+        return args;
     }
 
     /** {@code {"ts":{"$gte":{"$timestamp":...}}}} (with {@code "$lte"} when {@code to} is given), canonical Extended JSON. */
