@@ -4,12 +4,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.exec.ExecBinding;
 import org.ipfsbackup.archive.ArchiveResult;
 import org.ipfsbackup.archive.TarGzArchiver;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptResult;
 import org.ipfsbackup.crypto.GcmWarmUp;
 import org.ipfsbackup.dump.DumpEngine;
+import org.ipfsbackup.dump.DumpException;
+import org.ipfsbackup.dump.MongodumpEngine;
+import org.ipfsbackup.dump.MongodumpExec;
+import org.ipfsbackup.mongo.MongoToolRunner;
 import org.ipfsbackup.dump.DumpResult;
 import org.ipfsbackup.job.BackupNames;
 import org.ipfsbackup.job.WorkDirectories;
@@ -49,6 +55,53 @@ public class BackupFileSteps {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
+    /** The engine that dumps: {@code mongodump} or {@code driver} (for the choice in the route). */
+    public String engineName() {
+        return engine.name();
+    }
+
+    /** The exchange property naming the endpoint that runs mongodump (set in routes/backup-dump.camel.yaml). */
+    static final String MONGODUMP_EXEC = "mongodumpExec";
+    /** The exchange property holding the {@link MongodumpExec.Call} on its way through that route. */
+    static final String MONGODUMP_CALL = "mongodumpCall";
+
+    /**
+     * Sends one planned mongodump run to {@code endpoint}: the camel-exec headers (executable, arguments with the
+     * {@code --config} file first, timeout, working directory) come from the plan; the route runs it and checks it
+     * ({@link #checkMongodumpRun}).
+     */
+    private static MongoToolRunner.Outcome execThroughRoute(ProducerTemplate template, String endpoint, MongodumpExec.Call call)
+            throws DumpException {
+        Exchange done = template.send(endpoint, e -> {
+            e.setProperty(MONGODUMP_CALL, call);
+            Message in = e.getMessage();
+            in.setHeader(ExecBinding.EXEC_COMMAND_EXECUTABLE, call.executable().toString());
+            in.setHeader(ExecBinding.EXEC_COMMAND_ARGS, call.arguments());
+            in.setHeader(ExecBinding.EXEC_COMMAND_TIMEOUT, call.timeoutMillis());
+            in.setHeader(ExecBinding.EXEC_COMMAND_WORKING_DIR, call.config().getParent().toString());
+        });
+        Exception failure = done.getException();
+        if (failure instanceof DumpException de) {
+            throw de;
+        }
+        if (failure != null) {
+            throw new DumpException(MongodumpEngine.NAME, "mongodump (" + call.what() + ") through " + endpoint + " failed: "
+                    + call.masker().apply(String.valueOf(failure)), failure);
+        }
+        return done.getMessage().getBody(MongoToolRunner.Outcome.class);
+    }
+
+    /**
+     * The check after the exec endpoint (body: its {@link org.apache.camel.component.exec.ExecResult}, or the
+     * exception when mongodump could not be started): a kill at the timeout, a failed start or a non-zero exit code
+     * fail the dump, naming stderr's last lines with credentials masked. The body becomes the checked outcome.
+     */
+    public void checkMongodumpRun(Exchange exchange) throws DumpException {
+        MongodumpExec.Call call = exchange.getProperty(MONGODUMP_CALL, MongodumpExec.Call.class);
+        Object body = exchange.getMessage().getBody();
+        exchange.getMessage().setBody(MongodumpExec.check(call, MongodumpExec.outcome(call, body)));
+    }
+
     public void dump(Exchange exchange) throws Exception {
         Message m = exchange.getMessage();
         Path dir = path(m, BackupHeaders.WORK_DIR).resolve("dump");
@@ -58,10 +111,24 @@ public class BackupFileSteps {
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
         DumpResult r;
-        if ("incremental".equals(m.getHeader(BackupHeaders.TYPE, String.class))) {
-            r = engine.dumpOplog(OplogPosition.parse(m.getHeader(BackupHeaders.OPLOG_AFTER, String.class)), dir);
-        } else {
-            r = engine.dumpFull(dir);
+        String execEndpoint = exchange.getProperty(MONGODUMP_EXEC, String.class);
+        ProducerTemplate template = null;
+        DumpEngine chosen = engine;
+        if (engine instanceof MongodumpEngine mongodump && execEndpoint != null) {
+            // each mongodump run the engine plans is carried out by the route named in the YAML (its exec endpoint)
+            ProducerTemplate t = template = exchange.getContext().createProducerTemplate();
+            chosen = mongodump.withExec(call -> execThroughRoute(t, execEndpoint, call));
+        }
+        try {
+            if ("incremental".equals(m.getHeader(BackupHeaders.TYPE, String.class))) {
+                r = chosen.dumpOplog(OplogPosition.parse(m.getHeader(BackupHeaders.OPLOG_AFTER, String.class)), dir);
+            } else {
+                r = chosen.dumpFull(dir);
+            }
+        } finally {
+            if (template != null) {
+                template.stop();
+            }
         }
         m.setHeader(BackupHeaders.DUMP_DIR, dir.toString());
         m.setHeader(BackupHeaders.DUMP_RESULT, r);

@@ -20,8 +20,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The dump written by the {@code mongodump} program (mongo-tools 100.x), run through camel-exec's executor by
- * {@link MongoToolRunner}.
+ * The dump written by the {@code mongodump} program (mongo-tools 100.x). The engine plans each run (arguments,
+ * {@code --config} file); in the application the camel-exec endpoint of the {@code mongodump-exec} route carries it out
+ * ({@link #withExec}, {@link MongodumpExec}), elsewhere (tests, bench) {@link MongoToolRunner} does, with the same executor
+ * behaviour and the same checks ({@link MongodumpExec#check}).
  *
  * <p>Every argument comes from {@link DumpSettings}. The connection string is never on the command line (where
  * {@code ps} would show its password): it goes into a temporary {@code --config} YAML file, readable by the owner only
@@ -52,6 +54,8 @@ public final class MongodumpEngine implements DumpEngine {
     private final Path executable;
     private final Path tempDir;
     private final MongoClient sharedClient;
+    /** Who carries out each run; {@code null}: {@link MongoToolRunner} here. */
+    private MongodumpExec.Runner exec;
 
     /**
      * @param executable mongodump to run
@@ -90,6 +94,19 @@ public final class MongodumpEngine implements DumpEngine {
     MongodumpEngine withOneRunLimit(long bytes) {
         MongodumpEngine e = new MongodumpEngine(settings, executable, tempDir, sharedClient);
         e.oneRunExtraBytes = bytes;
+        e.exec = exec;
+        return e;
+    }
+
+    /**
+     * This engine with its runs carried out by {@code exec} (the application: the camel-exec endpoint of the
+     * {@code mongodump-exec} route), which must check them as {@link MongodumpExec#check} does. The engine still plans
+     * each run (arguments, the {@code --config} file) and deletes the config file afterwards, whatever happened.
+     */
+    public MongodumpEngine withExec(MongodumpExec.Runner exec) {
+        MongodumpEngine e = new MongodumpEngine(settings, executable, tempDir, sharedClient);
+        e.oneRunExtraBytes = oneRunExtraBytes;
+        e.exec = Objects.requireNonNull(exec, "exec");
         return e;
     }
 
@@ -191,8 +208,18 @@ public final class MongodumpEngine implements DumpEngine {
     }
 
     private List<String> readPreferenceArgs() {
+        List<String> args = new ArrayList<>();
         // a readPreference in the URI reaches mongodump through the config file; a flag as well would be redundant
-        return settings.readPreferenceFromUri() ? List.of() : List.of("--readPreference", settings.readPreference());
+        if (!settings.readPreferenceFromUri()) {
+            args.addAll(List.of("--readPreference", settings.readPreference()));
+        }
+        // mongo-tools 100.10.0 ignores tlsAllowInvalidCertificates in the URI ("ignoring unsupported URI parameter")
+        // and then cannot connect to a server whose certificate it does not trust (it retried for minutes, seen on the
+        // stack): the flag says it (no secret in it)
+        if (org.ipfsbackup.mongo.MongoConnections.tls(settings.mongoUri()).allowInvalidCertificates()) {
+            args.add("--tlsInsecure");
+        }
+        return args;
     }
 
     /** {@code {"ts":{"$gte":{"$timestamp":...}}}} (with {@code "$lte"} when {@code to} is given), canonical Extended JSON. */
@@ -269,34 +296,37 @@ public final class MongodumpEngine implements DumpEngine {
             throw new DumpException(NAME, "did not finish within " + settings.timeout() + " (dump.timeout) before the "
                     + what, null, null, true, null);
         }
-        MongoToolRunner runner = new MongoToolRunner(NAME, executable.toString(), tempDir,
-                Masking.forUri(settings.mongoUri())::mask);
+        MongoToolRunner runner = new MongoToolRunner(NAME, executable.toString(), tempDir, masker());
         Path config;
         try {
             config = runner.writeConfig(settings.mongoUri());
         } catch (IOException e) {
             throw new DumpException(NAME, "cannot write the mongodump config file in " + tempDir + ": " + e, e);
         }
-        MongoToolRunner.Outcome outcome = runner.run(config, args, timeoutMs);
-        int exit = outcome.exitCode();
-        String tail = outcome.tail();
-        if (outcome.timedOut()) {
-            throw new DumpException(NAME, "mongodump (" + what + ") did not finish within " + settings.timeout()
-                    + " (dump.timeout) and was killed (exit code " + exit + ")" + outcome.stderrSuffix(""),
-                    exit, tail, true, null);
+        List<String> all = new ArrayList<>(args.size() + 1);
+        all.add("--config=" + config);
+        all.addAll(args);
+        MongodumpExec.Call call = new MongodumpExec.Call(executable, config, all, timeoutMs, what,
+                settings.timeout().toString(), masker());
+        MongoToolRunner.Outcome outcome;
+        try {
+            outcome = (exec != null ? exec : (MongodumpExec.Runner) c -> MongodumpExec.check(c, runner.run(c.config(), args, c.timeoutMillis())))
+                    .run(call);
+        } finally {
+            try {
+                Files.deleteIfExists(config); // whoever ran it: the URI does not outlive the run
+            } catch (IOException e) {
+                LOG.warn("could not delete the mongodump config file {}: {}", config, e.toString());
+            }
         }
-        if (outcome.notStarted()) {
-            throw new DumpException(NAME, "could not run " + executable + " (" + what + "): " + outcome.failureText()
-                    + outcome.stderrSuffix(""), null, tail, false, null);
-        }
-        if (exit != 0) {
-            throw new DumpException(NAME, "mongodump (" + what + ") failed with exit code " + exit
-                    + outcome.stderrSuffix(" and no stderr output"), exit, tail, false, null);
-        }
-        if (!tail.isEmpty()) {
-            LOG.debug("mongodump ({}) stderr:\n{}", what, tail);
+        if (!outcome.tail().isEmpty()) {
+            LOG.debug("mongodump ({}) stderr:\n{}", what, outcome.tail());
         }
         return outcome;
+    }
+
+    private java.util.function.UnaryOperator<String> masker() {
+        return Masking.forUri(settings.mongoUri())::mask;
     }
 
     /** First and last {@code ts} and entry count of an {@code oplog.bson}, optionally checked like mongodump does. */

@@ -228,7 +228,8 @@ public final class MongoToolRunner {
         return sb.length() > STDERR_TAIL_CHARS ? "..." + sb.substring(sb.length() - STDERR_TAIL_CHARS) : sb.toString();
     }
 
-    private static String text(InputStream in) {
+    /** All of {@code in} as UTF-8 text (closed); empty for {@code null} or a read failure. */
+    public static String text(InputStream in) {
         if (in == null) {
             return "";
         }
@@ -272,10 +273,10 @@ public final class MongoToolRunner {
      * children, when it is still alive {@value #KILL_GRACE_MILLIS} ms later.
      */
     @SuppressWarnings("deprecation") // ExecuteWatchdog(long): the builder gives no way to subclass
-    static final class ForcefulWatchdog extends ExecuteWatchdog {
+    public static final class ForcefulWatchdog extends ExecuteWatchdog {
         private volatile Process process;
 
-        ForcefulWatchdog(long timeoutMillis) {
+        public ForcefulWatchdog(long timeoutMillis) {
             super(timeoutMillis);
         }
 

@@ -21,6 +21,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -62,6 +63,10 @@ class MongodumpFailureRouteTest {
     }
 
     private BackupApplication start(Path mongodump) throws Exception {
+        return start(mongodump, Map.of());
+    }
+
+    private BackupApplication start(Path mongodump, Map<String, String> more) throws Exception {
         Map<String, String> o = TestSettings.routeTest(mongo.uri(), cluster.url(), dir.resolve("work"));
         o.put("dump.engine", "mongodump");
         o.put("dump.mongodump-path", mongodump.toString());
@@ -73,6 +78,7 @@ class MongodumpFailureRouteTest {
         o.put("alert.from", "ipfs-backup@example.test");
         o.put("alert.to", "ops@example.test");
         o.put("alert.spool-dir", dir.resolve("spool").toString());
+        o.putAll(more);
         return TestSettings.start(Project.routes(), o);
     }
 
@@ -112,7 +118,34 @@ class MongodumpFailureRouteTest {
             assertThat(body).contains("backup-dump").contains("exit code 3")
                     .contains("Failed: error connecting to " + mongo.uri()).contains("authentication failed");
             assertNothingKept(app);
+            // the route's exec endpoint ran it with the URI in the --config file only, and the file is gone
+            Path bin = dir.resolve("bin");
+            List<String> args = Files.readAllLines(bin.resolve("args.txt"));
+            assertThat(String.join(" ", args)).doesNotContain(mongo.uri());
+            String config = args.stream().filter(a -> a.startsWith("--config=")).findFirst().orElseThrow().substring("--config=".length());
+            assertThat(Files.readString(bin.resolve("config-seen.yaml"))).contains(mongo.uri());
+            assertThat(Files.readString(bin.resolve("config-mode.txt")).strip()).isEqualTo("600");
+            assertThat(Path.of(config)).as("the --config file after a failed run").doesNotExist();
         }
+    }
+
+    @Test
+    void aMongodumpThatHangsIsKilledAtTheTimeoutThroughTheExecRoute() throws Exception {
+        Path hang = script("fake-mongodump-hang.sh");
+        long t0 = System.nanoTime();
+        BackupApplication.Outcome o;
+        try (BackupApplication app = start(hang, Map.of("dump.timeout", "2s"))) {
+            o = app.runBackup("full");
+            assertThat(o.succeeded()).isFalse();
+            assertThat(o.failedStep()).isEqualTo("backup-dump");
+            assertThat(alertBody()).contains("did not finish within PT2S (dump.timeout) and was killed")
+                    .contains("dumping shop.orders ...");
+            assertNothingKept(app);
+        }
+        // SIGTERM at 2 s ends the sleep (exec'd in place of the script): well before its 120 s
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
+        long pid = Long.parseLong(Files.readString(dir.resolve("bin").resolve("pid.txt")).strip());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     }
 
     @Test

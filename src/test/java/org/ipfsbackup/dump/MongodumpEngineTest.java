@@ -116,9 +116,10 @@ class MongodumpEngineTest {
 
         assertThat(Files.readString(scriptDir.resolve("config-seen.yaml"))).isEqualTo("uri: \"" + tlsUri + "\"\n");
         List<String> args = Files.readAllLines(scriptDir.resolve("args.txt"));
-        assertThat(args).noneMatch(a -> a.contains("mongodb://") || a.contains(PASSWORD) || a.contains("tls"));
-        // the read preference comes with the URI, so no --readPreference flag
-        assertThat(args.subList(1, args.size())).containsExactly("--out", out.toString(), "--db", "analytics");
+        assertThat(args).noneMatch(a -> a.contains("mongodb://") || a.contains(PASSWORD) || a.contains("ca.pem"));
+        // the read preference comes with the URI, so no --readPreference flag; tlsAllowInvalidCertificates, which
+        // mongo-tools 100.10.0 ignores in a URI, also as --tlsInsecure
+        assertThat(args.subList(1, args.size())).containsExactly("--out", out.toString(), "--db", "analytics", "--tlsInsecure");
     }
 
     @Test
@@ -195,6 +196,15 @@ class MongodumpEngineTest {
                 .containsExactly("--out", out.toString(), "--db", "shop");
         assertThat(new MongodumpEngine(settings(fake).withReadPreference("nearest"), fake, configDir).fullArgs(out))
                 .containsSubsequence("--readPreference", "nearest");
+
+        // mongo-tools 100.10.0 ignores tlsAllowInvalidCertificates in the URI: it gets --tlsInsecure (seen hanging on
+        // the stack's TLS FerretDB without it)
+        DumpSettings insecure = DumpSettings.of("mongodb://127.0.0.1:1/?tls=true&tlsAllowInvalidCertificates=true&readPreference=secondaryPreferred")
+                .withEngine("mongodump");
+        assertThat(new MongodumpEngine(insecure, fake, configDir).fullArgs(out)).containsExactly("--out", out.toString(), "--oplog", "--tlsInsecure");
+        assertThat(new MongodumpEngine(insecure, fake, configDir).oplogArgs("{}", out)).endsWith("--tlsInsecure");
+        DumpSettings checked = DumpSettings.of("mongodb://127.0.0.1:1/?tls=true&readPreference=secondaryPreferred").withEngine("mongodump");
+        assertThat(new MongodumpEngine(checked, fake, configDir).fullArgs(out)).doesNotContain("--tlsInsecure");
     }
 
     @Test

@@ -85,6 +85,8 @@ class LargeDocumentsStackTest {
         Map<String, String> settings = TestSettings.stack(env, tmp.resolve("work"));
         settings.put("mongodb.uri", sourceUri);
         settings.put("dump.include-databases", db);
+        // about the driver engine: its batches against the driver's 48 MB reply limit
+        settings.put("dump.engine", "driver");
         Path config = tmp.resolve("stack.properties");
         Files.write(config, settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
 

@@ -43,13 +43,6 @@ final class StackApp {
         env = stack.env();
         config = dir.resolve("stack.properties");
         Map<String, String> settings = new HashMap<>(TestSettings.stack(env, dir.resolve("work")));
-        // the stack's own builds of mongo-tools, not whatever PATH has
-        if (env.containsKey("MONGODUMP_PATH")) {
-            settings.put("dump.mongodump-path", env.get("MONGODUMP_PATH"));
-        }
-        if (env.containsKey("MONGORESTORE_PATH")) {
-            settings.put("restore.mongorestore-path", env.get("MONGORESTORE_PATH"));
-        }
         settings.putAll(overrides);
         Files.write(config, settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
     }

@@ -29,7 +29,11 @@ public final class TestSettings {
                 overrides, Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY), false));
     }
 
-    /** Tests on the local stack: its MongoDB, both cluster peers, both Kubo nodes; the default KDF. */
+    /**
+     * Tests on the local stack: its MongoDB, both cluster peers, both Kubo nodes; the default KDF; the default dump
+     * engine ({@code auto}), which picks the stack's own build of mongodump (and restores use its mongorestore), as the
+     * image does. A test about the driver engine sets {@code dump.engine=driver} itself.
+     */
     public static Map<String, String> stack(Map<String, String> env, Path workDir) {
         Map<String, String> m = new HashMap<>();
         m.put("mongodb.uri", env.get("MONGODB_URI"));
@@ -39,7 +43,21 @@ public final class TestSettings {
         m.put("ipfs.cluster.username", env.get("IPFS_CLUSTER_USER"));
         m.put("ipfs.nodes", env.get("IPFS_NODE_1") + "," + env.get("IPFS_NODE_2"));
         m.put("ipfs.pin.timeout", "60s");
-        m.put("dump.engine", "driver");
+        // the stack's own builds of mongo-tools, not whatever PATH has; without them the tests would quietly run the
+        // driver engine (auto), so they are required (src/devstack/build-stack builds them, or fails)
+        for (String tool : new String[] {"mongodump", "mongorestore"}) {
+            String path = env.get(tool.toUpperCase(java.util.Locale.ROOT) + "_PATH");
+            if (path == null) {
+                throw new IllegalStateException("no " + tool + " in the stack's bin directory " + env.get("DEVSTACK_BIN")
+                        + ": src/devstack/build-stack builds it");
+            }
+            m.put(tool.equals("mongodump") ? "dump.mongodump-path" : "restore.mongorestore-path", path);
+        }
+        // -Dstack.dump-engine=driver runs the stack tests on the driver engine (to compare their times)
+        String engine = System.getProperty("stack.dump-engine");
+        if (engine != null && !engine.isBlank()) {
+            m.put("dump.engine", engine);
+        }
         m.put("backup.work-dir", workDir.toString());
         return m;
     }
