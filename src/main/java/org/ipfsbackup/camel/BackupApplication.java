@@ -281,11 +281,13 @@ public final class BackupApplication implements AutoCloseable {
         healthChecks = java.util.List.of(new BackupHealthChecks.Mongo(healthMongo, cfg.mongoUri()), new BackupHealthChecks.Cluster(quickCluster),
                 new BackupHealthChecks.LastBackup(manifest, org.ipfsbackup.config.Durations.parse("WATCHDOG_MAX_BACKUP_AGE (watchdog.max-backup-age)",
                         props.getOrDefault("watchdog.max-backup-age", "26h")), clock, metrics));
-        // ipfs_backup_last_success_timestamp_seconds starts from the manifest, not empty, after a restart
+        // the last-success, peers-pinned and oplog-window gauges start from the manifest, the cluster and the oplog
         org.ipfsbackup.observe.BackupMetrics m = metrics;
+        com.mongodb.client.MongoClient source = healthMongo;
         Thread seed = new Thread(() -> {
             try {
-                BackupHealthChecks.seed(m, manifest.all());
+                m.seed(manifest.all(), cid -> quickCluster.status(cid).pinnedPeers().size(),
+                        () -> org.ipfsbackup.watchdog.Watchdog.oplogSpan(source).window());
             } catch (RuntimeException e) {
                 LOG.debug("could not read the manifest for the last-success metric yet: {}", e.getMessage());
             }
