@@ -34,8 +34,6 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * ({@code camel_*}, {@code jvm_*}, ...: camelCase labels, no HELP) are Camel's, counted and not judged.
  */
 @Tag("stack")
-@org.junit.jupiter.api.Disabled("not run yet: promtool (src/devstack/build-stack promtool) was still building when this was written "
-        + "(cold build > 50 min); the expected annotations of ops/prometheus/alerts.test.yml are unchecked by promtool")
 class PromtoolStackTest {
     @TempDir
     Path work;
