@@ -266,11 +266,14 @@ public final class BackupApplication implements AutoCloseable {
         var manifest = manifestStore(healthMongo, cfg);
         healthChecks = java.util.List.of(new BackupHealthChecks.Mongo(healthMongo, cfg.mongoUri()), new BackupHealthChecks.Cluster(parts.quickCluster()),
                 new BackupHealthChecks.LastBackup(manifest, cfg.service().watchdog().maxBackupAge(), clock, metrics));
-        // ipfs_backup_last_success_timestamp_seconds starts from the manifest, not empty, after a restart
+        ClusterClient quickCluster = parts.quickCluster();
+        // the last-success, peers-pinned and oplog-window gauges start from the manifest, the cluster and the oplog
         org.ipfsbackup.observe.BackupMetrics m = metrics;
+        com.mongodb.client.MongoClient source = healthMongo;
         Thread seed = new Thread(() -> {
             try {
-                BackupHealthChecks.seed(m, manifest.all());
+                m.seed(manifest.all(), cid -> quickCluster.status(cid).pinnedPeers().size(),
+                        () -> org.ipfsbackup.watchdog.Watchdog.oplogSpan(source).window());
             } catch (RuntimeException e) {
                 LOG.debug("could not read the manifest for the last-success metric yet: {}", e.getMessage());
             }

@@ -133,7 +133,7 @@ public class ObservabilityNotifier extends EventNotifierSupport {
         String failure = m.getHeader(BackupHeaders.FAILURE, String.class);
         String skipped = m.getHeader(BackupHeaders.SKIPPED, String.class);
         if (type != null && BackupMetrics.TYPES.contains(type) && (entry != null || failure != null || skipped != null)) {
-            String outcome = entry != null && failure == null ? "success" : failure != null ? "failure" : "skipped";
+            String outcome = entry != null && failure == null ? BackupMetrics.SUCCESS : failure != null ? BackupMetrics.FAILURE : BackupMetrics.SKIPPED;
             metrics.backupFinished(type, outcome, Duration.ofMillis(ex.getClock().elapsed()), entry == null ? -1 : entry.size(),
                     entry == null || entry.peers() == null ? -1 : entry.peers().size(), clock.instant());
         }

@@ -8,13 +8,18 @@ import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The trigger operations, sent asynchronously to the entry routes ({@code direct:backup-full}, ...). */
+/**
+ * The trigger operations, sent to the entry routes ({@code direct:backup-full}, ...) on a thread of their own so the
+ * JMX call returns at once. The send itself is synchronous: the asynchronous producer template reported each send
+ * twice (two sending/sent events for the entry route), so the step log showed a JMX-triggered run's entry route twice.
+ */
 public final class Operations implements OperationsMBean {
     private static final Logger LOG = LoggerFactory.getLogger("ipfs-backup.operations");
     public static final String OBJECT_NAME = "org.ipfsbackup:type=Operations";
     private final CamelContext context;
     private ProducerTemplate template;
     private volatile org.ipfsbackup.job.BackupLock lock;
+    private java.util.concurrent.ExecutorService runner;
 
     public Operations(CamelContext context) {
         this.context = context;
@@ -23,9 +28,11 @@ public final class Operations implements OperationsMBean {
     private synchronized String trigger(String entryPoint) {
         if (template == null) {
             template = context.createProducerTemplate();
+            runner = context.getExecutorServiceManager().newCachedThreadPool(this, "ipfs-backup-operations");
         }
         LOG.info("triggered over JMX: {}", entryPoint);
-        template.asyncSend(entryPoint, e -> { });
+        ProducerTemplate t = template;
+        runner.execute(() -> t.send(entryPoint, e -> { }));
         return "started " + entryPoint + " (see the log and /observe/metrics for its outcome)";
     }
 
@@ -94,6 +101,9 @@ public final class Operations implements OperationsMBean {
             LOG.debug("could not unregister {}: {}", OBJECT_NAME, e.toString());
         }
         synchronized (this) {
+            if (runner != null) {
+                context.getExecutorServiceManager().shutdown(runner);
+            }
             if (template != null) {
                 try {
                     template.stop();

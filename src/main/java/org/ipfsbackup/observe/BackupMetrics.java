@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>{@code ipfs_backup_last_success_timestamp_seconds{type}}: Unix time of the newest successful backup</li>
  * <li>{@code ipfs_backup_peers_pinned{type}}: peers holding the newest backup of each type</li>
  * <li>{@code ipfs_backup_unpins_total{reason}}: pins removed (retention, orphan)</li>
- * <li>{@code ipfs_backup_alerts_sent_total{event}}: alert e-mails sent</li>
- * <li>{@code ipfs_backup_verifications_total{outcome}}: scheduled verifications, ok or failed</li>
+ * <li>{@code ipfs_backup_alerts_sent_total{event}}: alert e-mails sent (0 for every event from the start)</li>
+ * <li>{@code ipfs_backup_verifications_total{outcome}}: scheduled verifications, success or failure</li>
  * <li>{@code ipfs_backup_oplog_window_seconds}: how far back the source oplog reaches</li>
  * </ul>
  * Every label takes a value from a small fixed set (types, outcomes, alert events, unpin reasons): no label carries
@@ -33,7 +33,16 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class BackupMetrics {
     public static final List<String> TYPES = List.of("full", "incremental");
-    public static final List<String> OUTCOMES = List.of("success", "failure", "skipped");
+    /** The {@code outcome} label values: the code, the alert rules and the dashboard use these (MetricsContractTest checks). */
+    public static final String SUCCESS = "success";
+    public static final String FAILURE = "failure";
+    public static final String SKIPPED = "skipped";
+    public static final List<String> OUTCOMES = List.of(SUCCESS, FAILURE, SKIPPED);
+    /** The {@code outcome} values of {@code ipfs_backup_verifications_total}. */
+    public static final List<String> VERIFICATION_OUTCOMES = List.of(SUCCESS, FAILURE);
+    /** The {@code event} values of {@code ipfs_backup_alerts_sent_total}: every alert event, lower case. */
+    public static final List<String> ALERT_EVENTS = java.util.Arrays.stream(org.ipfsbackup.alert.AlertEvent.values())
+            .map(e -> e.name().toLowerCase(Locale.ROOT)).toList();
 
     private final MeterRegistry registry;
     private final Map<String, AtomicReference<Double>> lastSuccess = new ConcurrentHashMap<>();
@@ -55,11 +64,19 @@ public final class BackupMetrics {
         }
         Gauge.builder("ipfs.backup.oplog.window", oplogWindow, AtomicReference::get).baseUnit("seconds")
                 .description("Time between the oldest and the newest entry of the source replica set's oplog").register(registry);
-        for (String outcome : List.of("ok", "failed")) {
+        for (String outcome : VERIFICATION_OUTCOMES) {
             verifications(outcome);
         }
         unpins("retention");
         unpins("orphan");
+        for (String event : ALERT_EVENTS) {
+            alertsSent(event);
+        }
+    }
+
+    private Counter alertsSent(String event) {
+        return Counter.builder("ipfs.backup.alerts.sent").description("Alert e-mails sent, by event").tag("event", event.toLowerCase(Locale.ROOT))
+                .register(registry);
     }
 
     private Counter backups(String type, String outcome) {
@@ -87,11 +104,11 @@ public final class BackupMetrics {
      */
     public void backupFinished(String type, String outcome, Duration took, long bytes, int peers, Instant finished) {
         String t = TYPES.contains(type) ? type : "other";
-        String o = OUTCOMES.contains(outcome) ? outcome : "failure";
+        String o = OUTCOMES.contains(outcome) ? outcome : FAILURE;
         backups(t, o).increment();
         Timer.builder("ipfs.backup.duration").description("Duration of a backup run, start to recorded (or failed)")
                 .tag("type", t).tag("outcome", o).register(registry).record(took);
-        if ("success".equals(o)) {
+        if (SUCCESS.equals(o)) {
             if (bytes >= 0) {
                 DistributionSummary.builder("ipfs.backup.size").baseUnit("bytes").description("Encrypted size of each successful backup")
                         .tag("type", t).register(registry).record(bytes);
@@ -112,6 +129,42 @@ public final class BackupMetrics {
         }
     }
 
+    /**
+     * At start, so that no gauge is NaN until the first backup or watchdog run: the newest successful backup of each
+     * type (last success), the peers holding it (asked of the cluster; when it cannot answer, the peers the manifest
+     * recorded when it was stored) and the source oplog's window (when it can be read). A type without any successful
+     * backup keeps NaN for both (there is no newest backup to count peers of).
+     *
+     * @param pinnedPeers CID to the number of peers the cluster reports it pinned on (may throw: the cluster is down)
+     * @param oplogWindow the source oplog's window, null when there is no oplog (may throw: MongoDB is down)
+     */
+    public void seed(List<org.ipfsbackup.manifest.ManifestEntry> manifest, java.util.function.ToIntFunction<String> pinnedPeers,
+                     java.util.function.Supplier<Duration> oplogWindow) {
+        Map<String, org.ipfsbackup.manifest.ManifestEntry> newest = new java.util.HashMap<>();
+        for (var e : manifest) {
+            if (org.ipfsbackup.manifest.ManifestEntry.COMPLETE.equals(e.status()) && e.timestamp() != null && TYPES.contains(e.type())) {
+                newest.merge(e.type(), e, (a, b) -> a.timestamp().isAfter(b.timestamp()) ? a : b);
+                lastSuccess(e.type(), e.timestamp());
+            }
+        }
+        newest.forEach((type, e) -> {
+            int peers;
+            try {
+                peers = pinnedPeers.applyAsInt(e.cid());
+            } catch (RuntimeException ex) {
+                peers = e.peers() == null ? -1 : e.peers().size();
+            }
+            if (peers >= 0) {
+                peersPinned(type, peers);
+            }
+        });
+        try {
+            oplogWindow(oplogWindow.get());
+        } catch (RuntimeException ex) {
+            // MongoDB not reachable yet: the watchdog measures it
+        }
+    }
+
     /** Peers that hold the newest backup of this type (after the backup, and as the watchdog finds them). */
     public void peersPinned(String type, int peers) {
         AtomicReference<Double> ref = peersPinned.get(type);
@@ -127,12 +180,11 @@ public final class BackupMetrics {
     }
 
     public void alertSent(String event) {
-        Counter.builder("ipfs.backup.alerts.sent").description("Alert e-mails sent, by event").tag("event", event.toLowerCase(Locale.ROOT))
-                .register(registry).increment();
+        alertsSent(event).increment();
     }
 
     public void verification(boolean ok) {
-        verifications(ok ? "ok" : "failed").increment();
+        verifications(ok ? SUCCESS : FAILURE).increment();
     }
 
     /** The oplog window as last measured (null: no oplog to measure). */

@@ -171,8 +171,8 @@ class AlertRouteTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 1);
         assertThat(subjects()).containsExactly("[ipfs-backup][CRITICAL] backup verification failure");
         // ipfs_backup_verifications_total{outcome}
-        assertThat(app.metrics().registry().find("ipfs.backup.verifications").tag("outcome", "ok").counter().count()).isEqualTo(1.0);
-        assertThat(app.metrics().registry().find("ipfs.backup.verifications").tag("outcome", "failed").counter().count()).isEqualTo(1.0);
+        assertThat(app.metrics().registry().find("ipfs.backup.verifications").tag("outcome", "success").counter().count()).isEqualTo(1.0);
+        assertThat(app.metrics().registry().find("ipfs.backup.verifications").tag("outcome", "failure").counter().count()).isEqualTo(1.0);
     }
 
     @Test

@@ -146,7 +146,7 @@ class ObservabilityRouteTest {
         assertThat(value(text, "ipfs_backup_last_success_timestamp_seconds{type=\"incremental\"}")).isNaN();
         assertThat(value(text, "ipfs_backup_peers_pinned{type=\"full\"}")).isEqualTo(2.0);
         assertThat(value(text, "ipfs_backup_unpins_total{reason=\"retention\"}")).isEqualTo(0.0);
-        assertThat(value(text, "ipfs_backup_verifications_total{outcome=\"ok\"}")).isEqualTo(0.0);
+        assertThat(value(text, "ipfs_backup_verifications_total{outcome=\"success\"}")).isEqualTo(0.0);
         assertThat(text).contains("ipfs_backup_oplog_window_seconds ");
         // Camel's own route metrics, per route
         for (String route : List.of("backup-full", "backup-dump", "backup-archive", "backup-encrypt", "backup-upload", "backup-pin-verify",
@@ -205,6 +205,62 @@ class ObservabilityRouteTest {
         JsonNode read = jolokia("{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=ipfs-backup,type=routes,name=\\\"backup-upload\\\"\","
                 + "\"attribute\":\"ExchangesFailed\"}");
         assertThat(read.path("status").asInt()).isEqualTo(200);
+    }
+
+    /**
+     * A full backup triggered over JMX (Hawtio, Jolokia: {@code Operations.triggerFullBackup}) counts once, like one
+     * the schedule fires: it used to count twice in {@code ipfs_backup_backups_total} and
+     * {@code ipfs_backup_duration_seconds_count} (the producer template's exchange ended twice: in the route and in
+     * the template), and its entry route {@code backup-full} was logged twice in the step log (the asynchronous
+     * producer template reported the send twice, the second time under the name of the retention run after it).
+     */
+    @Test
+    void aBackupTriggeredOverJmxCountsOnce() throws Exception {
+        ch.qos.logback.classic.Logger stepLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("ipfs-backup.step");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> stepLog = new ch.qos.logback.core.read.ListAppender<>();
+        stepLog.start();
+        stepLogger.addAppender(stepLog);
+        stepLogger.setLevel(ch.qos.logback.classic.Level.INFO);
+        try {
+            jmxTriggeredRunsCountOnce(stepLog);
+        } finally {
+            stepLogger.detachAppender(stepLog);
+            stepLogger.setLevel(null);
+        }
+    }
+
+    private void jmxTriggeredRunsCountOnce(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> stepLog)
+            throws Exception {
+        app = TestSettings.start(Project.routes(), overrides());
+        JsonNode exec = jolokia("{\"type\":\"exec\",\"mbean\":\"org.ipfsbackup:type=Operations\",\"operation\":\"triggerFullBackup()\"}");
+        assertThat(exec.path("status").asInt()).as(exec.toString()).isEqualTo(200);
+        String success = "ipfs_backup_backups_total{outcome=\"success\",type=\"full\"}";
+        await().atMost(Duration.ofSeconds(60)).until(() -> value(get("/observe/metrics").body(), success) >= 1.0);
+        // the run is over (no exchange in flight); the count must stay at one
+        await().atMost(Duration.ofSeconds(30)).until(() -> app.context().getInflightRepository().size() == 0);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> value(get("/observe/metrics").body(), success) == 1.0);
+        String text = get("/observe/metrics").body();
+        assertThat(value(text, success)).isEqualTo(1.0);
+        assertThat(value(text, "ipfs_backup_duration_seconds_count{outcome=\"success\",type=\"full\"}")).isEqualTo(1.0);
+        assertThat(value(text, "ipfs_backup_size_bytes_count{type=\"full\"}")).isEqualTo(1.0);
+        try (MongoClient c = MongoClients.create(mongoUri)) {
+            assertThat(c.getDatabase("ipfs_backup").getCollection("backups").countDocuments(new Document("type", "full"))).isEqualTo(1);
+        }
+        assertThat(List.copyOf(stepLog.list).stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(l -> l.contains(" step=backup-full "))).as("step log lines of the entry route").hasSize(1)
+                .allSatisfy(l -> assertThat(l).startsWith("backup=full_backup_").contains("outcome=ok"));
+
+        // a failed one, triggered the same way, counts once as a failure
+        cluster.mode.set(FakeCluster.Mode.EMPTY_BODY);
+        jolokia("{\"type\":\"exec\",\"mbean\":\"org.ipfsbackup:type=Operations\",\"operation\":\"triggerFullBackup()\"}");
+        String failure = "ipfs_backup_backups_total{outcome=\"failure\",type=\"full\"}";
+        await().atMost(Duration.ofSeconds(60)).until(() -> value(get("/observe/metrics").body(), failure) >= 1.0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> app.context().getInflightRepository().size() == 0);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> value(get("/observe/metrics").body(), failure) == 1.0);
+        String after = get("/observe/metrics").body();
+        assertThat(value(after, failure)).isEqualTo(1.0);
+        assertThat(value(after, "ipfs_backup_duration_seconds_count{outcome=\"failure\",type=\"full\"}")).isEqualTo(1.0);
+        assertThat(value(after, success)).isEqualTo(1.0);
     }
 
     /** The LISTEN sockets on this port in /proc/net/tcp{,6}: their local addresses as hex (0100007F = 127.0.0.1). */

@@ -49,12 +49,12 @@ class ObserveUnitTest {
                 .contains("ipfs_backup_peers_pinned{type=\"full\"} 2.0")
                 .contains("ipfs_backup_unpins_total{reason=\"retention\"} 3.0")
                 .contains("ipfs_backup_alerts_sent_total{event=\"backup_failure\"} 1.0")
-                .contains("ipfs_backup_verifications_total{outcome=\"ok\"} 1.0")
-                .contains("ipfs_backup_verifications_total{outcome=\"failed\"} 1.0")
+                .contains("ipfs_backup_verifications_total{outcome=\"success\"} 1.0")
+                .contains("ipfs_backup_verifications_total{outcome=\"failure\"} 1.0")
                 .contains("ipfs_backup_oplog_window_seconds 108000.0");
         // no label value outside the fixed sets: no CID, name or host can become a series
         assertThat(text.lines().filter(l -> l.startsWith("ipfs_backup_")).toList())
-                .allSatisfy(l -> assertThat(l).matches("ipfs_backup_[a-z_]+(\\{(type=\"(full|incremental|other)\"|outcome=\"(success|failure|skipped|ok|failed)\""
+                .allSatisfy(l -> assertThat(l).matches("ipfs_backup_[a-z_]+(\\{(type=\"(full|incremental|other)\"|outcome=\"(success|failure|skipped)\""
                         + "|reason=\"(retention|orphan)\"|event=\"[a-z_]+\"|,)+\\})? \\S+"));
     }
 
