@@ -27,7 +27,7 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * Prometheus' own promtool (built by {@code src/devstack/build-stack promtool} into .stack/bin; missing: this fails)
+ * Prometheus' own promtool (built with the stack by {@code bin/devstack build} into .stack/bin; missing: this fails)
  * on what ships: {@code check rules} and {@code test rules} (ops/prometheus/alerts.test.yml, where every rule of
  * alerts.yml is shown firing and not firing), and {@code check metrics} on the real /observe/metrics output of a
  * running application after a backup. Our {@code ipfs_backup_*} families must be clean; Camel's own series
@@ -42,7 +42,7 @@ class PromtoolStackTest {
         String configured = System.getProperty("devstack.bin", System.getenv("STACK_BIN"));
         Path bin = configured != null && !configured.isBlank() ? Path.of(configured) : Project.dir().resolve(".stack/bin");
         Path p = bin.resolve("promtool");
-        assertThat(p).as("promtool in " + bin + " (src/devstack/build-stack promtool builds it)").isExecutable();
+        assertThat(p).as("promtool in " + bin + " (bin/devstack build builds it)").isExecutable();
         return p;
     }
 
