@@ -45,7 +45,7 @@ public final class DemoData {
                 System.out.println(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
             }
             case "mail" -> System.out.println(mail(args[1], Integer.parseInt(args[2]), args[3]));
-            default -> throw new IllegalArgumentException("usage: DemoData write URI B|C | state URI | tick | mail IMAP_HOST IMAP_PORT USER");
+            default -> throw new IllegalArgumentException("usage: DemoData write URI A|B|C|D | state URI | tick | mail IMAP_HOST IMAP_PORT USER");
         }
     }
 
@@ -63,7 +63,11 @@ public final class DemoData {
                 orders.updateOne(Filters.eq("_id", 3), Updates.combine(Updates.set("status", "shipped"), Updates.inc("total", 5)));
                 orders.deleteOne(Filters.eq("_id", 1));
             }
-            default -> throw new IllegalArgumentException("phase must be A, B or C");
+            case "D" -> {
+                orders.insertOne(new Document("_id", 5).append("status", "new").append("total", 50));
+                orders.updateOne(Filters.eq("_id", 4), Updates.set("status", "paid"));
+            }
+            default -> throw new IllegalArgumentException("phase must be A, B, C or D");
         }
     }
 
