@@ -194,7 +194,6 @@ public final class BackupApplication implements AutoCloseable {
         org.ipfsbackup.privilege.PrivilegeProbe.checkAtStart(cfg.mongoUri(), cfg.manifestDatabase());
 
         Registry r = ctx.getRegistry();
-        r.bind("manifestMongo", manifestMongo);
         observe(ctx, cfg, parts, clock);
         // a lease in MongoDB: backups and retention never overlap, in this process or across instances
         BackupLock lock = BackupLock.inDatabase(manifestMongo.getDatabase(cfg.manifestDatabase()), clock, service.lockLease());
