@@ -87,7 +87,10 @@ public final class BackupFetcher {
                     cidOf[0] = recomputable ? new UnixfsCid.Streaming() : null;
                     OutputStream file = Files.newOutputStream(tmp);
                     OutputStream hashed = cidOf[0] == null ? file : new org.apache.commons.io.output.TeeOutputStream(file, cidOf[0]);
-                    return new Progress(new DigestOutputStream(hashed, md[0]), cid, expectedBytes, progress);
+                    // a progress line every 10 s (bytes of total, rate, ETA)
+                    return new org.ipfsbackup.observe.ProgressReporter("downloading " + cid, org.ipfsbackup.observe.ProgressReporter.Unit.BYTES,
+                            expectedBytes, false, System::nanoTime, line -> progress.accept(line.strip()))
+                            .counting(new DigestOutputStream(hashed, md[0]));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (NoSuchAlgorithmException e) {
@@ -113,25 +116,6 @@ public final class BackupFetcher {
             return new Download(used, actual, n, cidChecked);
         } finally {
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** Counts what passes; a progress line every 10 s (bytes of total, rate, ETA). */
-    private static final class Progress extends java.io.FilterOutputStream {
-        private final org.ipfsbackup.observe.ProgressReporter reporter;
-        private long bytes;
-
-        Progress(OutputStream out, String cid, long total, java.util.function.Consumer<String> sink) {
-            super(out);
-            this.reporter = new org.ipfsbackup.observe.ProgressReporter("downloading " + cid, org.ipfsbackup.observe.ProgressReporter.Unit.BYTES,
-                    total, false, System::nanoTime, line -> sink.accept(line.strip()));
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            bytes += len;
-            reporter.update(bytes);
         }
     }
 
