@@ -40,6 +40,7 @@ public final class ProgressReporter {
     private long lastPrinted;
     private long done;
     private boolean printedAny;
+    private boolean lastLineAlways = true;
 
     /**
      * @param total the amount expected, or -1 when unknown
@@ -64,12 +65,13 @@ public final class ProgressReporter {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
-    private static final Output LOG_OUTPUT = new Output(line -> LOG.info(line.strip()), false, LINE_INTERVAL_NANOS);
-    private static final Output NO_OUTPUT = new Output(line -> { }, false, Long.MAX_VALUE);
+    // the service's log: a step shorter than the interval logs no progress (its step line says what it did)
+    private static final Output LOG_OUTPUT = new Output(line -> LOG.info(line.strip()), false, LINE_INTERVAL_NANOS, false);
+    private static final Output NO_OUTPUT = new Output(line -> { }, false, Long.MAX_VALUE, false);
     private static volatile Output output = LOG_OUTPUT;
 
     /** Where {@link #start} reporters print, whether they rewrite one line and how often they print. */
-    private record Output(Consumer<String> sink, boolean terminal, long intervalNanos) {
+    private record Output(Consumer<String> sink, boolean terminal, long intervalNanos, boolean lastLineAlways) {
     }
 
     /**
@@ -80,7 +82,7 @@ public final class ProgressReporter {
         output = new Output(s -> {
             err.print(s);
             err.flush();
-        }, terminal, terminal ? TERMINAL_INTERVAL_NANOS : lineInterval.toNanos());
+        }, terminal, terminal ? TERMINAL_INTERVAL_NANOS : lineInterval.toNanos(), true);
     }
 
     /** Reporters from {@link #start} log at INFO at most once per 10 s each (the service; the default). */
@@ -95,8 +97,14 @@ public final class ProgressReporter {
 
     /** A reporter for a step, printing where the process said ({@link #useStream}, {@link #useLog}). */
     public static ProgressReporter start(String what, Unit unit, long total) {
+        return start(what, unit, total, System::nanoTime);
+    }
+
+    static ProgressReporter start(String what, Unit unit, long total, LongSupplier nanos) {
         Output o = output;
-        return new ProgressReporter(what, unit, total, o.terminal(), o.intervalNanos(), System::nanoTime, o.sink());
+        ProgressReporter r = new ProgressReporter(what, unit, total, o.terminal(), o.intervalNanos(), nanos, o.sink());
+        r.lastLineAlways = o.lastLineAlways();
+        return r;
     }
 
     /** Appended to every line, e.g. {@code ", 3 of 12 collections"}; read when a line is printed. */
@@ -139,8 +147,14 @@ public final class ProgressReporter {
         update(done + more);
     }
 
-    /** The last state, always printed (ends the terminal line). */
+    /**
+     * The last state, printed (ends the terminal line); in the service's log only when an earlier line was (a step
+     * shorter than 10 s logs no progress).
+     */
     public synchronized void finish() {
+        if (!lastLineAlways && !printedAny) {
+            return;
+        }
         print(nanos.getAsLong());
         if (terminal) {
             out.accept("\n");

@@ -109,4 +109,36 @@ class ProgressReporterTest {
             ProgressReporter.useLog();
         }
     }
+
+    @Test
+    void theServiceLogsAtInfoAtMostOnceInTenSecondsAndNothingForAShortStep() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ProgressReporter.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        try {
+            ProgressReporter.useLog();
+            ProgressReporter shortStep = ProgressReporter.start("uploading a.enc", ProgressReporter.Unit.BYTES, 100, clock::get);
+            advanceSeconds(3);
+            shortStep.update(100);
+            shortStep.finish();
+            assertThat(log.list).isEmpty(); // its step line says what it did
+
+            ProgressReporter dump = ProgressReporter.start("dump: documents", ProgressReporter.Unit.COUNT, 3000, clock::get);
+            for (int i = 1; i <= 25; i++) {
+                advanceSeconds(1);
+                dump.update(i * 100L);
+            }
+            dump.finish();
+            assertThat(log.list).extracting(e -> e.getLevel().toString() + " " + e.getFormattedMessage()).containsExactly(
+                    "INFO dump: documents: 1000 of 3000 (33%), 100/s",
+                    "INFO dump: documents: 2000 of 3000 (66%), 100/s",
+                    "INFO dump: documents: 2500 of 3000 (83%), 100/s");
+        } finally {
+            logger.detachAppender(log);
+            logger.setLevel(level);
+        }
+    }
 }
