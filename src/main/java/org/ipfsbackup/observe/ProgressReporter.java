@@ -50,7 +50,7 @@ public final class ProgressReporter {
         this(what, unit, total, terminal, terminal ? TERMINAL_INTERVAL_NANOS : LINE_INTERVAL_NANOS, nanos, out);
     }
 
-    /** @param intervalNanos the least time between two lines (the last one, {@link #finish}, is always printed) */
+    /** @param intervalNanos the least time between two lines ({@link #finish} prints the last one whatever the time) */
     public ProgressReporter(String what, Unit unit, long total, boolean terminal, long intervalNanos, LongSupplier nanos,
                             Consumer<String> out) {
         this.intervalNanos = intervalNanos;
