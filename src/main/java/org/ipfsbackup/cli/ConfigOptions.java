@@ -25,6 +25,10 @@ public class ConfigOptions {
     @Option(names = "--log-format", paramLabel = "text|json", description = "log format on stderr (default: $BACKUP_LOG_FORMAT or text)")
     String logFormat;
 
+    @Option(names = "--progress", paramLabel = "auto|terminal|lines|off", description = "progress on stderr: one line rewritten"
+            + " on a terminal, else a line every $BACKUP_PROGRESS_INTERVAL (10s); auto (default) looks for a console")
+    String progress;
+
     Map<String, String> env() {
         return Main.environment;
     }

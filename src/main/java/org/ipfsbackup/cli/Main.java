@@ -27,6 +27,7 @@ public final class Main {
         environment = env;
         try {
             configureLogging(env, args);
+            configureProgress(env, err, args);
         } catch (org.ipfsbackup.config.ConfigException e) {
             err.println("error: " + e.getMessage());
             return 3;
@@ -41,7 +42,46 @@ public final class Main {
             cmd.getErr().println("error: " + org.ipfsbackup.mongo.Masking.maskUri(messageOf(ex)));
             return ex instanceof org.ipfsbackup.config.ConfigException ? 3 : 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            org.ipfsbackup.observe.ProgressReporter.useLog(); // the default again (tests run several commands in one JVM)
+        }
+    }
+
+    /**
+     * Progress of dump, upload, download and restore: the service ({@code run}) logs it at INFO; one-shot commands
+     * print it on stderr whatever the log level, rewriting one line on a terminal ({@code --progress terminal}, or
+     * {@code auto} with a console), else one line per BACKUP_PROGRESS_INTERVAL (10 s); {@code --progress off}: none.
+     */
+    static void configureProgress(java.util.Map<String, String> env, java.io.PrintWriter err, String... args) {
+        String mode = "auto";
+        String command = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--progress") && i + 1 < args.length) {
+                mode = args[++i];
+            } else if (a.startsWith("--progress=")) {
+                mode = a.substring("--progress=".length());
+            } else if (a.equals("--log-format") || a.equals("--config") || a.equals("--routes")) {
+                i++;
+            } else if (command == null && !a.startsWith("-")) {
+                command = a;
+            }
+        }
+        java.time.Duration interval = org.ipfsbackup.config.Durations.parse("BACKUP_PROGRESS_INTERVAL",
+                env.getOrDefault("BACKUP_PROGRESS_INTERVAL", "10s"));
+        if (command == null || command.equals("run")) {
+            org.ipfsbackup.observe.ProgressReporter.useLog();
+            return;
+        }
+        switch (mode) {
+            case "auto" -> org.ipfsbackup.observe.ProgressReporter.useStream(err, System.console() != null, interval);
+            case "terminal" -> org.ipfsbackup.observe.ProgressReporter.useStream(err, true, interval);
+            case "lines" -> org.ipfsbackup.observe.ProgressReporter.useStream(err, false, interval);
+            case "off" -> org.ipfsbackup.observe.ProgressReporter.useNone();
+            default -> throw new org.ipfsbackup.config.ConfigException("--progress must be auto, terminal, lines or off, got '" + mode + "'");
+        }
     }
 
     /**

@@ -27,7 +27,7 @@ public final class EnvNames {
     /** Read directly, not through application.properties (secrets also as NAME_FILE). */
     static final List<String> DIRECT = List.of("BACKUP_ENCRYPTION_KEY", "BACKUP_ENCRYPTION_OLD_KEYS", "IPFS_CLUSTER_PASSWORD",
             "IPFS_CLUSTER_TOKEN", "ALERT_SMTP_PASSWORD", "ALERT_WEBHOOK_URL", "BACKUP_CONFIG", "BACKUP_ROUTES_DIR",
-            "BACKUP_LOG_FORMAT", "BACKUP_LOG_DIR", "IPFS_BACKUP_LOG_LEVEL");
+            "BACKUP_LOG_FORMAT", "BACKUP_LOG_DIR", "IPFS_BACKUP_LOG_LEVEL", "BACKUP_PROGRESS_INTERVAL");
     private static final Set<String> SECRETS = Set.of("BACKUP_ENCRYPTION_KEY", "BACKUP_ENCRYPTION_OLD_KEYS", "IPFS_CLUSTER_PASSWORD",
             "IPFS_CLUSTER_TOKEN", "ALERT_SMTP_PASSWORD", "ALERT_WEBHOOK_URL");
     /** Other programs' variables with our prefixes (Kubo, IPFS Cluster, the dev stack), never warned about. */

@@ -81,7 +81,14 @@ public final class DriverDumpEngine implements DumpEngine {
             for (String db : databases) {
                 describeDatabase(mongo, db, outDir, counts, data, deadline);
             }
-            dumpInParallel(mongo, data, counts, deadline);
+            counts.progress = org.ipfsbackup.observe.ProgressReporter.start("dump: documents",
+                    org.ipfsbackup.observe.ProgressReporter.Unit.COUNT, estimatedDocuments(data))
+                    .detail(() -> ", " + counts.collectionsDone.get() + " of " + data.size() + " collections");
+            try {
+                dumpInParallel(mongo, data, counts, deadline);
+            } finally {
+                counts.progress.finish();
+            }
 
             OplogWindow window = null;
             if (clock != null) {
@@ -145,6 +152,23 @@ public final class DriverDumpEngine implements DumpEngine {
         window.first = window.last = window.start = DumpLayout.ts(anchor);
         window.count = 1;
         return window;
+    }
+
+    /**
+     * The documents the collections hold by their metadata ({@code count} without a query, no scan), for the progress
+     * line's total; -1 (unknown) when a server does not answer it.
+     */
+    private static long estimatedDocuments(List<CollectionData> data) {
+        long total = 0;
+        for (CollectionData c : data) {
+            try {
+                total += c.collection().estimatedDocumentCount();
+            } catch (com.mongodb.MongoException e) {
+                LOG.debug("no document count for {} ({}): progress without a total", c.label(), e.toString());
+                return -1;
+            }
+        }
+        return total;
     }
 
     /** Parallel collection reads, as mongodump's {@code --numParallelCollections} (default 4). */
@@ -277,6 +301,7 @@ public final class DriverDumpEngine implements DumpEngine {
         while (true) {
             long n = 0;
             long bytes = 0;
+            long reported = 0;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(c.file()), 1 << 16);
                  MongoCursor<RawBsonDocument> cursor = mongo.findRaw(session, data, new BsonDocument()).batchSize(batchSize).iterator()) {
                 while (cursor.hasNext()) {
@@ -287,14 +312,19 @@ public final class DriverDumpEngine implements DumpEngine {
                         if (stop.get()) {
                             return;
                         }
+                        counts.progress.update(counts.seen.addAndGet(n - reported));
+                        reported = n;
                     }
                 }
                 counts.bytes.addAndGet(bytes);
                 counts.documents.addAndGet(n);
+                counts.collectionsDone.incrementAndGet();
+                counts.progress.update(counts.seen.addAndGet(n - reported));
                 return;
             } catch (MongoInternalException e) {
                 // once, at a size that always fits: resuming by _id misses other-typed _ids ($gt) or lacks an index
                 int refused = batchSize;
+                counts.seen.addAndGet(-reported); // read again from the start
                 batchSize = BatchSizes.afterOverflow(batchSize, e, mongo.maxDocumentSize()).orElseThrow(() -> e);
                 LOG.warn("{}: a batch of {} documents was too long for one reply ({}) after {} documents; reading it again"
                         + " in batches of {}", c.label(), refused, e.getMessage(), n, batchSize);
@@ -360,6 +390,10 @@ public final class DriverDumpEngine implements DumpEngine {
         int collections;
         final java.util.concurrent.atomic.AtomicLong documents = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        /** For the progress line: documents read so far (also of collections not finished) and collections done. */
+        final java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicInteger collectionsDone = new java.util.concurrent.atomic.AtomicInteger();
+        org.ipfsbackup.observe.ProgressReporter progress;
     }
 
     private static final class OplogWindow {

@@ -122,6 +122,9 @@ public final class MongodumpExec {
     public static final class Executor extends DefaultExecCommandExecutor {
         /** The watchdog of the run in progress on this thread (camel-exec prepares and runs on the caller's thread). */
         private final ThreadLocal<ExecuteWatchdog> watchdog = new ThreadLocal<>();
+        /** The executor of that run and the progress summary of its stderr ({@link MongodumpProgress}). */
+        private final ThreadLocal<DefaultExecutor> executor = new ThreadLocal<>();
+        private final ThreadLocal<MongodumpProgress> progress = new ThreadLocal<>();
 
         @Override
         public ExecResult execute(ExecCommand command) {
@@ -136,7 +139,55 @@ public final class MongodumpExec {
                 throw e;
             } finally {
                 watchdog.remove();
+                executor.remove();
+                MongodumpProgress p = progress.get();
+                progress.remove();
+                if (p != null) {
+                    p.finish();
+                }
             }
+        }
+
+        /**
+         * Called by camel-exec after it set the stream handler that collects stderr: stderr is also read, line by
+         * line as mongodump writes it, into the progress line.
+         */
+        @Override
+        protected org.apache.commons.exec.CommandLine toCommandLine(ExecCommand command) {
+            DefaultExecutor e = executor.get();
+            if (e != null && e.getStreamHandler() != null) {
+                MongodumpProgress p = MongodumpProgress.start(command.getArgs().stream().anyMatch(a -> a.equals("--oplog"))
+                        ? "dump with --oplog" : command.getArgs().contains(MongoAccess.OPLOG_COLLECTION) ? "oplog copy" : "dump");
+                progress.set(p);
+                org.apache.commons.exec.ExecuteStreamHandler collecting = e.getStreamHandler();
+                e.setStreamHandler(new org.apache.commons.exec.ExecuteStreamHandler() {
+                    @Override
+                    public void setProcessInputStream(java.io.OutputStream os) throws java.io.IOException {
+                        collecting.setProcessInputStream(os);
+                    }
+
+                    @Override
+                    public void setProcessErrorStream(InputStream is) throws java.io.IOException {
+                        collecting.setProcessErrorStream(new org.apache.commons.io.input.TeeInputStream(is, p, false));
+                    }
+
+                    @Override
+                    public void setProcessOutputStream(InputStream is) throws java.io.IOException {
+                        collecting.setProcessOutputStream(is);
+                    }
+
+                    @Override
+                    public void start() throws java.io.IOException {
+                        collecting.start();
+                    }
+
+                    @Override
+                    public void stop() throws java.io.IOException {
+                        collecting.stop();
+                    }
+                });
+            }
+            return super.toCommandLine(command);
         }
 
         private boolean killed() {
@@ -152,6 +203,7 @@ public final class MongodumpExec {
                 executor.setWatchdog(new MongoToolRunner.ForcefulWatchdog(command.getTimeout()));
             }
             watchdog.set(executor.getWatchdog());
+            this.executor.set(executor);
             return executor;
         }
     }

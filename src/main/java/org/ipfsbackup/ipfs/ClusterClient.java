@@ -28,6 +28,7 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.util.Timeout;
 import org.ipfsbackup.config.IpfsSettings;
+import org.ipfsbackup.observe.ProgressReporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,7 +86,18 @@ public class ClusterClient {
                 .add("name=" + enc(name)).add("meta-type=" + enc(kind == null ? "backup" : kind))
                 .add("meta-timestamp=" + enc(timestamp.toString())).add("meta-app=ipfs-backup");
         HttpEntity body = MultipartEntityBuilder.create().setMode(HttpMultipartMode.STRICT)
-                .addPart("file", new FileBody(file.toFile(), ContentType.APPLICATION_OCTET_STREAM, name)).build();
+                .addPart("file", new FileBody(file.toFile(), ContentType.APPLICATION_OCTET_STREAM, name) {
+                    @Override
+                    public void writeTo(java.io.OutputStream out) throws IOException {
+                        // bytes sent of the file's size, rate and ETA; again from 0 when sent again to another peer
+                        ProgressReporter progress = ProgressReporter.start("uploading " + name, ProgressReporter.Unit.BYTES, getContentLength());
+                        try {
+                            super.writeTo(progress.counting(out));
+                        } finally {
+                            progress.finish();
+                        }
+                    }
+                }).build();
         Answer r = send("POST", "/add?" + q, body);
         if (r.statusCode() != 200) {
             String msg = r.body() == null ? "" : r.body().strip();

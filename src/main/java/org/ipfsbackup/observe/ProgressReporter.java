@@ -1,14 +1,26 @@
 package org.ipfsbackup.observe;
 
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.ipfsbackup.status.HumanSize;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Progress of a long step (dump, upload, download, restore) for the operator: on a terminal one line rewritten at
  * most once a second, otherwise one line every 10 s (logs stay readable). Bytes show done of total, rate and ETA;
  * counts (documents, oplog entries) show done of total. The clock is passed in so the rhythm is tested without waiting.
+ * <p>
+ * Steps get theirs from {@link #start}, which prints where the process said ({@link #useStream} for a one-shot
+ * command's stderr, whatever the log level; by default the log at INFO, as the service wants): the step does not
+ * know whether it runs in the service or in the CLI.
  */
 public final class ProgressReporter {
     public enum Unit { BYTES, COUNT }
@@ -22,16 +34,26 @@ public final class ProgressReporter {
     private final boolean terminal;
     private final LongSupplier nanos;
     private final Consumer<String> out;
+    private final long intervalNanos;
+    private volatile Supplier<String> detail = () -> "";
     private final long started;
     private long lastPrinted;
     private long done;
     private boolean printedAny;
+    private boolean lastLineAlways = true;
 
     /**
      * @param total the amount expected, or -1 when unknown
      * @param out receives each line (on a terminal starting with a carriage return, no newline until {@link #finish})
      */
     public ProgressReporter(String what, Unit unit, long total, boolean terminal, LongSupplier nanos, Consumer<String> out) {
+        this(what, unit, total, terminal, terminal ? TERMINAL_INTERVAL_NANOS : LINE_INTERVAL_NANOS, nanos, out);
+    }
+
+    /** @param intervalNanos the least time between two lines ({@link #finish} prints the last one whatever the time) */
+    public ProgressReporter(String what, Unit unit, long total, boolean terminal, long intervalNanos, LongSupplier nanos,
+                            Consumer<String> out) {
+        this.intervalNanos = intervalNanos;
         this.what = what;
         this.unit = unit;
         this.total = total;
@@ -42,19 +64,80 @@ public final class ProgressReporter {
         this.lastPrinted = started;
     }
 
-    /** To stderr, as a terminal when the process has a console. */
-    public static ProgressReporter toStderr(String what, Unit unit, long total) {
-        return new ProgressReporter(what, unit, total, System.console() != null, System::nanoTime, s -> {
-            System.err.print(s);
-            System.err.flush();
-        });
+    private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
+    // the service's log: a step shorter than the interval logs no progress (its step line says what it did)
+    private static final Output LOG_OUTPUT = new Output(line -> LOG.info(line.strip()), false, LINE_INTERVAL_NANOS, false);
+    private static final Output NO_OUTPUT = new Output(line -> { }, false, Long.MAX_VALUE, false);
+    private static volatile Output output = LOG_OUTPUT;
+
+    /** Where {@link #start} reporters print, whether they rewrite one line and how often they print. */
+    private record Output(Consumer<String> sink, boolean terminal, long intervalNanos, boolean lastLineAlways) {
+    }
+
+    /**
+     * Reporters from {@link #start} print on {@code err} (a one-shot command's stderr): rewriting one line when
+     * {@code terminal}, else one line per {@code lineInterval}.
+     */
+    public static void useStream(PrintWriter err, boolean terminal, Duration lineInterval) {
+        output = new Output(s -> {
+            err.print(s);
+            err.flush();
+        }, terminal, terminal ? TERMINAL_INTERVAL_NANOS : lineInterval.toNanos(), true);
+    }
+
+    /** Reporters from {@link #start} log at INFO at most once per 10 s each (the service; the default). */
+    public static void useLog() {
+        output = LOG_OUTPUT;
+    }
+
+    /** Reporters from {@link #start} print nothing ({@code --progress off}). */
+    public static void useNone() {
+        output = NO_OUTPUT;
+    }
+
+    /** A reporter for a step, printing where the process said ({@link #useStream}, {@link #useLog}). */
+    public static ProgressReporter start(String what, Unit unit, long total) {
+        return start(what, unit, total, System::nanoTime);
+    }
+
+    static ProgressReporter start(String what, Unit unit, long total, LongSupplier nanos) {
+        Output o = output;
+        ProgressReporter r = new ProgressReporter(what, unit, total, o.terminal(), o.intervalNanos(), nanos, o.sink());
+        r.lastLineAlways = o.lastLineAlways();
+        return r;
+    }
+
+    /** Appended to every line, e.g. {@code ", 3 of 12 collections"}; read when a line is printed. */
+    public ProgressReporter detail(Supplier<String> more) {
+        this.detail = more;
+        return this;
+    }
+
+    /** {@code out} counting what is written through it into this reporter (an upload's or download's bytes). */
+    public OutputStream counting(OutputStream out) {
+        return new FilterOutputStream(out) {
+            private long bytes;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                bytes += len;
+                update(bytes);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                out.write(b);
+                update(++bytes);
+            }
+        };
     }
 
     /** The amount done so far (cumulative); prints when the interval has passed. */
     public synchronized void update(long doneSoFar) {
         this.done = doneSoFar;
         long now = nanos.getAsLong();
-        if (now - lastPrinted >= (terminal ? TERMINAL_INTERVAL_NANOS : LINE_INTERVAL_NANOS)) {
+        if (now - lastPrinted >= intervalNanos) {
             lastPrinted = now;
             print(now);
         }
@@ -64,8 +147,14 @@ public final class ProgressReporter {
         update(done + more);
     }
 
-    /** The last state, always printed (ends the terminal line). */
+    /**
+     * The last state, printed (ends the terminal line); in the service's log only when an earlier line was (a step
+     * shorter than 10 s logs no progress).
+     */
     public synchronized void finish() {
+        if (!lastLineAlways && !printedAny) {
+            return;
+        }
         print(nanos.getAsLong());
         if (terminal) {
             out.accept("\n");
@@ -102,7 +191,7 @@ public final class ProgressReporter {
             }
             sb.append(String.format(Locale.ROOT, ", %.0f/s", done / seconds));
         }
-        return sb.toString();
+        return sb.append(detail.get()).toString();
     }
 
     private String percent() {

@@ -35,7 +35,7 @@ public final class BackupFetcher {
         this(kubo, nodes, msg -> { });
     }
 
-    /** @param progress told every 10 s how far a download is (the CLI prints it on stderr) */
+    /** @param progress told when a download is served from the cache (bytes downloaded: {@link org.ipfsbackup.observe.ProgressReporter#start}) */
     public BackupFetcher(KuboClient kubo, List<URI> nodes, java.util.function.Consumer<String> progress) {
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("no IPFS node to download from: set IPFS_NODES (ipfs.nodes) or pass --node");
@@ -80,6 +80,7 @@ public final class BackupFetcher {
         // allow (cid-version=1, raw leaves, default chunker, sha2-256), so a node cannot serve other bytes under it
         boolean recomputable = UnixfsCid.recomputable(cid);
         UnixfsCid.Streaming[] cidOf = new UnixfsCid.Streaming[1];
+        org.ipfsbackup.observe.ProgressReporter[] shown = new org.ipfsbackup.observe.ProgressReporter[1];
         try {
             URI used = kubo.catFirst(nodes, cid, () -> {
                 try {
@@ -87,7 +88,10 @@ public final class BackupFetcher {
                     cidOf[0] = recomputable ? new UnixfsCid.Streaming() : null;
                     OutputStream file = Files.newOutputStream(tmp);
                     OutputStream hashed = cidOf[0] == null ? file : new org.apache.commons.io.output.TeeOutputStream(file, cidOf[0]);
-                    return new Progress(new DigestOutputStream(hashed, md[0]), cid, expectedBytes, progress);
+                    // bytes of total, rate, ETA: where the process shows progress (the CLI's stderr, the service's log)
+                    shown[0] = org.ipfsbackup.observe.ProgressReporter.start("downloading " + cid,
+                            org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, expectedBytes);
+                    return shown[0].counting(new DigestOutputStream(hashed, md[0]));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (NoSuchAlgorithmException e) {
@@ -112,26 +116,10 @@ public final class BackupFetcher {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             return new Download(used, actual, n, cidChecked);
         } finally {
+            if (shown[0] != null) {
+                shown[0].finish();
+            }
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** Counts what passes; a progress line every 10 s (bytes of total, rate, ETA). */
-    private static final class Progress extends java.io.FilterOutputStream {
-        private final org.ipfsbackup.observe.ProgressReporter reporter;
-        private long bytes;
-
-        Progress(OutputStream out, String cid, long total, java.util.function.Consumer<String> sink) {
-            super(out);
-            this.reporter = new org.ipfsbackup.observe.ProgressReporter("downloading " + cid, org.ipfsbackup.observe.ProgressReporter.Unit.BYTES,
-                    total, false, System::nanoTime, line -> sink.accept(line.strip()));
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            bytes += len;
-            reporter.update(bytes);
         }
     }
 

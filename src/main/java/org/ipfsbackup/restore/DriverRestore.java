@@ -111,9 +111,14 @@ public final class DriverRestore {
         List<String> viewNamespaces = new ArrayList<>();
         long documents = 0;
         int indexes = 0;
-        for (long[] done : restoreCollections(collections, options.drop())) {
-            documents += done[0];
-            indexes += (int) done[1];
+        Inserted inserted = new Inserted(collections.stream().mapToLong(DriverRestore::bsonSize).sum());
+        try {
+            for (long[] done : restoreCollections(collections, options.drop(), inserted)) {
+                documents += done[0];
+                indexes += (int) done[1];
+            }
+        } finally {
+            inserted.progress.finish();
         }
         for (Planned p : collections) {
             databases.add(p.targetDb());
@@ -141,12 +146,12 @@ public final class DriverRestore {
      * start last); returns per collection, in plan order, {documents, indexes}. The first failure stops the others
      * and is thrown, naming its namespace.
      */
-    private List<long[]> restoreCollections(List<Planned> collections, boolean drop) {
+    private List<long[]> restoreCollections(List<Planned> collections, boolean drop, Inserted inserted) {
         int threads = Math.min(parallelCollections, collections.size());
         if (threads <= 1) {
             List<long[]> out = new ArrayList<>();
             for (Planned p : collections) {
-                out.add(restoreCollection(p, drop));
+                out.add(restoreCollection(p, drop, inserted));
             }
             return out;
         }
@@ -161,7 +166,7 @@ public final class DriverRestore {
         Map<Planned, java.util.concurrent.Future<long[]>> futures = new java.util.IdentityHashMap<>();
         try {
             for (Planned p : bySize) {
-                futures.put(p, done.submit(() -> restoreCollection(p, drop)));
+                futures.put(p, done.submit(() -> restoreCollection(p, drop, inserted)));
             }
             for (int i = 0; i < bySize.size(); i++) {
                 try {
@@ -193,11 +198,11 @@ public final class DriverRestore {
         }
     }
 
-    private long[] restoreCollection(Planned p, boolean drop) {
+    private long[] restoreCollection(Planned p, boolean drop, Inserted inserted) {
         MongoDatabase db = target.getDatabase(p.targetDb());
         try {
             prepareCollection(db, p, drop);
-            long documents = insertDocuments(db, p);
+            long documents = insertDocuments(db, p, inserted);
             return new long[] {documents, createIndexes(db, p.entry())};
         } catch (MongoException e) {
             throw new RestoreException("restoring " + p.entry().namespace() + " into " + p.targetNamespace()
@@ -274,7 +279,24 @@ public final class DriverRestore {
         return command;
     }
 
-    private static long insertDocuments(MongoDatabase db, Planned p) {
+    /** What all collections have inserted so far, for the progress line (bytes of the dump's .bson files, documents). */
+    private static final class Inserted {
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong documents = new java.util.concurrent.atomic.AtomicLong();
+        final org.ipfsbackup.observe.ProgressReporter progress;
+
+        Inserted(long totalBytes) {
+            progress = org.ipfsbackup.observe.ProgressReporter.start("restore", org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, totalBytes)
+                    .detail(() -> ", " + documents.get() + " documents inserted");
+        }
+
+        void add(int count, long size) {
+            documents.addAndGet(count);
+            progress.update(bytes.addAndGet(size));
+        }
+    }
+
+    private static long insertDocuments(MongoDatabase db, Planned p, Inserted inserted) {
         MongoCollection<RawBsonDocument> coll = db.getCollection(p.entry().collection(), RawBsonDocument.class);
         InsertManyOptions insertOptions = new InsertManyOptions().ordered(true).bypassDocumentValidation(true);
         long count = 0;
@@ -287,6 +309,7 @@ public final class DriverRestore {
                 if (!batch.isEmpty() && (batch.size() >= BATCH_DOCUMENTS || batchBytes + size > BATCH_BYTES)) {
                     coll.insertMany(batch, insertOptions);
                     count += batch.size();
+                    inserted.add(batch.size(), batchBytes);
                     batch = new ArrayList<>();
                     batchBytes = 0;
                 }
@@ -299,6 +322,7 @@ public final class DriverRestore {
         if (!batch.isEmpty()) {
             coll.insertMany(batch, insertOptions);
             count += batch.size();
+            inserted.add(batch.size(), batchBytes);
         }
         return count;
     }

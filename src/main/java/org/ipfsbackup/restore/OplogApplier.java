@@ -154,7 +154,12 @@ public final class OplogApplier {
             throw new IllegalArgumentException("until " + until + " is before after " + after);
         }
         Replay replay = new Replay(oplogBson.getFileName() == null ? oplogBson.toString() : oplogBson.getFileName().toString());
+        org.ipfsbackup.observe.ProgressReporter progress = null;
         try (BsonFileReader reader = new BsonFileReader(oplogBson)) {
+            // bytes of the file read (the entries are not counted up front), with the entries applied so far
+            progress = org.ipfsbackup.observe.ProgressReporter.start("oplog replay of " + replay.file,
+                    org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, java.nio.file.Files.size(oplogBson))
+                    .detail(() -> ", " + replay.applied + " entries applied, " + replay.skipped + " skipped");
             OplogPosition previous = null;
             long offset = 0;
             for (RawBsonDocument entry; (entry = reader.read()) != null; offset = reader.bytesRead()) {
@@ -173,9 +178,14 @@ public final class OplogApplier {
                     break;
                 }
                 replay.entry(entry, ts, after == null || ts.compareTo(after) > 0);
+                progress.update(reader.bytesRead());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + oplogBson + " failed: " + e.getMessage(), e);
+        } finally {
+            if (progress != null) {
+                progress.finish();
+            }
         }
         return replay.finish();
     }

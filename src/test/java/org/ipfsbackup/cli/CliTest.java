@@ -178,6 +178,34 @@ class CliTest {
     }
 
     @Test
+    void aOneShotBackupPrintsProgressOnStderrWithTheFinalCountsWhateverTheLogLevel() throws Exception {
+        InJvmMongo mongo = InJvmMongo.start(false);
+        try (FakeCluster cluster = new FakeCluster(); MongoClient c = MongoClients.create(mongo.uri())) {
+            for (int i = 0; i < 2500; i++) {
+                c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", i).append("total", i * 1.5));
+            }
+            c.getDatabase("shop").getCollection("customers").insertOne(new Document("_id", "ann"));
+            Path cfg = config("mongodb.uri=" + mongo.uri(), "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
+                    "ipfs.pin.timeout=5s", "backup.work-dir=" + dir.resolve("work"), "crypto.kdf.iterations=10000");
+            int code = run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY, "BACKUP_PROGRESS_INTERVAL", "1ms"), "backup", "full", "--json",
+                    "--progress", "lines", "--config", cfg.toString(), "--routes", Project.routes().toString());
+            assertThat(code).as(err.toString()).isZero();
+            JsonNode j = new ObjectMapper().readTree(out.toString().strip());
+            long uploaded = cluster.content.get(j.get("cid").asText()).length;
+            List<String> lines = err.toString().lines().toList();
+            // a line per 1024 documents read and per collection done (interval 1 ms), then the final counts
+            assertThat(lines.stream().filter(l -> l.startsWith("dump: documents: ")).count()).as(err.toString()).isGreaterThanOrEqualTo(3);
+            assertThat(lines).as(err.toString()).anyMatch(l -> l.startsWith("dump: documents: 2501 of 2501 (100%), ")
+                    && l.endsWith("/s, 2 of 2 collections"));
+            String total = org.ipfsbackup.status.HumanSize.of(uploaded);
+            assertThat(lines).as(err.toString()).anyMatch(l -> l.startsWith("uploading " + j.get("fileName").asText() + ": " + total + " of " + total + " (100%), "));
+            assertThat(j.get("documents").asLong()).isEqualTo(2501);
+        } finally {
+            mongo.close();
+        }
+    }
+
+    @Test
     void aOneShotCommandLogsOnlyWarningsByDefaultAndItsFailureEndsWithOneErrorLine() throws Exception {
         java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
         java.io.PrintStream old = System.err;

@@ -199,7 +199,16 @@ class MongodumpStackTest {
     @Test
     void driverEngineWritesWhatTheServerHolds() throws Exception {
         Path out = tmp.resolve("driver");
-        DumpResult d = new DriverDumpEngine(settings()).dumpFull(out);
+        java.io.StringWriter progress = new java.io.StringWriter();
+        org.ipfsbackup.observe.ProgressReporter.useStream(new java.io.PrintWriter(progress), false, java.time.Duration.ofHours(1));
+        DumpResult d;
+        try {
+            d = new DriverDumpEngine(settings()).dumpFull(out);
+        } finally {
+            org.ipfsbackup.observe.ProgressReporter.useLog();
+        }
+        // FerretDB answers the count the progress line's total comes from (estimatedDocumentCount)
+        assertThat(progress.toString()).startsWith("dump: documents: 2003 of 2003 (100%), ").endsWith(", 5 of 5 collections\n");
 
         MongoDatabase db = client.getDatabase(dbName);
         List<String> names = db.listCollectionNames().into(new ArrayList<>());

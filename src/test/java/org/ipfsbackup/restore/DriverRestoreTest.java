@@ -287,4 +287,26 @@ class DriverRestoreTest {
         assertThat(result.documents()).isEqualTo(fixture.get("shop.mixed").docs().size());
         assertThat(result.indexes()).isZero();
     }
+
+    @Test
+    void theInsertsArePrintedAsProgressEndingWithTheBytesOfTheDumpAndTheDocumentsInserted() throws IOException {
+        java.io.StringWriter err = new java.io.StringWriter();
+        org.ipfsbackup.observe.ProgressReporter.useStream(new java.io.PrintWriter(err), false, java.time.Duration.ZERO);
+        RestoreResult result;
+        try {
+            result = restore(RestoreOptions.defaults());
+        } finally {
+            org.ipfsbackup.observe.ProgressReporter.useLog();
+        }
+        long bsonBytes;
+        try (var files = Files.walk(dump)) {
+            bsonBytes = files.filter(f -> f.toString().endsWith(".bson") && !f.getFileName().toString().startsWith("oplog")
+                    && !f.toString().contains("system.")).mapToLong(f -> f.toFile().length()).sum();
+        }
+        List<String> lines = err.toString().lines().toList();
+        String total = org.ipfsbackup.status.HumanSize.of(bsonBytes);
+        assertThat(lines.get(lines.size() - 1)).as(err.toString()).startsWith("restore: " + total + " of " + total + " (100%), ")
+                .endsWith(", " + result.documents() + " documents inserted");
+        assertThat(result.documents()).isPositive();
+    }
 }

@@ -238,7 +238,18 @@ class OplogApplierTest {
         log.insert("shop.orders", "{_id: 2, status: 'new', items: [{sku: 'a', qty: 1.5}]}");
         OplogPosition last = log.insert("shop.orders", "{_id: {$oid: '65a000000000000000000001'}, n: {$numberDecimal: '1.10'}}");
 
-        OplogReplayResult result = replay(log.write());
+        java.io.StringWriter err = new java.io.StringWriter();
+        org.ipfsbackup.observe.ProgressReporter.useStream(new java.io.PrintWriter(err), false, java.time.Duration.ZERO);
+        OplogReplayResult result;
+        try {
+            result = replay(log.write());
+        } finally {
+            org.ipfsbackup.observe.ProgressReporter.useLog();
+        }
+        // progress: a line per entry (interval zero), the last one with the whole file and the entries applied
+        List<String> progress = err.toString().lines().toList();
+        assertThat(progress).hasSize(4);
+        assertThat(progress.get(3)).matches("oplog replay of .*: (.*) of \\1 \\(100%\\), .*/s, 3 entries applied, 0 skipped");
 
         assertThat(docs("shop", "orders")).containsExactlyElementsOf(canonical(
                 "{_id: 1, status: 'new', total: {$numberLong: '10'}}",
