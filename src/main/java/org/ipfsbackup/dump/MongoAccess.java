@@ -219,22 +219,34 @@ final class MongoAccess implements AutoCloseable {
         return t != null && t.isDateTime() ? new OplogPosition(Math.floorDiv(t.asDateTime().getValue(), 1000L), 0) : null;
     }
 
-    /** The newest entry with {@code ts < before}, by one streaming read (no sort, one entry held), or {@code null}. */
+    /**
+     * The newest entry with {@code ts < before}, by one streaming read (no sort, one entry held), or {@code null}. A
+     * batch of huge entries refused as too long for one reply (the driver's 48 MB limit) is read again from the start
+     * in batches that always fit ({@link BatchSizes#afterOverflow}): the order is not assumed, so no resume point.
+     */
     RawBsonDocument newestBefore(OplogPosition before) {
         BsonDocument filter = new BsonDocument("ts", new BsonDocument("$lt", before.toBsonTimestamp()));
-        RawBsonDocument newest = null;
-        OplogPosition newestTs = null;
-        try (MongoCursor<RawBsonDocument> c = findRaw(oplogCollection(), filter).batchSize(OPLOG_BATCH).iterator()) {
-            while (c.hasNext()) {
-                RawBsonDocument entry = c.next();
-                OplogPosition ts = DumpLayout.ts(entry);
-                if (newestTs == null || ts.compareTo(newestTs) > 0) {
-                    newest = entry;
-                    newestTs = ts;
+        int batchSize = oplogBatchSize();
+        while (true) {
+            RawBsonDocument newest = null;
+            OplogPosition newestTs = null;
+            try (MongoCursor<RawBsonDocument> c = findRaw(oplogCollection(), filter).batchSize(batchSize).iterator()) {
+                while (c.hasNext()) {
+                    RawBsonDocument entry = c.next();
+                    OplogPosition ts = DumpLayout.ts(entry);
+                    if (newestTs == null || ts.compareTo(newestTs) > 0) {
+                        newest = entry;
+                        newestTs = ts;
+                    }
                 }
+                return newest;
+            } catch (com.mongodb.MongoInternalException e) {
+                int refused = batchSize;
+                batchSize = BatchSizes.afterOverflow(batchSize, e, maxDocumentSize()).orElseThrow(() -> e);
+                LOG.warn("oplog: a batch of {} entries was too long for one reply ({}); reading it again in batches of {}",
+                        refused, e.getMessage(), batchSize);
             }
         }
-        return newest;
     }
 
     /**
