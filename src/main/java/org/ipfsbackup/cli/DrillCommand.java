@@ -33,7 +33,7 @@ class DrillCommand extends CliCommand.Configured {
             throw usage("no drill target: give --target-uri or set RESTORE_DRILL_TARGET_URI (restore-drill.target-uri) to a scratch MongoDB");
         }
         String source = ctx.props.require("mongodb.uri");
-        if (sameServer(source, target)) {
+        if (RestoreDrill.sameServer(source, target)) {
             throw usage("the drill target " + org.ipfsbackup.mongo.Masking.maskUri(target) + " is the source (MONGODB_URI): a drill "
                     + "drops what it restores, give a scratch server");
         }
@@ -67,17 +67,5 @@ class DrillCommand extends CliCommand.Configured {
             }
             return o.passed() ? 0 : 1;
         }
-    }
-
-    /** Whether two MongoDB URIs name a common host:port (the drill must never write into the source). */
-    static boolean sameServer(String a, String b) {
-        var ha = new com.mongodb.ConnectionString(a).getHosts().stream().map(DrillCommand::hostPort).toList();
-        return new com.mongodb.ConnectionString(b).getHosts().stream().map(DrillCommand::hostPort).anyMatch(ha::contains);
-    }
-
-    private static String hostPort(String h) {
-        String s = h.toLowerCase(java.util.Locale.ROOT);
-        s = s.contains(":") && !s.endsWith("]") ? s : s + ":27017";
-        return s.replace("localhost:", "127.0.0.1:");
     }
 }

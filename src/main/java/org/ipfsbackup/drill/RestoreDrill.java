@@ -113,4 +113,16 @@ public final class RestoreDrill {
         return new Outcome(full, plan.incrementals().size(), List.copyOf(differences), expected.size(), documents, restore,
                 Duration.between(started, clock.instant()), started);
     }
+
+    /** Whether two MongoDB URIs name a common host:port (a drill must never write into the source). */
+    public static boolean sameServer(String a, String b) {
+        List<String> hostsOfA = new com.mongodb.ConnectionString(a).getHosts().stream().map(RestoreDrill::hostPort).toList();
+        return new com.mongodb.ConnectionString(b).getHosts().stream().map(RestoreDrill::hostPort).anyMatch(hostsOfA::contains);
+    }
+
+    private static String hostPort(String h) {
+        String s = h.toLowerCase(java.util.Locale.ROOT);
+        s = s.contains(":") && !s.endsWith("]") ? s : s + ":27017";
+        return s.replace("localhost:", "127.0.0.1:");
+    }
 }

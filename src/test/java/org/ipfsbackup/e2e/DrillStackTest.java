@@ -115,6 +115,45 @@ class DrillStackTest {
         }
     }
 
+    /**
+     * The scheduled route (direct:drill, RESTORE_DRILL_TARGET_URI set): a pass is recorded and counted; after a digest
+     * is tampered in the manifest the next drill fails, is recorded, counted, and alerts naming the collection.
+     */
+    @Test
+    void theDrillRouteRecordsCountsAndAlertsAFailure(LocalStack stack) throws Exception {
+        Map<String, String> env = stack.env();
+        String ops = "drill-" + System.nanoTime() + "@devstack.test";
+        Map<String, String> o = new java.util.HashMap<>(org.ipfsbackup.testing.TestSettings.stack(env, tmp.resolve("work")));
+        o.put("restore-drill.target-uri", env.get("RESTORE_MONGODB_URI"));
+        o.put("retention.after-backup", "false");
+        org.ipfsbackup.testing.TestSettings.withStackAlerts(o, env, ops, tmp.resolve("spool"));
+        try (MongoClient source = MongoClients.create(env.get("MONGODB_URI"));
+             var app = org.ipfsbackup.testing.TestSettings.startOnStack(org.ipfsbackup.testing.Project.routes(), o, env)) {
+            MongoCollection<Document> items = source.getDatabase("drill").getCollection("routed");
+            items.drop();
+            items.insertMany(List.of(new Document("_id", "a").append("v", 1), new Document("_id", "b").append("v", 2)));
+            var backup = app.runBackup("full");
+            assertThat(backup.failure()).isNull();
+            String cid = backup.entry().cid();
+            assertThat(digestOf(backup.entry(), "drill.routed").documents()).isEqualTo(2);
+
+            app.runDrill();
+            assertThat(manifestEntry(source, cid).drill()).isEqualTo("pass");
+            assertThat(app.metrics().registry().get("ipfs.backup.drills").tag("outcome", "success").counter().count()).isEqualTo(1.0);
+
+            MongoCollection<Document> backups = source.getDatabase("ipfs_backup").getCollection("backups");
+            List<Document> digests = new ArrayList<>(backups.find(Filters.eq("_id", cid)).first().getList("contentDigests", Document.class));
+            digests.stream().filter(d -> d.getString("ns").equals("drill.routed")).forEach(d -> d.put("documents", 3L));
+            backups.updateOne(Filters.eq("_id", cid), new Document("$set", new Document("contentDigests", digests)));
+            app.runDrill();
+            assertThat(manifestEntry(source, cid).drill()).isEqualTo("fail: drill.routed: 2 documents restored, 3 backed up");
+            assertThat(app.metrics().registry().get("ipfs.backup.drills").tag("outcome", "failure").counter().count()).isEqualTo(1.0);
+            assertThat(app.metrics().registry().get("ipfs.backup.drill.duration").gauge().value()).isPositive();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> FaultStackTest.subjects(env, ops).stream().anyMatch(s -> s.contains("restore drill failure")));
+        }
+    }
+
     static ManifestEntry manifestEntry(MongoClient source, String cid) {
         return new org.ipfsbackup.manifest.ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history")
                 .find(cid).orElseThrow();
