@@ -53,7 +53,7 @@ public class DrillBinding {
         }
         try (MongoClient client = org.ipfsbackup.mongo.MongoConnections.create(target.uri())) {
             RestoreDrill.Outcome o = new RestoreDrill(clock, LOG::info).run(entries, client, target.excluded(),
-                    plan -> target.restore().restore(plan, client, target.uri(), new RestoreOptions(true, List.of(), ""), null));
+                    plan -> target.restore().restore(plan, client, target.uri(), new RestoreOptions(true, List.of(), ""), null).namespaces());
             LOG.info("step=drill full={} outcome={} restoreMs={}", o.full().cid(), o.text(), o.restore().toMillis());
             m.setHeader(OUTCOME, o);
             m.setHeader(BackupHeaders.NAME, o.full().fileName());

@@ -46,7 +46,7 @@ class DrillCommand extends CliCommand.Configured {
             List<ManifestEntry> entries = store.all();
             PointInTimeRestore restorer = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(), Set.of(manifestDb), err::println);
             RestoreDrill.Outcome o = new RestoreDrill(java.time.Clock.systemUTC(), err::println).run(entries, targetClient, Set.of(manifestDb),
-                    plan -> restorer.restore(plan, targetClient, target, new RestoreOptions(true, List.of(), ""), null));
+                    plan -> restorer.restore(plan, targetClient, target, new RestoreOptions(true, List.of(), ""), null).namespaces());
             store.recordDrill(o.full().cid(), o.at(), o.text(), o.restore().toMillis());
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("verified", o.passed());

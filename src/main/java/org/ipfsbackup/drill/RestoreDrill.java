@@ -26,10 +26,10 @@ import org.ipfsbackup.manifest.ManifestEntry;
  */
 public final class RestoreDrill {
 
-    /** Restores a plan into the target with drop semantics (the drill's scratch target only). */
+    /** Restores a plan into the target with drop semantics (the drill's scratch target only); returns the namespaces written. */
     @FunctionalInterface
     public interface Restorer {
-        void restore(BackupChains.RestorePlan plan) throws Exception;
+        List<String> restore(BackupChains.RestorePlan plan) throws Exception;
     }
 
     /**
@@ -79,12 +79,15 @@ public final class RestoreDrill {
         Set<String> databases = new TreeSet<>(full.databases());
         expected.forEach(d -> databases.add(d.namespace().substring(0, d.namespace().indexOf('.'))));
         databases.removeAll(excluded);
+        // what the target held before: a database that appears during the drill (created by an incremental's oplog
+        // replay, which the restore's namespaces do not list) is the drill's and is dropped too
+        Set<String> before = new TreeSet<>(target.listDatabaseNames().into(new ArrayList<>()));
         List<String> differences = new ArrayList<>();
         long documents = 0;
         Duration restore = Duration.ZERO;
         try {
             Instant t0 = clock.instant();
-            restorer.restore(new BackupChains.RestorePlan(full, List.of(), null));
+            written(restorer.restore(new BackupChains.RestorePlan(full, List.of(), null)), databases, excluded);
             restore = Duration.between(t0, clock.instant());
             List<CollectionDigest> actual = new ArrayList<>();
             for (CollectionDigest e : expected) {
@@ -97,7 +100,8 @@ public final class RestoreDrill {
                     + " collections compared, " + (differences.isEmpty() ? "all equal" : differences.size() + " differ"));
             if (!plan.incrementals().isEmpty()) {
                 t0 = clock.instant();
-                restorer.restore(plan);
+                // databases created after the full (only in the incrementals' oplogs) are dropped afterwards too
+                written(restorer.restore(plan), databases, excluded);
                 restore = Duration.between(t0, clock.instant());
                 progress.accept("drill: chain of " + plan.incrementals().size() + " incremental(s) restored to its end in "
                         + restore.toMillis() + " ms");
@@ -105,6 +109,8 @@ public final class RestoreDrill {
         } catch (Exception ex) {
             differences.add("restore failed: " + ex.getMessage());
         } finally {
+            target.listDatabaseNames().into(new ArrayList<>()).stream().filter(db -> !before.contains(db))
+                    .filter(db -> !excluded.contains(db) && !Set.of("admin", "local", "config").contains(db)).forEach(databases::add);
             for (String db : databases) {
                 target.getDatabase(db).drop();
             }
@@ -112,6 +118,13 @@ public final class RestoreDrill {
         }
         return new Outcome(full, plan.incrementals().size(), List.copyOf(differences), expected.size(), documents, restore,
                 Duration.between(started, clock.instant()), started);
+    }
+
+    private static void written(List<String> namespaces, Set<String> databases, Set<String> excluded) {
+        if (namespaces != null) {
+            namespaces.stream().filter(ns -> ns.indexOf('.') > 0).map(ns -> ns.substring(0, ns.indexOf('.')))
+                    .filter(db -> !excluded.contains(db)).forEach(databases::add);
+        }
     }
 
     /** Whether two MongoDB URIs name a common host:port (a drill must never write into the source). */
