@@ -33,7 +33,11 @@ public enum AlertEvent {
     VERIFICATION_FAILURE(Severity.CRITICAL, "backup verification failure",
             "The scheduled verification could not download, hash-check or decrypt a recorded backup: it may not be "
                     + "restorable. Run `ipfs-backup verify <cid>` (and `verify all`), check the IPFS nodes (IPFS_NODES) "
-                    + "and that BACKUP_ENCRYPTION_KEY is the key the backup was written with.");
+                    + "and that BACKUP_ENCRYPTION_KEY is the key the backup was written with."),
+    DRILL_FAILURE(Severity.CRITICAL, "restore drill failure",
+            "The scheduled restore drill restored the newest chain into RESTORE_DRILL_TARGET_URI and found collections "
+                    + "that do not hold what was backed up (or the restore failed): the alert names them. Run "
+                    + "`ipfs-backup drill --target-uri <scratch>` to repeat it, `ipfs-backup verify all`, and take a full backup.");
 
     private final Severity defaultSeverity;
     private final String title;

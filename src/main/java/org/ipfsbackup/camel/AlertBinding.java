@@ -149,6 +149,15 @@ public class AlertBinding {
         condition(AlertEvent.VERIFICATION_FAILURE, r.entry().cid(), f, clock.instant());
     }
 
+    /** After a scheduled restore drill: alert when it failed (naming what differed), resolve when one passes again. */
+    public void drill(Exchange exchange) {
+        org.ipfsbackup.drill.RestoreDrill.Outcome o = exchange.getMessage().getHeader(DrillBinding.OUTCOME,
+                org.ipfsbackup.drill.RestoreDrill.Outcome.class);
+        var f = new org.ipfsbackup.watchdog.Watchdog.Finding("drill", o.full().cid(), !o.passed(),
+                o.full().fileName() + " (" + o.full().cid() + "): " + o.text());
+        condition(AlertEvent.DRILL_FAILURE, "drill", f, clock.instant());
+    }
+
     /** Timer: alerts kept while SMTP was down are sent again. */
     public void retryPending() {
         if (dispatcher != null) {

@@ -238,6 +238,9 @@ public final class BackupApplication implements AutoCloseable {
         r.bind("verificationBinding", new VerificationBinding(parts.fetcher() == null ? null : new org.ipfsbackup.restore.BackupVerifier(
                 parts.fetcher().readingCache(cache), cipher, cfg.workDir().resolve("verify")), manifestStore, clock));
         pc.addOverrideProperty("verification.cron", service.verificationCron().replace(' ', '+'));
+        r.bind("drillBinding", new DrillBinding(drillTarget(props, cfg, parts, cipher), manifestStore, metrics, clock));
+        pc.addOverrideProperty("restore-drill.cron", org.ipfsbackup.config.CronTranslator.toQuartz("RESTORE_DRILL_SCHEDULE (restore-drill.schedule)",
+                props.getOrDefault("restore-drill.schedule", "0 5 1 * *")).replace(' ', '+'));
         r.bind("rekeyBinding", new RekeyBinding(jobs, cipher, manifestStore, clock));
         LOG.info("ipfs-backup configured: {} dumpEngine={}", cfg, engine.name());
     }
@@ -449,6 +452,26 @@ public final class BackupApplication implements AutoCloseable {
             throw new IllegalStateException("start-up recovery failed; see the log (step=recovery outcome=failed)");
         }
         return report;
+    }
+
+    /** The drill's target (RESTORE_DRILL_TARGET_URI), null when unset or no IPFS node to download from; the source is refused. */
+    private static DrillBinding.Target drillTarget(org.ipfsbackup.config.PropertySource props, AppConfig cfg, Components parts, BackupCipher cipher) {
+        String uri = props.getOrDefault("restore-drill.target-uri", "");
+        if (uri.isBlank() || parts.fetcher() == null) {
+            return null;
+        }
+        org.ipfsbackup.config.Urls.mongo("RESTORE_DRILL_TARGET_URI (restore-drill.target-uri)", uri);
+        if (org.ipfsbackup.drill.RestoreDrill.sameServer(cfg.mongoUri(), uri)) {
+            throw new org.ipfsbackup.config.ConfigException("RESTORE_DRILL_TARGET_URI (restore-drill.target-uri) names the source (MONGODB_URI):"
+                    + " a drill drops what it restores, give a scratch server");
+        }
+        return new DrillBinding.Target(uri, new org.ipfsbackup.restore.PointInTimeRestore(parts.fetcher(), cipher,
+                cfg.workDir().resolve("drill"), java.util.Set.of(cfg.manifestDatabase()), LOG::info), java.util.Set.of(cfg.manifestDatabase()));
+    }
+
+    /** Runs a restore drill now ({@code direct:restore-drill}). */
+    public void runDrill() {
+        context().createProducerTemplate().send("direct:restore-drill", e -> { });
     }
 
     /** Runs the scheduled verification now ({@code direct:verification}). */

@@ -150,7 +150,7 @@ public class BackupFileSteps {
                 r.mongodbVersion(), r.replicaSet(), r.engine(), r.collections(), r.documents(),
                 r.oplogStart() == null ? null : r.oplogStart().toString(), r.oplogEnd() == null ? null : r.oplogEnd().toString(),
                 r.oplogEnd() == null ? null : r.oplogOperations(), m.getHeader(BackupHeaders.BASE_BACKUP, String.class),
-                m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class))
+                m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class), r.contentDigests())
                 .writeInto(path(m, BackupHeaders.DUMP_DIR));
     }
 

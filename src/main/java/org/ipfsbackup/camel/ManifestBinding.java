@@ -67,7 +67,7 @@ public class ManifestBinding {
     /** What the dump found: databases, source, engine, content counts and the oplog window. */
     private static ManifestEntry.Builder dumped(ManifestEntry.Builder b, DumpResult dump, Long contentBytes) {
         return b.databases(dump.databases()).source(dump.mongodbVersion(), dump.replicaSet()).engine(dump.engine())
-                .content(dump.collections(), dump.documents(), contentBytes)
+                .content(dump.collections(), dump.documents(), contentBytes).contentDigests(dump.contentDigests())
                 .oplog(dump.oplogStart() == null ? null : dump.oplogStart().toString(), dump.oplogEnd() == null ? null : dump.oplogEnd().toString(),
                         dump.oplogEnd() == null ? null : dump.oplogOperations());
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         footer = {"", "Run 'ipfs-backup help COMMAND' or 'ipfs-backup COMMAND --help' for a command's options and an example.",
                 "Exit codes: 0 success, 1 the operation failed, 2 wrong command line, 3 bad configuration."},
         subcommands = {picocli.CommandLine.HelpCommand.class, RunCommand.class, BackupCommand.class, ListCommand.class, DownloadCommand.class, DecryptCommand.class,
-                ExtractCommand.class, VerifyCommand.class, StatusCommand.class, RestoreCommand.class, RetentionCommand.class, DeleteCommand.class, CancelCommand.class, RekeyCommand.class, RestoreDumpCommand.class, CompareCommand.class})
+                ExtractCommand.class, VerifyCommand.class, StatusCommand.class, RestoreCommand.class, RetentionCommand.class, DeleteCommand.class, CancelCommand.class, RekeyCommand.class, RestoreDumpCommand.class, CompareCommand.class, DrillCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

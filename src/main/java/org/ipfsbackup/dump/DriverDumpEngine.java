@@ -109,7 +109,7 @@ public final class DriverDumpEngine implements DumpEngine {
             return new DumpResult(NAME, databases, counts.collections, counts.documents.get(), counts.bytes.get(),
                     window == null ? null : window.first,
                     window == null ? null : window.last,
-                    window == null ? 0 : window.count, info.version(), info.replicaSet());
+                    window == null ? 0 : window.count, info.version(), info.replicaSet(), counts.digests());
         });
     }
 
@@ -302,10 +302,14 @@ public final class DriverDumpEngine implements DumpEngine {
             long n = 0;
             long bytes = 0;
             long reported = 0;
+            // computed while the documents stream past, from the bytes written: no second read of the source
+            org.ipfsbackup.drill.ContentDigest digest = new org.ipfsbackup.drill.ContentDigest();
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(c.file()), 1 << 16);
                  MongoCursor<RawBsonDocument> cursor = mongo.findRaw(session, data, new BsonDocument()).batchSize(batchSize).iterator()) {
                 while (cursor.hasNext()) {
-                    bytes += DumpLayout.write(out, cursor.next());
+                    RawBsonDocument doc = cursor.next();
+                    bytes += DumpLayout.write(out, doc);
+                    digest.add(doc);
                     n++;
                     if ((n & 0x3FF) == 0) {
                         deadline.check(NAME, "dumping " + c.label());
@@ -320,6 +324,7 @@ public final class DriverDumpEngine implements DumpEngine {
                 counts.documents.addAndGet(n);
                 counts.collectionsDone.incrementAndGet();
                 counts.progress.update(counts.seen.addAndGet(n - reported));
+                counts.digests.add(digest.of(c.label()));
                 return;
             } catch (MongoInternalException e) {
                 // once, at a size that always fits: resuming by _id misses other-typed _ids ($gt) or lacks an index
@@ -394,6 +399,14 @@ public final class DriverDumpEngine implements DumpEngine {
         final java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicInteger collectionsDone = new java.util.concurrent.atomic.AtomicInteger();
         org.ipfsbackup.observe.ProgressReporter progress;
+        final java.util.concurrent.ConcurrentLinkedQueue<org.ipfsbackup.drill.CollectionDigest> digests =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        List<org.ipfsbackup.drill.CollectionDigest> digests() {
+            List<org.ipfsbackup.drill.CollectionDigest> l = new ArrayList<>(digests);
+            l.sort(java.util.Comparator.comparing(org.ipfsbackup.drill.CollectionDigest::namespace));
+            return l;
+        }
     }
 
     private static final class OplogWindow {

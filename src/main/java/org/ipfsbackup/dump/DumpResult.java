@@ -18,12 +18,23 @@ import java.util.List;
  * @param oplogOperations entries in {@code oplog.bson}
  * @param mongodbVersion  server version from {@code buildInfo}
  * @param replicaSet      replica set name from {@code hello}/{@code isMaster}, or {@code null}
+ * @param contentDigests  per collection of a full dump, its documents and their order-independent digest, sorted by
+ *                        namespace (empty for an oplog dump)
  */
 public record DumpResult(String engine, List<String> databases, int collections, long documents, long bytes,
                          OplogPosition oplogStart, OplogPosition oplogEnd, long oplogOperations, String mongodbVersion,
-                         String replicaSet) {
+                         String replicaSet, List<org.ipfsbackup.drill.CollectionDigest> contentDigests) {
 
     public DumpResult {
         databases = databases == null ? List.of() : List.copyOf(databases);
+        contentDigests = contentDigests == null ? List.of() : List.copyOf(contentDigests);
+    }
+
+    /** Without content digests (an oplog dump). */
+    public DumpResult(String engine, List<String> databases, int collections, long documents, long bytes,
+                      OplogPosition oplogStart, OplogPosition oplogEnd, long oplogOperations, String mongodbVersion,
+                      String replicaSet) {
+        this(engine, databases, collections, documents, bytes, oplogStart, oplogEnd, oplogOperations, mongodbVersion,
+                replicaSet, List.of());
     }
 }

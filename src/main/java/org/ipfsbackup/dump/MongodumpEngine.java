@@ -152,7 +152,9 @@ public final class MongodumpEngine implements DumpEngine {
                     stats.collections(), stats.documents(), outDir);
             return new DumpResult(NAME, databases, stats.collections(), stats.documents(), stats.bytes(),
                     scan == null ? null : scan.first, scan == null ? null : scan.last,
-                    stats.oplogOperations(), info.version(), info.replicaSet());
+                    stats.oplogOperations(), info.version(), info.replicaSet(),
+                    // one pass over the local .bson files mongodump wrote (not over the source)
+                    org.ipfsbackup.drill.ContentDigests.ofDumpDir(outDir));
         });
     }
 

@@ -21,12 +21,14 @@ import java.util.List;
  *
  * @param version format of this file (1)
  * @param name the backup file name ({@code full_backup_...tar.gz.enc}), which must equal the pin's name
+ * @param contentDigests a full backup's per-collection document counts and digests (restore drills); empty otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record BackupInfo(int version, String name, String type, Instant started, List<String> databases, String mongodbVersion,
                          String replicaSet, String engine, Integer collections, Long documents, String oplogStart, String oplogEnd,
-                         Long oplogOperations, String baseBackup, String previous) {
+                         Long oplogOperations, String baseBackup, String previous,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<org.ipfsbackup.drill.CollectionDigest> contentDigests) {
 
     public static final String FILE_NAME = "ipfs-backup.json";
     public static final int VERSION = 1;
@@ -38,6 +40,7 @@ public record BackupInfo(int version, String name, String type, Instant started,
 
     public BackupInfo {
         databases = databases == null ? List.of() : List.copyOf(databases);
+        contentDigests = contentDigests == null ? List.of() : List.copyOf(contentDigests);
     }
 
     /** Writes {@value #FILE_NAME} into the dump directory (so the archive step takes it along). */
@@ -80,6 +83,6 @@ public record BackupInfo(int version, String name, String type, Instant started,
         return ManifestEntry.builder(type, cid, started).file(name, size, sha256).databases(databases)
                 .source(mongodbVersion, replicaSet).peers(peers).engine(engine).compression(compression).key(keyId, wrappedKey)
                 .content(collections, documents, contentBytes).oplog(oplogStart, oplogEnd, oplogOperations).chain(baseBackup, previous)
-                .build();
+                .contentDigests(contentDigests).build();
     }
 }

@@ -17,6 +17,11 @@ import java.util.List;
  * @param wrappedKey the backup's data key wrapped under master key {@code keyId}
  * @param deleteReason why an entry of status {@code deleted} was deleted ({@code delete} command); null otherwise
  *     ({@link org.ipfsbackup.crypto.WrappedKey#encode()}); null for backups written before format version 2
+ * @param contentDigests a full backup's collections at dump time: documents and order-independent digest each (what
+ *     a restore drill compares with); empty for incrementals and for backups written before drills existed
+ * @param lastDrillAt when the last restore drill of this backup's chain ran; null if none
+ * @param drill its outcome: {@code pass}, or {@code fail: } and what differed
+ * @param drillMs its restore duration in milliseconds (the measured RTO)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
@@ -24,7 +29,8 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                             List<String> peers, String status, String engine, String compression, String keyId,
                             Integer collections, Long documents, Long contentBytes,
                             String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
-                            Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey, String deleteReason) {
+                            Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey, String deleteReason,
+                            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<org.ipfsbackup.drill.CollectionDigest> contentDigests, Instant lastDrillAt, String drill, Long drillMs) {
 
     public static final String COMPLETE = "complete";
     public static final String DELETED = "deleted";
@@ -34,6 +40,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
     public ManifestEntry {
         databases = databases == null ? List.of() : List.copyOf(databases);
         peers = peers == null ? List.of() : List.copyOf(peers);
+        contentDigests = contentDigests == null ? List.of() : List.copyOf(contentDigests);
     }
 
     /** A full backup's entry: complete, encrypted, everything else set on the builder. */
@@ -61,7 +68,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                 .source(mongodbVersion, replicaSet).durationMs(durationMs).peers(peers).status(status).engine(engine)
                 .compression(compression).key(keyId, wrappedKey).content(collections, documents, contentBytes)
                 .oplog(oplogStart, oplogEnd, oplogOperations).chain(baseBackup, previous).deletedAt(deletedAt).deleteReason(deleteReason)
-                .verified(lastVerifiedAt, verification);
+                .verified(lastVerifiedAt, verification).contentDigests(contentDigests).drilled(lastDrillAt, drill, drillMs);
     }
 
     /**
@@ -113,6 +120,10 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         private String verification;
         private String wrappedKey;
         private String deleteReason;
+        private List<org.ipfsbackup.drill.CollectionDigest> contentDigests;
+        private Instant lastDrillAt;
+        private String drill;
+        private Long drillMs;
 
         private Builder() {
         }
@@ -221,10 +232,25 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
             return this;
         }
 
+        /** Per collection at dump time: documents and digest (what a restore drill compares with). */
+        public Builder contentDigests(List<org.ipfsbackup.drill.CollectionDigest> value) {
+            this.contentDigests = value;
+            return this;
+        }
+
+        /** The outcome of the last restore drill: when, pass or fail with what differed, restore milliseconds. */
+        public Builder drilled(Instant at, String outcome, Long ms) {
+            this.lastDrillAt = at;
+            this.drill = outcome;
+            this.drillMs = ms;
+            return this;
+        }
+
         public ManifestEntry build() {
             return new ManifestEntry(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName,
                     durationMs, peers, status, engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd,
-                    oplogOperations, baseBackup, previous, deletedAt, lastVerifiedAt, verification, wrappedKey, deleteReason);
+                    oplogOperations, baseBackup, previous, deletedAt, lastVerifiedAt, verification, wrappedKey, deleteReason,
+                    contentDigests, lastDrillAt, drill, drillMs);
         }
     }
 }

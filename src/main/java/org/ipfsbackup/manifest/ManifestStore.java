@@ -140,6 +140,17 @@ public class ManifestStore {
     }
 
     /**
+     * Stores the outcome of a restore drill on the entry of the full backup it restored: when, {@code pass} or
+     * {@code fail: } what differed, and how long the restore took.
+     *
+     * @return false when no entry has that CID
+     */
+    public boolean recordDrill(String cid, Instant at, String outcome, long restoreMs) {
+        return backups.updateOne(byId(cid), Updates.combine(Updates.set("lastDrillAt", Date.from(at)), Updates.set("drill", outcome),
+                Updates.set("drillMs", restoreMs))).getMatchedCount() > 0;
+    }
+
+    /**
      * Replaces an entry's wrapped data key (rekey): one atomic update, only if the entry still holds {@code expected}.
      *
      * @return false when the entry changed meanwhile (nothing was written)
@@ -235,6 +246,14 @@ public class ManifestStore {
         putIf(d, "verification", e.verification());
         putIf(d, "wrappedKey", e.wrappedKey());
         putIf(d, "deleteReason", e.deleteReason());
+        if (!e.contentDigests().isEmpty()) {
+            // a list, not a map keyed by namespace: namespaces hold dots
+            d.put("contentDigests", e.contentDigests().stream().map(c -> new Document("ns", c.namespace())
+                    .append("documents", c.documents()).append("digest", c.digest())).toList());
+        }
+        putIf(d, "lastDrillAt", e.lastDrillAt() == null ? null : Date.from(e.lastDrillAt()));
+        putIf(d, "drill", e.drill());
+        putIf(d, "drillMs", e.drillMs());
         return d;
     }
 
@@ -248,7 +267,20 @@ public class ManifestStore {
                 d.getString("oplogStart"), d.getString("oplogEnd"), optionalNumber(d.get("oplogOperations")),
                 d.getString("baseBackup"), d.getString("previous"), instant(d.get("deletedAt")),
                 instant(d.get("lastVerifiedAt")), d.getString("verification"), d.getString("wrappedKey"),
-                d.getString("deleteReason"));
+                d.getString("deleteReason"), digests(d.get("contentDigests")), instant(d.get("lastDrillAt")), d.getString("drill"),
+                optionalNumber(d.get("drillMs")));
+    }
+
+    private static List<org.ipfsbackup.drill.CollectionDigest> digests(Object o) {
+        List<org.ipfsbackup.drill.CollectionDigest> out = new ArrayList<>();
+        if (o instanceof List<?> l) {
+            for (Object x : l) {
+                if (x instanceof Document c) {
+                    out.add(new org.ipfsbackup.drill.CollectionDigest(c.getString("ns"), number(c.get("documents")), c.getString("digest")));
+                }
+            }
+        }
+        return out;
     }
 
     private static Bson byId(String id) {

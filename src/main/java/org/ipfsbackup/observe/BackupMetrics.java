@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>{@code ipfs_backup_alerts_sent_total{event}}: alert e-mails sent (0 for every event from the start)</li>
  * <li>{@code ipfs_backup_verifications_total{outcome}}: scheduled verifications, success or failure</li>
  * <li>{@code ipfs_backup_oplog_window_seconds}: how far back the source oplog reaches</li>
+ * <li>{@code ipfs_backup_drills_total{outcome}}: restore drills, success or failure</li>
+ * <li>{@code ipfs_backup_drill_duration_seconds}: the restore time (RTO) measured by the last drill</li>
  * </ul>
  * Every label takes a value from a small fixed set (types, outcomes, alert events, unpin reasons): no label carries
  * a CID, a name or a host, so the number of series stays bounded however many backups exist.
@@ -40,6 +42,8 @@ public final class BackupMetrics {
     public static final List<String> OUTCOMES = List.of(SUCCESS, FAILURE, SKIPPED);
     /** The {@code outcome} values of {@code ipfs_backup_verifications_total}. */
     public static final List<String> VERIFICATION_OUTCOMES = List.of(SUCCESS, FAILURE);
+    /** The {@code outcome} values of {@code ipfs_backup_drills_total}. */
+    public static final List<String> DRILL_OUTCOMES = List.of(SUCCESS, FAILURE);
     /** The {@code event} values of {@code ipfs_backup_alerts_sent_total}: every alert event, lower case. */
     public static final List<String> ALERT_EVENTS = java.util.Arrays.stream(org.ipfsbackup.alert.AlertEvent.values())
             .map(e -> e.name().toLowerCase(Locale.ROOT)).toList();
@@ -48,6 +52,7 @@ public final class BackupMetrics {
     private final Map<String, AtomicReference<Double>> lastSuccess = new ConcurrentHashMap<>();
     private final Map<String, AtomicReference<Double>> peersPinned = new ConcurrentHashMap<>();
     private final AtomicReference<Double> oplogWindow = new AtomicReference<>(Double.NaN);
+    private final AtomicReference<Double> drillDuration = new AtomicReference<>(Double.NaN);
 
     public BackupMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -67,6 +72,11 @@ public final class BackupMetrics {
         for (String outcome : VERIFICATION_OUTCOMES) {
             verifications(outcome);
         }
+        for (String outcome : DRILL_OUTCOMES) {
+            drills(outcome);
+        }
+        Gauge.builder("ipfs.backup.drill.duration", drillDuration, AtomicReference::get).baseUnit("seconds")
+                .description("Restore time (RTO) measured by the last restore drill").register(registry);
         unpins("retention");
         unpins("orphan");
         for (String event : ALERT_EVENTS) {
@@ -87,6 +97,17 @@ public final class BackupMetrics {
     private Counter verifications(String outcome) {
         return Counter.builder("ipfs.backup.verifications").description("Scheduled verifications (download, hash, decrypt, list)")
                 .tag("outcome", outcome).register(registry);
+    }
+
+    private Counter drills(String outcome) {
+        return Counter.builder("ipfs.backup.drills").description("Restore drills (restore into a scratch target, compare digests)")
+                .tag("outcome", outcome).register(registry);
+    }
+
+    /** A restore drill finished: passed or not, and how long its restore took. */
+    public void drill(boolean passed, Duration restore) {
+        drills(passed ? SUCCESS : FAILURE).increment();
+        drillDuration.set(restore.toMillis() / 1000.0);
     }
 
     private Counter unpins(String reason) {

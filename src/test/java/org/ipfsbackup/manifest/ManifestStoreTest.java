@@ -84,6 +84,27 @@ class ManifestStoreTest {
     }
 
     @Test
+    void contentDigestsReadBackAndADrillOutcomeIsRecordedOnTheNamedEntryOnly() {
+        var digests = List.of(new org.ipfsbackup.drill.CollectionDigest("shop.orders", 2, "0f".repeat(32)),
+                new org.ipfsbackup.drill.CollectionDigest("shop.users", 0, "0".repeat(64)));
+        ManifestEntry a = full("A", T0).toBuilder().contentDigests(digests).build();
+        store.insert(a);
+        store.insert(full("B", T0.plusSeconds(1)));
+        assertThat(store.find("A").orElseThrow()).isEqualTo(a);
+        assertThat(store.find("A").orElseThrow().contentDigests()).isEqualTo(digests);
+
+        assertThat(store.recordDrill("A", T0.plusSeconds(5), "fail: shop.orders: 1 documents restored, 2 backed up", 1234)).isTrue();
+        assertThat(store.recordDrill("missing", T0, "pass", 1)).isFalse();
+        ManifestEntry drilled = store.find("A").orElseThrow();
+        assertThat(drilled.lastDrillAt()).isEqualTo(T0.plusSeconds(5));
+        assertThat(drilled.drill()).startsWith("fail: shop.orders");
+        assertThat(drilled.drillMs()).isEqualTo(1234L);
+        assertThat(drilled.contentDigests()).isEqualTo(digests);
+        assertThat(drilled.toBuilder().build()).isEqualTo(drilled);
+        assertThat(store.find("B").orElseThrow().drill()).isNull();
+    }
+
+    @Test
     void withdrawRemovesOnlyThatEntryAndSaysWhetherOneWasThere() {
         store.insert(full("A", T0));
         store.insert(full("B", T0.plusSeconds(1)));

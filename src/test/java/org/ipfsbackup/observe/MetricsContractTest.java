@@ -56,6 +56,7 @@ class MetricsContractTest {
         return switch (label) {
             case "type" -> new TreeSet<>(BackupMetrics.TYPES);
             case "outcome" -> metric.startsWith("ipfs_backup_verifications") ? new TreeSet<>(BackupMetrics.VERIFICATION_OUTCOMES)
+                    : metric.startsWith("ipfs_backup_drills") ? new TreeSet<>(BackupMetrics.DRILL_OUTCOMES)
                     : new TreeSet<>(BackupMetrics.OUTCOMES);
             case "event" -> new TreeSet<>(BackupMetrics.ALERT_EVENTS);
             case "reason" -> Set.of("retention", "orphan");
@@ -127,6 +128,18 @@ class MetricsContractTest {
                 assertThat(text).contains("ipfs_backup_backups_total{outcome=\"" + outcome + "\",type=\"" + type + "\"} 0.0");
             }
         }
+    }
+
+    @Test
+    void aDrillCountsItsOutcomeAndSetsTheMeasuredRestoreTime() {
+        PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        BackupMetrics m = new BackupMetrics(r);
+        assertThat(r.scrape()).contains("ipfs_backup_drills_total{outcome=\"failure\"} 0.0", "ipfs_backup_drills_total{outcome=\"success\"} 0.0");
+        assertThat(value(r.scrape(), "ipfs_backup_drill_duration_seconds")).isNaN();
+        m.drill(false, java.time.Duration.ofMillis(2500));
+        String text = r.scrape();
+        assertThat(text).contains("ipfs_backup_drills_total{outcome=\"failure\"} 1.0", "ipfs_backup_drills_total{outcome=\"success\"} 0.0");
+        assertThat(value(text, "ipfs_backup_drill_duration_seconds")).isEqualTo(2.5);
     }
 
     static ManifestEntry entry(String type, String cid, Instant t, List<String> peers) {
