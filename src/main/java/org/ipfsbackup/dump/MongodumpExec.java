@@ -9,6 +9,7 @@ import org.apache.commons.exec.ExecuteException;
 import org.apache.commons.exec.ExecuteWatchdog;
 import org.ipfsbackup.mongo.ChildProcesses;
 import org.ipfsbackup.mongo.MongoToolRunner;
+import org.ipfsbackup.mongo.ToolProgress;
 
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -122,9 +123,9 @@ public final class MongodumpExec {
     public static final class Executor extends DefaultExecCommandExecutor {
         /** The watchdog of the run in progress on this thread (camel-exec prepares and runs on the caller's thread). */
         private final ThreadLocal<ExecuteWatchdog> watchdog = new ThreadLocal<>();
-        /** The executor of that run and the progress summary of its stderr ({@link MongodumpProgress}). */
+        /** The executor of that run and the progress summary of its stderr ({@link ToolProgress}). */
         private final ThreadLocal<DefaultExecutor> executor = new ThreadLocal<>();
-        private final ThreadLocal<MongodumpProgress> progress = new ThreadLocal<>();
+        private final ThreadLocal<ToolProgress> progress = new ThreadLocal<>();
 
         @Override
         public ExecResult execute(ExecCommand command) {
@@ -140,7 +141,7 @@ public final class MongodumpExec {
             } finally {
                 watchdog.remove();
                 executor.remove();
-                MongodumpProgress p = progress.get();
+                ToolProgress p = progress.get();
                 progress.remove();
                 if (p != null) {
                     p.finish();
@@ -156,36 +157,10 @@ public final class MongodumpExec {
         protected org.apache.commons.exec.CommandLine toCommandLine(ExecCommand command) {
             DefaultExecutor e = executor.get();
             if (e != null && e.getStreamHandler() != null) {
-                MongodumpProgress p = MongodumpProgress.start(command.getArgs().stream().anyMatch(a -> a.equals("--oplog"))
+                ToolProgress p = ToolProgress.startMongodump(command.getArgs().stream().anyMatch(a -> a.equals("--oplog"))
                         ? "dump with --oplog" : command.getArgs().contains(MongoAccess.OPLOG_COLLECTION) ? "oplog copy" : "dump");
                 progress.set(p);
-                org.apache.commons.exec.ExecuteStreamHandler collecting = e.getStreamHandler();
-                e.setStreamHandler(new org.apache.commons.exec.ExecuteStreamHandler() {
-                    @Override
-                    public void setProcessInputStream(java.io.OutputStream os) throws java.io.IOException {
-                        collecting.setProcessInputStream(os);
-                    }
-
-                    @Override
-                    public void setProcessErrorStream(InputStream is) throws java.io.IOException {
-                        collecting.setProcessErrorStream(new org.apache.commons.io.input.TeeInputStream(is, p, false));
-                    }
-
-                    @Override
-                    public void setProcessOutputStream(InputStream is) throws java.io.IOException {
-                        collecting.setProcessOutputStream(is);
-                    }
-
-                    @Override
-                    public void start() throws java.io.IOException {
-                        collecting.start();
-                    }
-
-                    @Override
-                    public void stop() throws java.io.IOException {
-                        collecting.stop();
-                    }
-                });
+                MongoToolRunner.teeStderr(e, p);
             }
             return super.toCommandLine(command);
         }

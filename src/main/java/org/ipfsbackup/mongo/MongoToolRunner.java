@@ -49,6 +49,7 @@ public final class MongoToolRunner {
     private final String executable;
     private final Path workDir;
     private final UnaryOperator<String> masker;
+    private final java.io.OutputStream stderrObserver;
 
     /**
      * @param tool       the program's name ({@code mongodump}), for file names and log lines
@@ -57,10 +58,25 @@ public final class MongoToolRunner {
      * @param masker     hides credentials in stderr and in a start failure's text
      */
     public MongoToolRunner(String tool, String executable, Path workDir, UnaryOperator<String> masker) {
+        this(tool, executable, workDir, masker, null);
+    }
+
+    private MongoToolRunner(String tool, String executable, Path workDir, UnaryOperator<String> masker,
+                            java.io.OutputStream stderrObserver) {
         this.tool = Objects.requireNonNull(tool, "tool");
         this.executable = Objects.requireNonNull(executable, "executable");
         this.workDir = Objects.requireNonNull(workDir, "workDir");
         this.masker = Objects.requireNonNull(masker, "masker");
+        this.stderrObserver = stderrObserver;
+    }
+
+    /**
+     * This runner, but {@link #run} also writes the program's stderr into {@code observer} as the program writes it
+     * (unmasked: for a summary such as {@link ToolProgress}, not for printing as is); the {@link Outcome} still has
+     * all of it. {@code observer} is not closed.
+     */
+    public MongoToolRunner withStderrObserver(java.io.OutputStream observer) {
+        return new MongoToolRunner(tool, executable, workDir, masker, Objects.requireNonNull(observer, "observer"));
     }
 
     /**
@@ -108,7 +124,7 @@ public final class MongoToolRunner {
         full.addAll(args);
         LOG.debug("running {} {}", executable, full);
 
-        WatchedExecutor executor = new WatchedExecutor();
+        WatchedExecutor executor = new WatchedExecutor(stderrObserver);
         int exit;
         String stderr;
         Throwable failure = null;
@@ -240,6 +256,43 @@ public final class MongoToolRunner {
         }
     }
 
+    /**
+     * Makes {@code executor}'s stream handler (camel-exec's, which collects stderr) also write stderr into
+     * {@code observer} as it is read; nothing when the executor has no stream handler yet.
+     */
+    public static void teeStderr(DefaultExecutor executor, java.io.OutputStream observer) {
+        if (executor == null || executor.getStreamHandler() == null) {
+            return;
+        }
+        org.apache.commons.exec.ExecuteStreamHandler collecting = executor.getStreamHandler();
+        executor.setStreamHandler(new org.apache.commons.exec.ExecuteStreamHandler() {
+            @Override
+            public void setProcessInputStream(java.io.OutputStream os) throws IOException {
+                collecting.setProcessInputStream(os);
+            }
+
+            @Override
+            public void setProcessErrorStream(InputStream is) throws IOException {
+                collecting.setProcessErrorStream(new org.apache.commons.io.input.TeeInputStream(is, observer, false));
+            }
+
+            @Override
+            public void setProcessOutputStream(InputStream is) throws IOException {
+                collecting.setProcessOutputStream(is);
+            }
+
+            @Override
+            public void start() throws IOException {
+                collecting.start();
+            }
+
+            @Override
+            public void stop() throws IOException {
+                collecting.stop();
+            }
+        });
+    }
+
     /** How long a program has after SIGTERM at the timeout before it (and its children) get SIGKILL. */
     static final long KILL_GRACE_MILLIS = 5_000;
 
@@ -248,7 +301,22 @@ public final class MongoToolRunner {
      * the timeout can be told from a plain failure.
      */
     private static final class WatchedExecutor extends DefaultExecCommandExecutor {
+        private final java.io.OutputStream stderrObserver;
         private ExecuteWatchdog watchdog;
+        private DefaultExecutor executor;
+
+        WatchedExecutor(java.io.OutputStream stderrObserver) {
+            this.stderrObserver = stderrObserver;
+        }
+
+        /** Called by camel-exec after it set the stream handler that collects stderr. */
+        @Override
+        protected org.apache.commons.exec.CommandLine toCommandLine(ExecCommand command) {
+            if (stderrObserver != null) {
+                teeStderr(executor, stderrObserver);
+            }
+            return super.toCommandLine(command);
+        }
 
         @Override
         protected DefaultExecutor prepareDefaultExecutor(ExecCommand command) {
@@ -258,6 +326,7 @@ public final class MongoToolRunner {
                 executor.setWatchdog(new ForcefulWatchdog(command.getTimeout()));
             }
             watchdog = executor.getWatchdog();
+            this.executor = executor;
             return executor;
         }
 

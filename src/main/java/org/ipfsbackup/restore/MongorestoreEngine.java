@@ -542,7 +542,13 @@ public final class MongorestoreEngine {
             throw new RestoreException("mongorestore engine: invalid target URI " + Masking.maskUri(targetUri) + ": "
                     + Masking.forUri(targetUri).mask(e.getMessage()), e);
         }
-        MongoToolRunner.Outcome outcome = runner.run(config, args, timeout.toMillis());
+        org.ipfsbackup.mongo.ToolProgress progress = org.ipfsbackup.mongo.ToolProgress.startMongorestore();
+        MongoToolRunner.Outcome outcome;
+        try {
+            outcome = runner.withStderrObserver(progress).run(config, args, timeout.toMillis());
+        } finally {
+            progress.finish(); // the last line, whatever the end
+        }
         int exit = outcome.exitCode();
         String tail = outcome.tail();
         if (outcome.timedOut()) {

@@ -127,6 +127,35 @@ class MongoToolRunnerTest {
     }
 
     @Test
+    void theStderrObserverGetsStderrAsItIsWrittenAndTheOutcomeStillHasAllOfIt() throws Exception {
+        assumeThat(FileSystems.getDefault().supportedFileAttributeViews()).contains("posix");
+        Path script = tmp.resolve("talker.sh");
+        Path go = tmp.resolve("go");
+        // writes a line, then waits (at most 20 s) until the test saw it before writing the next one
+        Files.writeString(script, "#!/bin/sh\necho \"finished restoring shop.a (1 document, 0 failures)\" >&2\n"
+                + "i=0; while [ ! -f '" + go + "' ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n"
+                + "echo \"second line, Secret-Pw\" >&2\n");
+        assertThat(script.toFile().setExecutable(true, true)).isTrue();
+        java.io.ByteArrayOutputStream observed = new java.io.ByteArrayOutputStream();
+        MongoToolRunner runner = new MongoToolRunner("mongotool", script.toString(), tmp, Masking.forUri(URI)::mask)
+                .withStderrObserver(observed);
+        Path config = runner.writeConfig(URI);
+
+        java.util.concurrent.CompletableFuture<MongoToolRunner.Outcome> run =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> runner.run(config, List.of(), 60_000));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+                .until(() -> observed.toString(java.nio.charset.StandardCharsets.UTF_8).contains("finished restoring shop.a"));
+        assertThat(run).isNotDone(); // seen while the program still runs
+        Files.createFile(go);
+        MongoToolRunner.Outcome outcome = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(outcome.exitCode()).isZero();
+        assertThat(outcome.stderr()).isEqualTo("finished restoring shop.a (1 document, 0 failures)\nsecond line, ***\n");
+        assertThat(observed.toString(java.nio.charset.StandardCharsets.UTF_8)).endsWith("second line, Secret-Pw\n");
+        assertThat(config).doesNotExist();
+    }
+
+    @Test
     void aProgramThatCannotStartIsNotStartedAndTheConfigFileIsDeleted() throws IOException {
         Path missing = tmp.resolve("no-such-tool");
         MongoToolRunner runner = new MongoToolRunner("mongotool", missing.toString(), tmp, Masking.forUri(URI)::mask);
