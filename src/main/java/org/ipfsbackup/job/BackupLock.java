@@ -124,6 +124,7 @@ public final class BackupLock implements AutoCloseable {
         try {
             boolean said = false;
             MongoException failed = null;
+            long failingSince = 0;
             while (true) {
                 try {
                     if (lease == null || lease.tryTake(job)) {
@@ -136,10 +137,19 @@ public final class BackupLock implements AutoCloseable {
                     }
                     failed = null;
                 } catch (MongoException e) {
+                    if (failed == null) {
+                        failingSince = System.nanoTime();
+                    }
                     failed = e;
-                    LOG.warn("lock={} job={} outcome=lock-store-error error=\"{}\" (retrying until the wait is over)", LOCK_ID, job, e.getMessage());
+                    LOG.warn("lock={} job={} outcome=lock-store-error error=\"{}\" (retrying for up to the lease, {})", LOCK_ID, job,
+                            e.getMessage(), lease.lease());
                 }
                 long left = deadline - System.nanoTime();
+                // waiting for another holder may take the whole wait; an unreachable lock store fails the job after
+                // one lease (backup.lock-lease) instead of retrying for the whole wait (hours for a full)
+                if (failed != null && System.nanoTime() - failingSince >= lease.lease().toNanos()) {
+                    throw failed;
+                }
                 if (left <= 0) {
                     if (failed != null) {
                         throw failed;

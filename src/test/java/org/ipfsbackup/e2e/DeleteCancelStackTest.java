@@ -239,7 +239,7 @@ class DeleteCancelStackTest {
             Path config = FaultMatrixStackTest.writeConfig(tmp.resolve("app.properties"), o);
             proxy.neverPinned = true; // pin verification polls until the job is cancelled
             CompletableFuture<Void> verifying = new CompletableFuture<>();
-            proxy.onFirst("GET /pins/", line -> verifying.complete(null));
+            proxy.onFirstAfter("POST /add", "GET /pins/", line -> verifying.complete(null));
             try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env)) {
                 ManifestStore repo = new ManifestStore(source, "ipfs_backup", "backups", "manifest_state", "manifest_history");
                 int entries = repo.all().size();

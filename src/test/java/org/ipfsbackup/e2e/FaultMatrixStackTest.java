@@ -190,7 +190,7 @@ class FaultMatrixStackTest {
             o.put("mongodb.uri", env.get("MONGODB_URI") + "&serverSelectionTimeoutMS=2000&connectTimeoutMS=2000");
             o.put("recovery.grace", "1s");
             // the upload is done and pin verification starts: MongoDB (source and manifest) goes away now
-            proxy.onFirst("GET /pins/", line -> stack.stopProcess("ferretdb"));
+            proxy.onFirstAfter("POST /add", "GET /pins/", line -> stack.stopProcess("ferretdb"));
             BackupApplication.Outcome failed;
             try (BackupApplication app = TestSettings.startOnStack(Project.routes(), o, env)) {
                 try {
@@ -310,7 +310,7 @@ class FaultMatrixStackTest {
             Process child = pb.start();
             // the upload is in the cluster and pin verification starts: kill -9, before anything is recorded
             java.util.concurrent.CompletableFuture<Void> killed = new java.util.concurrent.CompletableFuture<>();
-            proxy.onFirst("GET /pins/", line -> {
+            proxy.onFirstAfter("POST /add", "GET /pins/", line -> {
                 child.destroyForcibly();
                 try {
                     child.waitFor();

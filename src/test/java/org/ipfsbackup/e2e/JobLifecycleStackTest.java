@@ -169,7 +169,7 @@ class JobLifecycleStackTest {
             Process full = child(FaultMatrixStackTest.writeConfig(tmp.resolve("child.properties"), o), out, "backup", "full");
             // the upload is in the cluster and pin verification polls: SIGTERM
             java.util.concurrent.CompletableFuture<Long> signalled = new java.util.concurrent.CompletableFuture<>();
-            proxy.onFirst("GET /pins/", line -> {
+            proxy.onFirstAfter("POST /add", "GET /pins/", line -> {
                 full.destroy();
                 signalled.complete(System.nanoTime());
             });

@@ -80,6 +80,14 @@ public final class FaultProxy implements AutoCloseable {
         hook.set(new Hook(match, action));
     }
 
+    /**
+     * {@code action} on the first request starting with {@code match} that comes after one starting with {@code after}
+     * (e.g. the first pin-status poll after the upload, not the one the application's start-up makes for its metrics).
+     */
+    public void onFirstAfter(String after, String match, Consumer<String> action) {
+        onFirst(after, line -> onFirst(match, action));
+    }
+
     public long count(String prefix) {
         return requests.stream().filter(r -> r.startsWith(prefix)).count();
     }
