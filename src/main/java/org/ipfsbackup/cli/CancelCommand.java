@@ -4,24 +4,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.config.Durations;
 import org.ipfsbackup.config.PropertySource;
 import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.job.LeaseHolder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "cancel", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup cancel --reason \"wrong time, runs tonight\""},
         description = "Cancel the running job (a backup, retention, rekey), on whichever instance runs it: the request is set on the job "
                 + "lock in MongoDB, the holder sees it within seconds and stops the job (mongodump stopped, work folder removed, what it "
                 + "uploaded unpinned, nothing recorded, lock released; logged as cancelled, no failure alert). Waits until the lock is free. "
                 + "Exit 0 when it ended (or nothing ran), 1 when it still runs after --wait.")
-class CancelCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
+class CancelCommand extends CliCommand.Configured {
 
     @Option(names = "--reason", paramLabel = "TEXT", description = "said in the job's log line (default: cancelled by hand)")
     String reason;
@@ -29,13 +24,10 @@ class CancelCommand implements Callable<Integer> {
     @Option(names = "--wait", paramLabel = "DURATION", description = "how long to wait for the job to end (default 2m; 0: do not wait)")
     String wait = "2m";
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        var out = spec.commandLine().getOut();
-        var err = spec.commandLine().getErr();
+        var out = out();
+        var err = err();
         PropertySource p = options.properties();
         Duration waitFor = Durations.parse("--wait", wait);
         try (var mongo = org.ipfsbackup.mongo.MongoConnections.create(p.require("mongodb.uri"));

@@ -3,17 +3,14 @@ package org.ipfsbackup.cli;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Callable;
 import org.ipfsbackup.config.PropertySource;
 import org.ipfsbackup.job.BackupLock;
 import org.ipfsbackup.manifest.BackupDeletion;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestStore;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "delete", mixinStandardHelpOptions = true,
         footer = {"", "Example:", "  ipfs-backup delete bafy... --dry-run", "  ipfs-backup delete bafy... --force --reason \"dumped the wrong database\""},
@@ -21,9 +18,7 @@ import picocli.CommandLine.Spec;
                 + "then treat it as gone, the next manifest version carries it as deleted) and it is unpinned from the cluster. "
                 + "Refused (exit 1) when later incrementals of its chain build on it, naming them, unless --force (then it says which "
                 + "restore points are lost); refused for an unknown CID and for a manifest version. Takes the job lock: not while a job runs.")
-class DeleteCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
+class DeleteCommand extends CliCommand.Configured {
 
     @Parameters(index = "0", paramLabel = "CID", description = "the backup's CID (see 'ipfs-backup list')")
     String cid;
@@ -37,13 +32,10 @@ class DeleteCommand implements Callable<Integer> {
     @Option(names = "--reason", paramLabel = "TEXT", description = "recorded with the deletion (default: deleted by hand)")
     String reason;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        var out = spec.commandLine().getOut();
-        var err = spec.commandLine().getErr();
+        var out = out();
+        var err = err();
         PropertySource p = options.properties();
         RecoveryContext ctx = new RecoveryContext(options, null);
         try (var mongo = org.ipfsbackup.mongo.MongoConnections.create(p.require("mongodb.uri"))) {
@@ -95,8 +87,8 @@ class DeleteCommand implements Callable<Integer> {
     }
 
     private int delete(ManifestStore repo, BackupDeletion.Plan plan, PropertySource p) {
-        var out = spec.commandLine().getOut();
-        var err = spec.commandLine().getErr();
+        var out = out();
+        var err = err();
         ManifestEntry e = plan.entry();
         if (ManifestEntry.DELETED.equals(e.status())) {
             out.println("backup " + cid + " was already deleted at " + e.deletedAt() + (e.deleteReason() == null ? "" : " (" + e.deleteReason() + ")")
