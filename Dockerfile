@@ -70,9 +70,9 @@ RUN mongodump --version | grep -qx "mongodump version: ${MONGO_TOOLS_VERSION}" \
  && command -v curl >/dev/null \
  && groupadd --system --gid 10001 ipfs-backup \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin ipfs-backup \
- && mkdir -p /app/routes /var/lib/ipfs-backup/work /var/lib/ipfs-backup/alert-spool \
+ && mkdir -p /app/routes /var/lib/ipfs-backup/work /var/lib/ipfs-backup/alert-spool /var/lib/ipfs-backup/cache \
  && chown -R 10001:10001 /var/lib/ipfs-backup \
- && chmod 0700 /var/lib/ipfs-backup/work /var/lib/ipfs-backup/alert-spool
+ && chmod 0700 /var/lib/ipfs-backup/work /var/lib/ipfs-backup/alert-spool /var/lib/ipfs-backup/cache
 
 COPY --from=app /out/ipfs-backup.jar /app/ipfs-backup.jar
 COPY --from=app /out/lib /app/lib
@@ -80,8 +80,8 @@ COPY application.properties /app/application.properties
 COPY routes /app/routes
 
 # local cache for fast recovery (docs/cache.md): uploaded encrypted files (ciphertext) by CID, oldest evicted beyond
-# 1 GiB. Mount a volume on /var/lib/ipfs-backup/cache to keep it across container re-creation (a tmpfs works too, at
-# the cost of memory, and empties on restart); the image's layer is used otherwise. BACKUP_CACHE_DIR= turns it off.
+# 1 GiB. A volume (VOLUME below; name it, as docker-compose.yaml does, to keep it across container re-creation; a
+# tmpfs works too, at the cost of memory): with --read-only it is the only place the cache can be. BACKUP_CACHE_DIR= turns it off.
 ENV BACKUP_CONFIG=/app/application.properties \
     BACKUP_ROUTES_DIR=/app/routes \
     BACKUP_WORK_DIR=/var/lib/ipfs-backup/work \
@@ -96,7 +96,7 @@ ENV BACKUP_CONFIG=/app/application.properties \
 
 WORKDIR /app
 USER 10001:10001
-VOLUME ["/var/lib/ipfs-backup/work", "/var/lib/ipfs-backup/alert-spool"]
+VOLUME ["/var/lib/ipfs-backup/work", "/var/lib/ipfs-backup/alert-spool", "/var/lib/ipfs-backup/cache"]
 # management HTTP server (camel.management.port, MANAGEMENT_PORT): /observe/health, /observe/metrics; bound to all
 # interfaces in the container so Prometheus can scrape it (Jolokia still answers loopback clients only). On the
 # host network (podman run --network host) set MANAGEMENT_HOST=127.0.0.1.

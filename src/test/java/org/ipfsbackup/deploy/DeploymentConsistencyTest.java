@@ -365,11 +365,12 @@ class DeploymentConsistencyTest {
         assertThat(dockerfile).contains("COPY application.properties " + env.get("BACKUP_CONFIG"),
                 "COPY routes " + env.get("BACKUP_ROUTES_DIR"));
         String volumes = instruction("VOLUME");
-        assertThat(volumes).contains("\"" + env.get("BACKUP_WORK_DIR") + "\"", "\"" + env.get("ALERT_SPOOL_DIR") + "\"");
+        assertThat(volumes).contains("\"" + env.get("BACKUP_WORK_DIR") + "\"", "\"" + env.get("ALERT_SPOOL_DIR") + "\"",
+                "\"" + env.get("BACKUP_CACHE_DIR") + "\""); // --read-only: every directory the app writes is a volume
         // the spool keeps its packaged default; the compose volumes sit where the image puts the directories
         assertThat(resolve(properties.get("alert.spool-dir"), Map.of())).isEqualTo(env.get("ALERT_SPOOL_DIR"));
         assertThat(strings(backup.get("volumes"))).contains("backup-work:" + env.get("BACKUP_WORK_DIR"),
-                "backup-alert-spool:" + env.get("ALERT_SPOOL_DIR"));
+                "backup-alert-spool:" + env.get("ALERT_SPOOL_DIR"), "backup-cache:" + env.get("BACKUP_CACHE_DIR"));
         assertThat(dockerfile).anySatisfy(l -> assertThat(l).startsWith("RUN ").contains("chown -R 10001:10001 /var/lib/ipfs-backup"));
         assertThat(env.get("BACKUP_WORK_DIR")).startsWith("/var/lib/ipfs-backup/");
         // mongo tools: a pinned package version, and the paths the settings use
