@@ -75,12 +75,12 @@ public final class BackupDeletion {
     /** The complete backups that lead to {@code cid} through {@code previous} or {@code baseBackup}, in time order. */
     static List<ManifestEntry> dependents(List<ManifestEntry> live, String cid) {
         Set<String> needing = new LinkedHashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(cid));
-        while (!todo.isEmpty()) {
-            String c = todo.pop();
+        Deque<String> pending = new ArrayDeque<>(List.of(cid));
+        while (!pending.isEmpty()) {
+            String c = pending.pop();
             for (ManifestEntry e : live) {
                 if (!e.isFull() && (c.equals(e.previous()) || c.equals(e.baseBackup())) && !e.cid().equals(cid) && needing.add(e.cid())) {
-                    todo.push(e.cid());
+                    pending.push(e.cid());
                 }
             }
         }
