@@ -245,7 +245,7 @@ class DeleteCancelStackTest {
                 int entries = repo.all().size();
                 CompletableFuture<BackupApplication.Outcome> running = CompletableFuture.supplyAsync(() -> app.runBackup("full"));
                 verifying.get(180, TimeUnit.SECONDS);
-                String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+                String cid = proxy.firstAfter("POST /add", "GET /pins/").orElseThrow()
                         .replaceAll("^GET /pins/([^?/]+).*$", "$1");
                 assertThat(FaultMatrixStackTest.pinnedCids(env)).as("the upload is in the cluster").contains(cid);
 

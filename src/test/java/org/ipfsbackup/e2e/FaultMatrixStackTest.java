@@ -203,7 +203,7 @@ class FaultMatrixStackTest {
                 assertThat(failed.succeeded()).isFalse();
                 assertThat(failed.failedStep()).as(failed.failure()).isEqualTo("backup-record");
                 assertThat(failed.failure()).as("a clear error").containsIgnoringCase("mongo");
-                String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+                String cid = proxy.firstAfter("POST /add", "GET /pins/").orElseThrow()
                         .replaceAll("^GET /pins/([^?/]+).*$", "$1");
                 // whether the insert landed cannot be known while MongoDB is away: the upload is kept, not unpinned
                 assertThat(proxy.count("DELETE /pins/" + cid)).isZero();
@@ -321,7 +321,7 @@ class FaultMatrixStackTest {
             });
             killed.get(180, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(child.exitValue()).as(Files.readString(out)).isEqualTo(137);
-            String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+            String cid = proxy.firstAfter("POST /add", "GET /pins/").orElseThrow()
                     .replaceAll("^GET /pins/([^?/]+).*$", "$1");
             assertThat(workFiles(work)).as("the crash left its temp files").isNotEmpty();
             assertThat(repo.find(cid)).as("nothing recorded").isEmpty();

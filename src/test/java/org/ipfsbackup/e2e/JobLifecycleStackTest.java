@@ -181,7 +181,7 @@ class JobLifecycleStackTest {
             System.out.println("SIGTERM during pin verification: exit " + full.exitValue() + " after " + took.toMillis() + " ms");
             assertThat(full.exitValue()).as(log).isNotZero();
             assertThat(took).as("exits within a few seconds").isLessThan(Duration.ofSeconds(10));
-            String cid = proxy.requests.stream().filter(r -> r.startsWith("GET /pins/")).findFirst().orElseThrow()
+            String cid = proxy.firstAfter("POST /add", "GET /pins/").orElseThrow()
                     .replaceAll("^GET /pins/([^?/]+).*$", "$1");
             assertThat(proxy.count("DELETE /pins/" + cid)).as("the upload was unpinned:\n" + log).isEqualTo(1);
             assertThat(FaultMatrixStackTest.pinnedCids(env)).as("no orphan pin").doesNotContain(cid);

@@ -88,6 +88,21 @@ public final class FaultProxy implements AutoCloseable {
         onFirst(after, line -> onFirst(match, action));
     }
 
+    /**
+     * The first request starting with {@code prefix} after the first one starting with {@code after} (the pin poll of
+     * the upload, not the one the application's start-up makes for its metrics).
+     */
+    public java.util.Optional<String> firstAfter(String after, String prefix) {
+        boolean seen = false;
+        for (String r : requests) {
+            if (seen && r.startsWith(prefix)) {
+                return java.util.Optional.of(r);
+            }
+            seen |= r.startsWith(after);
+        }
+        return java.util.Optional.empty();
+    }
+
     public long count(String prefix) {
         return requests.stream().filter(r -> r.startsWith(prefix)).count();
     }
