@@ -265,6 +265,7 @@ public final class MongoToolRunner {
             return;
         }
         org.apache.commons.exec.ExecuteStreamHandler collecting = executor.getStreamHandler();
+        java.io.OutputStream safe = new SafeObserver(observer);
         executor.setStreamHandler(new org.apache.commons.exec.ExecuteStreamHandler() {
             @Override
             public void setProcessInputStream(java.io.OutputStream os) throws IOException {
@@ -273,7 +274,7 @@ public final class MongoToolRunner {
 
             @Override
             public void setProcessErrorStream(InputStream is) throws IOException {
-                collecting.setProcessErrorStream(new org.apache.commons.io.input.TeeInputStream(is, observer, false));
+                collecting.setProcessErrorStream(new org.apache.commons.io.input.TeeInputStream(is, safe, false));
             }
 
             @Override
@@ -291,6 +292,37 @@ public final class MongoToolRunner {
                 collecting.stop();
             }
         });
+    }
+
+    /**
+     * An observer of a tool's stderr that can never fail the run: the first exception it throws turns it off (logged
+     * once); the program's stderr is still collected in full.
+     */
+    static final class SafeObserver extends java.io.OutputStream {
+        private final java.io.OutputStream observer;
+        private volatile boolean off;
+
+        SafeObserver(java.io.OutputStream observer) {
+            this.observer = observer;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int offset, int length) {
+            if (off) {
+                return;
+            }
+            try {
+                observer.write(b, offset, length);
+            } catch (Exception | Error e) {
+                off = true;
+                LOG.warn("stderr observer turned off (the run goes on): {}", e.toString());
+            }
+        }
     }
 
     /** How long a program has after SIGTERM at the timeout before it (and its children) get SIGKILL. */
