@@ -82,7 +82,7 @@ class ManifestVersionsTest {
         version("stale", null, "GONE");
         Map<String, Decision> d = decide(List.of("stale"), List.of("m3"), Set.of("F", "I1", "I2"));
         assertThat(d.get("stale").keep()).isFalse();
-        assertThat(d.get("stale").reason()).isEqualTo("names no live backup and no kept version links to it");
+        assertThat(d.get("stale").reason()).isEqualTo("names no live backup and no kept version needs it");
     }
 
     @Test
