@@ -65,7 +65,7 @@ public final class ManifestChain {
         while (true) {
             if (!seen.add(at)) {
                 throw new ChainException("manifest " + cid + ": its chain of versions loops (version " + at
-                        + " links back to itself through " + (seen.size() - 1) + " versions)", null);
+                        + " comes round again after " + cids.size() + " versions)", null);
             }
             if (cids.size() >= MAX_WALK) {
                 throw new ChainException("manifest " + cid + ": no checkpoint within " + MAX_WALK + " versions (the walk stopped at "
