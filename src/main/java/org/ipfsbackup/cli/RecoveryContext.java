@@ -72,9 +72,9 @@ final class RecoveryContext {
 
     /**
      * The manifest read back from IPFS with only its CID and the key (when the MongoDB holding it is gone): the version
-     * and, for a delta, the versions back to its checkpoint ({@link ManifestChain}).
+     * and, for a delta, the versions back to its checkpoint ({@link ManifestChain}); how many is said on {@code say}.
      */
-    List<ManifestEntry> manifestFromIpfs(String manifestCid, BackupCipher cipher) throws IOException {
+    List<ManifestEntry> manifestFromIpfs(String manifestCid, BackupCipher cipher, java.util.function.Consumer<String> say) throws IOException {
         Path dir = Files.createTempDirectory("ipfs-backup-manifest");
         try {
             BackupFetcher fetcher = nodeFetcher();
@@ -90,7 +90,7 @@ final class RecoveryContext {
                 }
             });
             if (state.versionsRead() > 1) {
-                System.err.println("manifest " + manifestCid + ": read " + state.versionsRead() + " versions back to checkpoint "
+                say.accept("manifest " + manifestCid + ": read " + state.versionsRead() + " versions back to checkpoint "
                         + state.checkpointCid());
             }
             return state.entries();
