@@ -27,7 +27,10 @@ import org.bson.conversions.Bson;
  * backup, keyed by its CID), the head (the CID of the newest manifest version published to IPFS) and the history (every
  * published version with the one it links to). Every write uses majority write concern: when a write returns, it
  * survives a fail-over. Reads prefer the primary. The document form of an entry is defined here
- * ({@link #toDocument}, {@link #fromDocument}) and nowhere else.
+ * ({@link #toDocument}, {@link #fromDocument}) and nowhere else. It also builds each manifest version to publish
+ * ({@link #nextVersion}: a delta on the head, or a checkpoint) and records it once pinned ({@link #published}); for
+ * that an entry's document carries the fingerprint of its JSON as last published ({@value #PUBLISHED}), which is not
+ * part of the entry.
  */
 public class ManifestStore {
     /** The id of the head document in the state collection. */
