@@ -34,6 +34,8 @@ public final class BackupHeaders {
     public static final String KEEP_PIN = "IpfsBackupKeepPin";
     public static final String MANIFEST_CID = "IpfsBackupManifestCid";
     public static final String PREVIOUS_MANIFEST_CID = "IpfsBackupPreviousManifestCid";
+    /** The manifest version being published ({@link org.ipfsbackup.manifest.ManifestStore.NextVersion}), recorded once pinned. */
+    public static final String MANIFEST_NEXT = "IpfsBackupManifestNext";
     /** The backup lock is held by this job (released by clean-up and by the dead-letter route). */
     public static final String LOCK_HELD = "IpfsBackupLockHeld";
     /** Why this job did not run (an incremental while a full runs). */

@@ -127,33 +127,35 @@ public class ManifestBinding {
         }
     }
 
-    /** Remembers the head's CID (none before the first manifest) as the previous manifest the new one links to. */
-    public void rememberPreviousManifest(Exchange exchange) {
-        exchange.getMessage().setHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, store.headManifestCid().orElse(null));
-    }
-
     /**
-     * Body: every manifest entry ({@link #entries}). Writes the manifest JSON, encrypted, into the job's work
-     * directory and asks {@code direct:ipfs-add} to upload it.
+     * Builds the next manifest version against the head ({@link ManifestStore#nextVersion}: the entries new or changed
+     * since the head, or a checkpoint of every entry), writes its JSON, encrypted, into the job's work directory and
+     * asks {@code direct:ipfs-add} to upload it. The head it links to goes in {@link BackupHeaders#PREVIOUS_MANIFEST_CID}.
      */
-    @SuppressWarnings("unchecked")
     public void writeManifest(Exchange exchange) throws Exception {
         Message m = exchange.getMessage();
-        List<ManifestEntry> entries = m.getBody(List.class);
         Instant now = clock.instant();
-        ManifestFile file = ManifestFile.of(entries, m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class), now);
+        ManifestStore.NextVersion next = store.nextVersion(now);
+        ManifestFile file = next.file();
         Path dir = Path.of(m.getHeader(BackupHeaders.WORK_DIR, String.class));
         String name = BackupNames.manifestFile(now);
         Path target = dir.resolve(name);
         try (OutputStream out = cipher.encryptingStream(Files.newOutputStream(target))) {
             file.write(out);
         }
+        m.setHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, file.previousManifest());
+        m.setHeader(BackupHeaders.MANIFEST_NEXT, next);
         m.setHeader(BackupHeaders.ADD_FILE, target.toString());
         m.setHeader(BackupHeaders.ADD_NAME, name);
         m.setHeader(BackupHeaders.ADD_KIND, "manifest");
         m.setBody(null);
-        LOG.info("backup={} step=manifest entries={} previousManifest={}", m.getHeader(BackupHeaders.NAME), entries.size(),
-                file.previousManifest());
+        if (file.isCheckpoint()) {
+            LOG.info("backup={} step=manifest checkpoint entries={} previousManifest={} because {}", m.getHeader(BackupHeaders.NAME),
+                    file.backups().size(), file.previousManifest(), next.checkpointReason());
+        } else {
+            LOG.info("backup={} step=manifest delta changed={} removed={} depth={} entries={} previousManifest={}", m.getHeader(BackupHeaders.NAME),
+                    file.backups().size(), file.removed().size(), file.depth(), file.statistics().entries(), file.previousManifest());
+        }
     }
 
     /** The manifest just uploaded and verified pinned becomes the head and is listed in the history. */
@@ -161,7 +163,8 @@ public class ManifestBinding {
         Message m = exchange.getMessage();
         String cid = m.getHeader(BackupHeaders.ADD_CID, String.class);
         m.setHeader(BackupHeaders.MANIFEST_CID, cid);
-        store.publish(new ManifestStore.Head(cid, m.getHeader(BackupHeaders.PREVIOUS_MANIFEST_CID, String.class), clock.instant(), key.keyId()));
+        store.published(cid, m.getHeader(BackupHeaders.MANIFEST_NEXT, ManifestStore.NextVersion.class), clock.instant(), key.keyId());
+        m.removeHeader(BackupHeaders.MANIFEST_NEXT);
         LOG.info("backup={} step=record cid={} manifestCid={}", m.getHeader(BackupHeaders.NAME),
                 m.getHeader(BackupHeaders.CID), cid);
     }

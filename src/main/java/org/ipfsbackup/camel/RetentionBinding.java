@@ -128,9 +128,9 @@ public class RetentionBinding {
 
     /**
      * Unpins the superseded versions that are no longer needed
-     * ({@link ManifestVersions}): kept are the head's whole chain (every version links to the one before it), the
-     * newest {@code retention.manifest-versions}, every version that may name a live backup (published after the
-     * oldest backup still kept started) and whatever a kept version links to. Their history entries are removed.
+     * ({@link ManifestVersions}): kept are the head, the newest {@code retention.manifest-versions}, every version that
+     * may name a live backup (published after the oldest backup still kept started) and what a kept version needs to
+     * be read (a delta's chain back to its checkpoint). Their history entries are removed.
      */
     public void pruneManifestVersions(Exchange exchange) {
         Message m = exchange.getMessage();
@@ -162,8 +162,8 @@ public class RetentionBinding {
                 LOG.warn("step=retention could not unpin superseded manifest {}: {} (tried again next run)", d.cid(), e.getMessage());
             }
         }
-        LOG.info("step=retention manifest versions: {} unpinned, {} kept (the head's chain, the newest {}, those that may name a live "
-                + "backup, and what they link to)", removed.size(), decisions.size() - removed.size(), manifestVersions);
+        LOG.info("step=retention manifest versions: {} unpinned, {} kept (the head, the newest {}, those that may name a live "
+                + "backup, and the versions they need to be read)", removed.size(), decisions.size() - removed.size(), manifestVersions);
         store.removeVersions(removed);
     }
 

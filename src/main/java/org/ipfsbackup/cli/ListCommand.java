@@ -24,7 +24,7 @@ class ListCommand extends CliCommand.Configured {
     @Override
     public Integer call() throws Exception {
         RecoveryContext ctx = new RecoveryContext(options, nodes);
-        List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, KeyOptions.cipher(options))
+        List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, KeyOptions.cipher(options), err()::println)
                 : ctx.manifestFromMongo(null);
         var out = out();
         Map<String, org.ipfsbackup.manifest.BackupChains.Window> windows = new LinkedHashMap<>();

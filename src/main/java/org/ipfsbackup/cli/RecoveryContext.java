@@ -12,6 +12,7 @@ import org.ipfsbackup.config.IpfsSettings;
 import org.ipfsbackup.config.PropertySource;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.ipfs.KuboClient;
+import org.ipfsbackup.manifest.ManifestChain;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestStore;
@@ -69,15 +70,30 @@ final class RecoveryContext {
                 props.getOrDefault("manifest.history-collection", "manifest_history"));
     }
 
-    /** The manifest read back from IPFS with only its CID and the key (when the MongoDB holding it is gone). */
-    List<ManifestEntry> manifestFromIpfs(String manifestCid, BackupCipher cipher) throws IOException {
+    /**
+     * The manifest read back from IPFS with only its CID and the key (when the MongoDB holding it is gone): the version
+     * and, for a delta, the versions back to its checkpoint ({@link ManifestChain}); how many is said on {@code say}.
+     */
+    List<ManifestEntry> manifestFromIpfs(String manifestCid, BackupCipher cipher, java.util.function.Consumer<String> say) throws IOException {
         Path dir = Files.createTempDirectory("ipfs-backup-manifest");
         try {
-            Path enc = dir.resolve("manifest.enc");
-            nodeFetcher().download(manifestCid, null, enc);
-            try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
-                return ManifestFile.read(in).backups();
+            BackupFetcher fetcher = nodeFetcher();
+            ManifestChain.State state = ManifestChain.read(manifestCid, cid -> {
+                Path enc = dir.resolve("manifest.enc");
+                try {
+                    fetcher.download(cid, null, enc);
+                    try (InputStream in = cipher.decryptingStream(Files.newInputStream(enc))) {
+                        return ManifestFile.read(in);
+                    }
+                } finally {
+                    Files.deleteIfExists(enc);
+                }
+            });
+            if (state.versionsRead() > 1) {
+                say.accept("manifest " + manifestCid + ": read " + state.versionsRead() + " versions back to checkpoint "
+                        + state.checkpointCid());
             }
+            return state.entries();
         } finally {
             org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
         }

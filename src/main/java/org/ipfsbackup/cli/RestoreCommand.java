@@ -63,7 +63,7 @@ class RestoreCommand extends CliCommand.Configured {
         Instant when = at == null ? null : parseTime(at);
         RecoveryContext ctx = new RecoveryContext(options, nodes);
         BackupCipher cipher = KeyOptions.cipher(options);
-        List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, cipher) : ctx.manifestFromMongo(null);
+        List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, cipher, err()::println) : ctx.manifestFromMongo(null);
         BackupChains.RestorePlan plan = BackupChains.planRestore(entries, when);
         var err = err();
         err.println("restore plan: full " + plan.full().fileName() + " (" + plan.full().cid() + ")"

@@ -4,16 +4,20 @@ import com.mongodb.ReadPreference;
 import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.Updates;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -23,11 +27,24 @@ import org.bson.conversions.Bson;
  * backup, keyed by its CID), the head (the CID of the newest manifest version published to IPFS) and the history (every
  * published version with the one it links to). Every write uses majority write concern: when a write returns, it
  * survives a fail-over. Reads prefer the primary. The document form of an entry is defined here
- * ({@link #toDocument}, {@link #fromDocument}) and nowhere else.
+ * ({@link #toDocument}, {@link #fromDocument}) and nowhere else. It also builds each manifest version to publish
+ * ({@link #nextVersion}: a delta on the head, or a checkpoint) and records it once pinned ({@link #published}); for
+ * that an entry's document carries the fingerprint of its JSON as last published ({@value #PUBLISHED}), which is not
+ * part of the entry.
  */
 public class ManifestStore {
     /** The id of the head document in the state collection. */
     static final String HEAD_ID = "head";
+    /** On an entry's document: the fingerprint of its JSON in the newest published version. */
+    static final String PUBLISHED = "published";
+    /** On the head document: entries withdrawn since it was published that it names (CID and fingerprint). */
+    static final String WITHDRAWN = "withdrawn";
+
+    /**
+     * A new checkpoint is published after this many deltas (ManifestFile format 2): a reader walks at most this many
+     * versions plus the checkpoint. See docs/format.md, "The published manifest", for why 256.
+     */
+    public static final int MAX_DELTAS = 256;
 
     /**
      * The head: the newest published manifest version.
@@ -35,11 +52,43 @@ public class ManifestStore {
      * @param previous  the version it links to; null for the first
      * @param updatedAt when it was published; null when not known
      * @param keyId     the master key id it was encrypted under; null when not known
+     * @param chain     where it stands in its delta chain; null when not known (published by a version-1 writer)
      */
-    public record Head(String cid, String previous, Instant updatedAt, String keyId) {
-        public ManifestVersions.Version version() {
-            return new ManifestVersions.Version(cid, previous, updatedAt, null);
+    public record Head(String cid, String previous, Instant updatedAt, String keyId, Chain chain) {
+        public Head(String cid, String previous, Instant updatedAt, String keyId) {
+            this(cid, previous, updatedAt, keyId, null);
         }
+
+        public ManifestVersions.Version version() {
+            return new ManifestVersions.Version(cid, previous, updatedAt, null, chain == null ? null : chain.checkpoint());
+        }
+    }
+
+    /**
+     * Where a published version stands in its delta chain.
+     *
+     * @param depth       deltas back to its checkpoint (0: it is a checkpoint)
+     * @param deltaBytes  plaintext JSON bytes of the deltas since its checkpoint, its own included
+     * @param stateDigest digest of the state it publishes (every entry's CID and fingerprint): tells whether the
+     *                    fingerprints recorded on the entries still describe it
+     */
+    public record Chain(int depth, long deltaBytes, String stateDigest) {
+        public boolean checkpoint() {
+            return depth == 0;
+        }
+    }
+
+    /**
+     * The next manifest version to publish, built against the head ({@link #nextVersion}); {@link #published} records it
+     * once it is pinned.
+     *
+     * @param file        the version: a delta on the head, or a checkpoint
+     * @param chain       its place in the chain (goes on the head)
+     * @param fingerprints the entries whose recorded fingerprint it changes: CID to fingerprint
+     * @param checkpointReason why it is a checkpoint; null for a delta
+     * @param fullBytes   plaintext JSON bytes of the whole state's entries (what a checkpoint would weigh)
+     */
+    public record NextVersion(ManifestFile file, Chain chain, Map<String, String> fingerprints, String checkpointReason, long fullBytes) {
     }
 
     private final MongoCollection<Document> backups;
@@ -81,7 +130,12 @@ public class ManifestStore {
      * @return true when an entry was there and was removed
      */
     public boolean withdraw(String cid) {
-        return backups.deleteOne(byId(cid)).getDeletedCount() > 0;
+        Document gone = backups.findOneAndDelete(byId(cid));
+        if (gone != null && gone.getString(PUBLISHED) != null) {
+            // a published version names it: the next version lists it as removed
+            state.updateOne(byId(HEAD_ID), Updates.push(WITHDRAWN, new Document("cid", cid).append("fingerprint", gone.getString(PUBLISHED))));
+        }
+        return gone != null;
     }
 
     /** Marks the entries of unpinned backups deleted (retention), with the time; returns how many were marked. */
@@ -170,11 +224,16 @@ public class ManifestStore {
 
     /** The head, if a manifest version was published. */
     public Optional<Head> head() {
-        Document d = state.find(byId(HEAD_ID)).first();
+        return head(state.find(byId(HEAD_ID)).first());
+    }
+
+    private static Optional<Head> head(Document d) {
         if (d == null || d.getString("cid") == null) {
             return Optional.empty();
         }
-        return Optional.of(new Head(d.getString("cid"), d.getString("previous"), instant(d.get("updatedAt")), d.getString("keyId")));
+        Chain chain = d.getString("stateDigest") == null ? null
+                : new Chain((int) number(d.get("depth")), number(d.get("deltaBytes")), d.getString("stateDigest"));
+        return Optional.of(new Head(d.getString("cid"), d.getString("previous"), instant(d.get("updatedAt")), d.getString("keyId"), chain));
     }
 
     /** CID of the newest manifest published to IPFS, if any. */
@@ -184,17 +243,150 @@ public class ManifestStore {
 
     /** A new manifest version was published and verified pinned: it becomes the head and is listed in the history. */
     public void publish(Head head) {
-        state.replaceOne(byId(HEAD_ID), new Document("_id", HEAD_ID).append("cid", head.cid()).append("previous", head.previous())
-                .append("updatedAt", Date.from(head.updatedAt())).append("keyId", head.keyId()), new ReplaceOptions().upsert(true));
-        history.replaceOne(byId(head.cid()), new Document("_id", head.cid()).append("previous", head.previous())
-                .append("createdAt", Date.from(head.updatedAt())), new ReplaceOptions().upsert(true));
+        Document h = new Document("_id", HEAD_ID).append("cid", head.cid()).append("previous", head.previous())
+                .append("updatedAt", Date.from(head.updatedAt())).append("keyId", head.keyId());
+        Document v = new Document("_id", head.cid()).append("previous", head.previous()).append("createdAt", Date.from(head.updatedAt()));
+        if (head.chain() != null) {
+            h.append("depth", head.chain().depth()).append("deltaBytes", head.chain().deltaBytes()).append("stateDigest", head.chain().stateDigest());
+            v.append("checkpoint", head.chain().checkpoint());
+        }
+        state.replaceOne(byId(HEAD_ID), h, new ReplaceOptions().upsert(true));
+        history.replaceOne(byId(head.cid()), v, new ReplaceOptions().upsert(true));
+    }
+
+    /**
+     * The version built by {@link #nextVersion} was published and verified pinned: it becomes the head (with its place
+     * in the chain), is listed in the history, and the fingerprints of the entries it carried are recorded, so the
+     * next version carries only what changes after it. If this stops half-way, the next version sees that the
+     * fingerprints do not match the head's state digest and is a checkpoint.
+     */
+    public void published(String cid, NextVersion next, Instant at, String keyId) {
+        publish(new Head(cid, next.file().previousManifest(), at, keyId, next.chain()));
+        List<UpdateOneModel<Document>> updates = new ArrayList<>();
+        next.fingerprints().forEach((c, fp) -> updates.add(new UpdateOneModel<>(byId(c), Updates.set(PUBLISHED, fp))));
+        for (int i = 0; i < updates.size(); i += 1000) {
+            backups.bulkWrite(updates.subList(i, Math.min(updates.size(), i + 1000)), new BulkWriteOptions().ordered(false));
+        }
+    }
+
+    /**
+     * Builds the next manifest version against the head: a delta holding the entries whose JSON differs from what the
+     * head's state holds (each entry records the fingerprint of its published JSON) and the entries withdrawn since,
+     * or a checkpoint holding every entry when there is no head, the head's place in its chain is not known (published
+     * by a version-1 writer), the recorded fingerprints do not describe the head's state (an interrupted publish, a
+     * restored database), {@link #MAX_DELTAS} deltas lead back to the last checkpoint, or the deltas since it would
+     * weigh more than a checkpoint.
+     */
+    public NextVersion nextVersion(Instant now) {
+        Document headDoc = state.find(byId(HEAD_ID)).first();
+        Head head = head(headDoc).orElse(null);
+        List<ManifestEntry> all = new ArrayList<>();
+        List<ManifestEntry> changed = new ArrayList<>();
+        Map<String, String> fingerprints = new LinkedHashMap<>();
+        long recorded = 0;
+        long next = 0;
+        long fullBytes = 0;
+        for (Document d : backups.find().sort(Sorts.ascending("timestamp"))) {
+            ManifestEntry e = fromDocument(d);
+            byte[] json = json(e);
+            String fp = fingerprint(json);
+            String stored = d.getString(PUBLISHED);
+            all.add(e);
+            fullBytes += json.length;
+            next += digestPart(e.cid(), fp);
+            if (stored != null) {
+                recorded += digestPart(e.cid(), stored);
+            }
+            if (!fp.equals(stored)) {
+                changed.add(e);
+                fingerprints.put(e.cid(), fp);
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        if (headDoc != null && headDoc.get(WITHDRAWN) instanceof List<?> l) {
+            for (Object o : l) {
+                if (o instanceof Document w && w.getString("cid") != null && removed.stream().noneMatch(w.getString("cid")::equals)) {
+                    removed.add(w.getString("cid"));
+                    recorded += digestPart(w.getString("cid"), w.getString("fingerprint"));
+                }
+            }
+        }
+        String stateDigest = digest(next);
+        String reason = null;
+        ManifestFile delta = null;
+        if (head == null) {
+            reason = "there is no previous version";
+        } else if (head.chain() == null) {
+            reason = "the previous version " + head.cid() + " was published without a chain record (a version-1 writer)";
+        } else if (!head.chain().stateDigest().equals(digest(recorded))) {
+            reason = "the fingerprints recorded on the entries do not describe the previous version " + head.cid()
+                    + " (an interrupted publish, or a restored manifest database)";
+        } else if (head.chain().depth() >= MAX_DELTAS) {
+            reason = MAX_DELTAS + " deltas since the last checkpoint";
+        } else {
+            delta = ManifestFile.delta(changed, removed, head.cid(), head.chain().depth() + 1, ManifestFile.Statistics.of(all), now);
+        }
+        if (delta != null) {
+            long bytes = size(delta);
+            if (head.chain().deltaBytes() + bytes > fullBytes) {
+                reason = "the deltas since the last checkpoint would weigh more than a checkpoint (" + (head.chain().deltaBytes() + bytes)
+                        + " > " + fullBytes + " bytes)";
+            } else {
+                return new NextVersion(delta, new Chain(delta.depth(), head.chain().deltaBytes() + bytes, stateDigest), fingerprints, null, fullBytes);
+            }
+        }
+        // the fingerprints that change are those of the entries a delta would carry: the rest already match
+        ManifestFile checkpoint = ManifestFile.of(all, head == null ? null : head.cid(), now);
+        return new NextVersion(checkpoint, new Chain(0, 0, stateDigest), fingerprints, reason, fullBytes);
+    }
+
+    private static byte[] json(ManifestEntry e) {
+        try {
+            return ManifestFile.entryJson(e);
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    private static long size(ManifestFile f) {
+        try {
+            return f.toJson().length;
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    /** An entry's fingerprint: sha256 of its JSON as a manifest file writes it, base64url, 128 bits. */
+    static String fingerprint(byte[] json) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(json);
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
+        } catch (java.security.NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** One entry's share of a state digest (the digest is the sum of the shares, so it does not depend on order). */
+    private static long digestPart(String cid, String fingerprint) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((cid + "\n" + fingerprint).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.nio.ByteBuffer.wrap(h).getLong();
+        } catch (java.security.NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static String digest(long sum) {
+        return String.format("%016x", sum);
     }
 
     /** The versions the history lists, newest first (those without a time last). */
     public List<ManifestVersions.Version> versions() {
         List<ManifestVersions.Version> out = new ArrayList<>();
         for (Document d : history.find()) {
-            out.add(new ManifestVersions.Version(d.getString("_id"), d.getString("previous"), instant(d.get("createdAt")), null));
+            out.add(new ManifestVersions.Version(d.getString("_id"), d.getString("previous"), instant(d.get("createdAt")), null,
+                    d.getBoolean("checkpoint")));
         }
         out.sort(Comparator.comparing(ManifestVersions.Version::createdAt, Comparator.nullsLast(Comparator.reverseOrder())));
         return out;
@@ -203,8 +395,12 @@ public class ManifestStore {
     /** Lists a version in the history again (start-up recovery keeps it); its own time when known, else {@code now}. */
     public void relist(ManifestVersions.Version v, Instant now) {
         Instant at = v.createdAt() != null ? v.createdAt() : now;
-        history.replaceOne(byId(v.cid()), new Document("_id", v.cid()).append("previous", v.previous())
-                .append("createdAt", Date.from(at)).append("relistedAt", Date.from(now)), new ReplaceOptions().upsert(true));
+        Document d = new Document("_id", v.cid()).append("previous", v.previous()).append("createdAt", Date.from(at))
+                .append("relistedAt", Date.from(now));
+        if (v.checkpoint() != null) {
+            d.append("checkpoint", v.checkpoint());
+        }
+        history.replaceOne(byId(v.cid()), d, new ReplaceOptions().upsert(true));
     }
 
     /** Removes versions from the history (retention unpinned them); returns how many were listed. */

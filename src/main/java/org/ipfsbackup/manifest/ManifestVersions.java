@@ -12,15 +12,20 @@ import java.util.function.Predicate;
 /**
  * Which published manifest versions must stay pinned. The rule (start-up recovery and retention both apply it):
  * <ol>
- * <li>a version that names a live backup (one that is still recorded or pinned) is kept: a manifest CID an operator
- * saved keeps restoring for as long as a backup it names exists;</li>
- * <li>every version that the head or a kept version links to through {@code previousManifest}, directly or through
- * other versions, is kept: the links of a published version cannot change (its CID is its content), so the history
- * stays walkable back from the head.</li>
+ * <li>a version whose state names a live backup (one that is still recorded or pinned) is kept: a manifest CID an
+ * operator saved keeps restoring for as long as a backup it names exists. A version's state is the whole manifest it
+ * stands for: a checkpoint's own entries, a delta's read through its chain ({@link ManifestChain});</li>
+ * <li>a kept version keeps everything it needs to be read: a delta keeps the version it links to through
+ * {@code previousManifest}, and so on back to its checkpoint (at most {@link ManifestStore#MAX_DELTAS} deltas).
+ * A checkpoint needs nothing: its own link is history, followed only when the version it names is kept by itself.
+ * A version whose kind is not known (listed by an older release without it, or not read) is treated as a delta: what
+ * it links to is kept.</li>
  * </ol>
- * Since every version links to the one before it, the head's whole chain is kept. What may go is a version off that
- * chain (a publish that was interrupted or raced another, a chain abandoned when the head document was lost) that
- * names no live backup and that no kept version links to.
+ * The head (and, for retention, the newest versions; for recovery, the versions the database lists) are kept
+ * whatever they name, with their chains. What may go is a version that names no live backup and that no kept version
+ * needs: superseded history older than the oldest backup still kept, behind a checkpoint, and versions off the chain
+ * (a publish that was interrupted or raced another, a chain abandoned when the head document was lost). A version
+ * that cannot be read now is kept, and then nothing else goes, since what it links to is not known.
  */
 public final class ManifestVersions {
     private ManifestVersions() {
@@ -31,21 +36,39 @@ public final class ManifestVersions {
      *
      * @param previous  the version it links to ({@code previousManifest}); null for the first
      * @param createdAt when it was published; null when not known
-     * @param backups   the CIDs of the backups it names as not deleted; null when its content was not read
+     * @param backups    the CIDs of the backups its state names as not deleted; null when its state was not read
+     * @param checkpoint whether it holds the whole state (needs no other version to be read); null when not known
      */
-    public record Version(String cid, String previous, Instant createdAt, Set<String> backups) {
+    public record Version(String cid, String previous, Instant createdAt, Set<String> backups, Boolean checkpoint) {
         public Version {
             Objects.requireNonNull(cid, "cid");
         }
 
+        /** A version whose kind is not known. */
+        public Version(String cid, String previous, Instant createdAt, Set<String> backups) {
+            this(cid, previous, createdAt, backups, null);
+        }
+
+        /** What one file tells: its link and kind, and for a checkpoint the backups it names (a delta's: null). */
         public static Version read(String cid, ManifestFile file) {
+            return new Version(cid, file.previousManifest(), file.lastUpdated(),
+                    file.isCheckpoint() ? live(file.backups()) : null, file.isCheckpoint());
+        }
+
+        /** A version read through its chain: the backups its whole state names. */
+        public static Version read(ManifestChain.State state) {
+            ManifestFile f = state.head();
+            return new Version(state.cid(), f.previousManifest(), f.lastUpdated(), state.liveBackups(), f.isCheckpoint());
+        }
+
+        private static Set<String> live(java.util.List<ManifestEntry> entries) {
             Set<String> names = new LinkedHashSet<>();
-            for (ManifestEntry e : file.backups()) {
+            for (ManifestEntry e : entries) {
                 if (!ManifestEntry.DELETED.equals(e.status())) {
                     names.add(e.cid());
                 }
             }
-            return new Version(cid, file.previousManifest(), file.lastUpdated(), names);
+            return names;
         }
     }
 
@@ -110,7 +133,7 @@ public final class ManifestVersions {
             } else if (w.unreadable.containsKey(c)) {
                 out.put(c, new Decision(c, false, "not a manifest that can be read: " + w.unreadable.get(c), null));
             } else {
-                out.put(c, new Decision(c, false, "names no live backup and no kept version links to it", v));
+                out.put(c, new Decision(c, false, "names no live backup and no kept version needs it", v));
             }
         }
         return out;
@@ -132,7 +155,7 @@ public final class ManifestVersions {
             this.source = source;
         }
 
-        /** Keeps {@code start} with {@code why}, then everything it links to, each with its own reason. */
+        /** Keeps {@code start} with {@code why}, then what it needs to be read (its chain back to its checkpoint). */
         void walk(String start, String why) {
             String cid = start;
             String reason = why;
@@ -144,6 +167,9 @@ public final class ManifestVersions {
                         blind = cid; // what it links to is not known: nothing that would otherwise go may go
                     }
                     return;
+                }
+                if (Boolean.TRUE.equals(v.checkpoint())) {
+                    return; // a checkpoint is read alone
                 }
                 reason = "version " + cid + " (kept) links to it";
                 cid = v.previous();

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.ipfsbackup.ipfs.ClusterPin;
+import org.ipfsbackup.manifest.ManifestChain;
 import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestVersions;
 import org.ipfsbackup.manifest.ManifestVersions.Version;
@@ -31,6 +32,7 @@ public final class ManifestOrphans implements ManifestKeeper {
     private final Set<String> pinned;
     private final Reader reader;
     private Map<String, ManifestVersions.Decision> decisions = Map.of();
+    private final Map<String, ManifestFile> files = new java.util.HashMap<>();
 
     /**
      * @param head     the head manifest CID, null when there is none
@@ -71,6 +73,10 @@ public final class ManifestOrphans implements ManifestKeeper {
         return new LinkedHashMap<>(decisions);
     }
 
+    /**
+     * A listed version as the database gives it; any other read from IPFS, a delta through its chain (the backups its
+     * whole state names). A delta whose chain cannot be read now is undecided (kept, looked at again next start).
+     */
     private Version version(String cid) throws Exception {
         Version v = listed.get(cid);
         if (v != null) {
@@ -79,6 +85,26 @@ public final class ManifestOrphans implements ManifestKeeper {
         if (reader == null) {
             throw new ManifestVersions.Undecided("no IPFS node is configured (ipfs.nodes) to read it", null);
         }
-        return Version.read(cid, Objects.requireNonNull(reader.read(cid), "manifest " + cid));
+        ManifestFile file = Objects.requireNonNull(readOnce(cid), "manifest " + cid);
+        if (file.isCheckpoint()) {
+            return Version.read(cid, file);
+        }
+        try {
+            return Version.read(ManifestChain.read(cid, this::readOnce));
+        } catch (ManifestChain.ChainException e) {
+            throw new ManifestVersions.Undecided(e.getMessage(), e);
+        }
+    }
+
+    /** Each file is downloaded once per run: the chains of several versions share their checkpoint. */
+    private ManifestFile readOnce(String cid) throws Exception {
+        ManifestFile f = files.get(cid);
+        if (f == null) {
+            f = reader.read(cid);
+            if (f != null) {
+                files.put(cid, f);
+            }
+        }
+        return f;
     }
 }

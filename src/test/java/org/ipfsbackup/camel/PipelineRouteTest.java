@@ -24,6 +24,7 @@ import org.ipfsbackup.config.ConfigException;
 import org.ipfsbackup.crypto.BackupCipher;
 import org.ipfsbackup.crypto.EncryptionKey;
 import org.ipfsbackup.manifest.ManifestEntry;
+import org.ipfsbackup.manifest.ManifestChain;
 import org.ipfsbackup.manifest.ManifestFile;
 import org.ipfsbackup.manifest.ManifestStore;
 import org.ipfsbackup.testing.InJvmMongo;
@@ -136,14 +137,22 @@ class PipelineRouteTest {
                     .satisfies(t -> assertThat(t.count()).isEqualTo(1));
         }
 
-        // a second backup links its manifest to the first
+        // a second backup links its manifest to the first: a delta holding the new entry, whose state holds both
         BackupApplication.Outcome o2 = app.runBackup("full");
         assertThat(o2.failure()).isNull();
-        try (InputStream in = cipher().decryptingStream(new ByteArrayInputStream(cluster.content.get(o2.manifestCid())))) {
-            ManifestFile mf = ManifestFile.read(in);
-            assertThat(mf.previousManifest()).isEqualTo(o.manifestCid());
-            assertThat(mf.backups()).hasSize(2);
-        }
+        ManifestChain.Fetch fetch = cid -> {
+            try (InputStream in = cipher().decryptingStream(new ByteArrayInputStream(cluster.content.get(cid)))) {
+                return ManifestFile.read(in);
+            }
+        };
+        ManifestFile mf2 = fetch.read(o2.manifestCid());
+        assertThat(mf2.previousManifest()).isEqualTo(o.manifestCid());
+        assertThat(mf2.statistics().totalBackups()).isEqualTo(2);
+        ManifestChain.State state = ManifestChain.read(o2.manifestCid(), fetch);
+        assertThat(state.entries()).extracting(ManifestEntry::cid).containsExactly(e.cid(), o2.entry().cid());
+        assertThat(mf2.isCheckpoint()).isFalse();
+        assertThat(mf2.backups()).extracting(ManifestEntry::cid).containsExactly(o2.entry().cid());
+        assertThat(state.versionsRead()).isEqualTo(2);
     }
 
     @Test

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * lost; the next start must not unpin the superseded versions (the head links to them, and each still names live
  * backups), nor may retention. Shown on the real stack: after recovery (past {@code recovery.grace}) and retention,
  * the IPFS nodes collect their garbage, and every manifest CID still restores, from that CID alone, exactly the state
- * it was published for.
+ * it was published for. Since manifest format 2 the versions after a checkpoint are deltas: a restore from one of
+ * them reads its chain back to the checkpoint, and retention and recovery keep that chain.
  */
 @Tag("stack")
 @ExtendWith(StackExtension.class)
@@ -53,6 +54,8 @@ class ManifestVersionsStackTest {
     Map<String, String> env;
     Path config;
     Map<String, String> overrides;
+    /** What the last {@link #cli} call printed on stderr. */
+    String lastErr;
 
     BackupApplication start() throws Exception {
         return BackupApplication.start(new BackupApplication.Options(config, Project.routes(), overrides,
@@ -68,6 +71,7 @@ class ManifestVersionsStackTest {
         int code = Main.execute(new HashMap<>(TestSettings.stackSecrets(env)), new PrintWriter(out, true),
                 new PrintWriter(err, true), a.toArray(String[]::new));
         assertThat(code).as(String.join(" ", args) + "\n" + out + err).isZero();
+        lastErr = err.toString();
         return out.toString();
     }
 
@@ -140,13 +144,19 @@ class ManifestVersionsStackTest {
             }
             collectGarbage(env.get("IPFS_NODE_1"));
             collectGarbage(env.get("IPFS_NODE_2"));
-            // every manifest CID that names a live backup restores, from that CID alone, the state it describes
+            // every manifest CID that names a live backup restores, from that CID alone, the state it describes; the
+            // versions after the first are deltas (each holds the new entry), read back through their chain
+            Map<String, Integer> walked = new LinkedHashMap<>();
             for (Map.Entry<String, List<Document>> v : versions.entrySet()) {
                 cli("restore", "latest", "--manifest-cid", v.getKey(), "--target-uri", env.get("RESTORE_MONGODB_URI"), "--drop",
                         "--ns-include", "manifests.*");
                 assertThat(docs(target.getDatabase("manifests").getCollection("items"))).as("restored from " + v.getKey())
                         .isEqualTo(v.getValue());
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("read (\\d+) versions back to checkpoint").matcher(lastErr);
+                walked.put(v.getKey(), m.find() ? Integer.parseInt(m.group(1)) : 1);
             }
+            List<Integer> reads = new ArrayList<>(walked.values());
+            assertThat(reads.get(1)).as("the incremental's version is a delta on the full's: " + walked).isGreaterThanOrEqualTo(2);
         }
     }
 }

@@ -26,7 +26,7 @@ class ManifestTest {
         ManifestFile f = ManifestFile.of(List.of(entry("full", "bafy2", "2026-11-28T02:00:00Z", 10),
                 entry("full", "bafy1", "2026-11-27T02:00:00Z", 5)), "bafyPrev", Instant.parse("2026-11-28T02:01:00Z"));
         String json = new String(f.toJson());
-        assertThat(json).contains("\"version\" : 1", "\"lastUpdated\" : \"2026-11-28T02:01:00Z\"", "\"backups\"", "\"statistics\"",
+        assertThat(json).contains("\"version\" : 2", "\"kind\" : \"checkpoint\"", "\"lastUpdated\" : \"2026-11-28T02:01:00Z\"", "\"backups\"", "\"statistics\"",
                 "\"previousManifest\" : \"bafyPrev\"", "\"totalSize\" : 15");
         ManifestFile back = ManifestFile.read(new ByteArrayInputStream(f.toJson()));
         assertThat(back).isEqualTo(f);

@@ -82,7 +82,7 @@ class ManifestVersionsTest {
         version("stale", null, "GONE");
         Map<String, Decision> d = decide(List.of("stale"), List.of("m3"), Set.of("F", "I1", "I2"));
         assertThat(d.get("stale").keep()).isFalse();
-        assertThat(d.get("stale").reason()).isEqualTo("names no live backup and no kept version links to it");
+        assertThat(d.get("stale").reason()).isEqualTo("names no live backup and no kept version needs it");
     }
 
     @Test
@@ -126,5 +126,51 @@ class ManifestVersionsTest {
         version("fork", "m2", "I1");
         decide(List.of("m1", "m2", "fork"), List.of("m3", "m2"), Set.of("I1"));
         assertThat(reads).doesNotHaveDuplicates();
+    }
+
+    void checkpoint(String cid, String previous, String... backups) {
+        versions.put(cid, new Version(cid, previous, Instant.parse("2026-11-01T00:00:00Z"), Set.of(backups), true));
+    }
+
+    void delta(String cid, String previous, String... backups) {
+        versions.put(cid, new Version(cid, previous, Instant.parse("2026-11-01T00:00:00Z"), Set.of(backups), false));
+    }
+
+    /** c0 <- d1 <- c2 (checkpoint) <- d3 <- d4 (head); OLD has expired, F and I1 are live. */
+    void deltaChain() {
+        checkpoint("c0", null, "OLD");
+        delta("d1", "c0", "OLD");
+        checkpoint("c2", "d1", "F");
+        delta("d3", "c2", "F", "I1");
+        delta("d4", "d3", "F", "I1");
+    }
+
+    @Test
+    void aKeptDeltaKeepsItsChainBackToItsCheckpointAndTheHistoryBehindTheCheckpointGoes() {
+        deltaChain();
+        Map<String, Decision> d = decide(List.of("c0", "d1", "c2", "d3"), List.of("d4"), Set.of("F", "I1"));
+        assertThat(kept(d)).containsExactly("c2", "d3");
+        assertThat(d.get("d3").reason()).isEqualTo("version d4 (kept) links to it");
+        assertThat(d.get("c2").reason()).isEqualTo("version d3 (kept) links to it");
+        assertThat(d.get("d1").reason()).isEqualTo("names no live backup and no kept version needs it");
+        assertThat(d.get("c0").keep()).isFalse();
+    }
+
+    @Test
+    void aVersionKeptForWhatItNamesKeepsTheCheckpointItNeedsEvenWhenThatNamesNothingLive() {
+        deltaChain();
+        delta("d1", "c0", "OLD", "SAVED"); // an operator's saved CID: its state names a backup still kept
+        Map<String, Decision> d = decide(List.of("c0", "d1", "c2", "d3"), List.of("d4"), Set.of("F", "I1", "SAVED"));
+        assertThat(kept(d)).containsExactly("c0", "d1", "c2", "d3");
+        assertThat(d.get("d1").reason()).isEqualTo("it names a live backup");
+        assertThat(d.get("c0").reason()).isEqualTo("version d1 (kept) links to it");
+    }
+
+    @Test
+    void aVersionOfUnknownKindIsTreatedAsADeltaItsLinkIsKept() {
+        deltaChain();
+        versions.put("c2", new Version("c2", "d1", null, Set.of("F"))); // listed by an older release: kind not known
+        Map<String, Decision> d = decide(List.of("c0", "d1", "c2", "d3"), List.of("d4"), Set.of("F", "I1"));
+        assertThat(kept(d)).containsExactly("c0", "d1", "c2", "d3");
     }
 }

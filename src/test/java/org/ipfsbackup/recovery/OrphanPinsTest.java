@@ -209,6 +209,58 @@ class OrphanPinsTest {
         return org.ipfsbackup.manifest.ManifestFile.of(List.of(backups), previous, hoursAgo(4));
     }
 
+    /** A delta on {@code previous} carrying {@code changed}, whose whole state is {@code state}. */
+    static org.ipfsbackup.manifest.ManifestFile delta(String previous, int depth, List<org.ipfsbackup.manifest.ManifestEntry> state,
+                                                      org.ipfsbackup.manifest.ManifestEntry... changed) {
+        return org.ipfsbackup.manifest.ManifestFile.delta(List.of(changed), List.of(), previous, depth,
+                org.ipfsbackup.manifest.ManifestFile.Statistics.of(state), hoursAgo(4));
+    }
+
+    /**
+     * Nothing is listed (the database is gone). Delta d2 carries only a deleted entry, but its whole state (read
+     * through d1 back to checkpoint c0) names live P: it stays, and so does its chain. Delta x1, whose previous version
+     * cannot be read, is kept (undecided), the CID it could not read named. Checkpoint c0's own link (old) is history:
+     * old names only gone backups and goes.
+     */
+    @Test
+    void aDeltaIsJudgedByItsWholeStateAndKeepsItsChainBackToItsCheckpointOnly() {
+        var p = backup("P", "complete");
+        var gone = backup("G", "deleted");
+        Map<String, org.ipfsbackup.manifest.ManifestFile> files = Map.of(
+                "old", manifest(null, backup("O", "complete")),
+                "c0", manifest("old", p),
+                "d1", delta("c0", 1, List.of(p)),
+                "d2", delta("d1", 2, List.of(p, gone), gone),
+                "x1", delta("missing", 1, List.of(p), p));
+        List<String> read = new ArrayList<>();
+        ManifestOrphans keeper = new ManifestOrphans(null, Map.of(), Set.of(), Set.of("P", "old", "c0", "d1", "d2", "x1"), cid -> {
+            read.add(cid);
+            if (!files.containsKey(cid)) {
+                throw new java.io.IOException("not found on any IPFS node");
+            }
+            return files.get(cid);
+        });
+        List<ClusterPin> pins = List.of(pin("d2", "manifest_2026-05-11_080003.json.enc", hoursAgo(4)),
+                pin("d1", "manifest_2026-05-11_080002.json.enc", hoursAgo(4)), pin("c0", "manifest_2026-05-11_080001.json.enc", hoursAgo(4)),
+                pin("old", "manifest_2026-05-11_080000.json.enc", hoursAgo(4)), pin("x1", "manifest_2026-05-11_080004.json.enc", hoursAgo(4)));
+
+        List<OrphanAction> r = orphans.resolve(pins, Set.of("P"), x -> false, keeper, recordUnpin);
+
+        var decisions = keeper.decisions();
+        assertThat(decisions.get("d2").keep()).isTrue();
+        assertThat(decisions.get("d2").reason()).isEqualTo("it names a live backup");
+        assertThat(decisions.get("d2").version().backups()).containsExactly("P");
+        assertThat(decisions.get("d1").keep()).isTrue();
+        assertThat(decisions.get("c0").keep()).isTrue();
+        assertThat(decisions.get("x1").keep()).isTrue();
+        assertThat(decisions.get("x1").reason()).contains("previous version missing").contains("cannot be read");
+        assertThat(decisions.get("old").keep()).isFalse();
+        assertThat(decisions.get("old").reason()).isEqualTo("names no live backup and no kept version needs it");
+        assertThat(r).filteredOn(a -> !a.kept()).extracting(a -> a.pin().cid()).containsExactly("old");
+        assertThat(unpinned).containsExactly("old");
+        assertThat(read).doesNotHaveDuplicates();
+    }
+
     /**
      * The history collection was lost: head h3 is listed, h2 and h1 (which h3 links to) are not. A stray manifest that
      * names a backup unpinned in this same run goes; one naming a backup that is still pinned stays; h1 and h2 stay and
@@ -218,7 +270,7 @@ class OrphanPinsTest {
     void manifestVersionsTheHeadLinksToOrThatNameALiveBackupAreKeptTheRestUnpinnedAfterTheBackups() {
         Map<String, org.ipfsbackup.manifest.ManifestFile> files = Map.of(
                 "h1", manifest(null, backup("F", "complete")),
-                "h2", manifest("h1", backup("F", "complete"), backup("I1", "complete")),
+                "h2", delta("h1", 1, List.of(backup("F", "complete"), backup("I1", "complete")), backup("I1", "complete")),
                 "saved", manifest(null, backup("P", "complete")),
                 "stray", manifest(null, backup("O", "complete"), backup("F-old", "deleted")));
         List<String> read = new ArrayList<>();
