@@ -23,6 +23,14 @@ public class ChainBinding {
         List<ManifestEntry> entries = m.getBody(List.class);
         m.setBody(null);
         var plan = BackupChains.planIncremental(entries);
+        if (plan.isEmpty() && isSlice(m)) {
+            // a slice never becomes a full (the full schedule and the daily incremental start chains): nothing to do yet
+            String why = "no full backup with an oplog position to build on: a slice only continues a chain (the next full"
+                    + " or the daily incremental starts one)";
+            m.setHeader(BackupHeaders.SKIPPED, why);
+            LOG.info("backup={} step=plan outcome=skipped slice=true reason=\"{}\"", m.getHeader(BackupHeaders.NAME), why);
+            return;
+        }
         if (plan.isEmpty()) {
             jobs.switchToFull(exchange, "no full backup with an oplog position to build on");
             return;
@@ -30,7 +38,13 @@ public class ChainBinding {
         m.setHeader(BackupHeaders.BASE_BACKUP, plan.get().baseBackup());
         m.setHeader(BackupHeaders.PREVIOUS_BACKUP, plan.get().previous());
         m.setHeader(BackupHeaders.OPLOG_AFTER, plan.get().after().toString());
-        LOG.info("backup={} step=plan base={} previous={} after={}", m.getHeader(BackupHeaders.NAME), plan.get().baseBackup(),
-                plan.get().previous(), plan.get().after());
+        LOG.info("backup={} step=plan base={} previous={} after={}{}", m.getHeader(BackupHeaders.NAME), plan.get().baseBackup(),
+                plan.get().previous(), plan.get().after(), isSlice(m) ? " slice=true" : "");
+    }
+
+    /** Whether the incremental is an oplog slice ({@link BackupHeaders#SLICE}, set by direct:backup-slice). */
+    static boolean isSlice(Message m) {
+        Object v = m.getHeader(BackupHeaders.SLICE);
+        return v != null && Boolean.parseBoolean(v.toString());
     }
 }
