@@ -3,6 +3,7 @@ package org.ipfsbackup.camel;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.ipfsbackup.dump.OplogGapException;
 import org.ipfsbackup.manifest.BackupChains;
 import org.ipfsbackup.manifest.ManifestEntry;
 import org.slf4j.Logger;
@@ -40,6 +41,19 @@ public class ChainBinding {
         m.setHeader(BackupHeaders.OPLOG_AFTER, plan.get().after().toString());
         LOG.info("backup={} step=plan base={} previous={} after={}{}", m.getHeader(BackupHeaders.NAME), plan.get().baseBackup(),
                 plan.get().previous(), plan.get().after(), isSlice(m) ? " slice=true" : "");
+    }
+
+    /**
+     * A slice met an oplog gap (the exception caught by the route's doCatch): it fails, naming the gap (the previous
+     * backup's end and the oldest entry left) and what starts a new chain. Nothing runs in its place.
+     */
+    public void sliceChainBroken(Exchange exchange) throws OplogGapException {
+        OplogGapException gap = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, OplogGapException.class);
+        String prefix = gap.engine() + " engine: ";
+        String what = gap.getMessage().startsWith(prefix) ? gap.getMessage().substring(prefix.length()) : gap.getMessage();
+        throw new OplogGapException(gap.engine(), gap.after(), gap.oldest(), what + ". The slice is not recorded and no full"
+                + " runs in its place: slices fail until the next full backup (FULL_BACKUP_SCHEDULE, or `ipfs-backup backup full`"
+                + " now) or the daily incremental (which becomes a full on a gap) starts a new chain");
     }
 
     /** Whether the incremental is an oplog slice ({@link BackupHeaders#SLICE}, set by direct:backup-slice). */

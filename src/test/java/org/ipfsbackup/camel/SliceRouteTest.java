@@ -161,7 +161,8 @@ class SliceRouteTest {
             assertThat(gap.succeeded()).isFalse();
             assertThat(gap.fallbackReason()).as("a slice never becomes a full").isNull();
             assertThat(gap.failedStep()).isEqualTo("backup-dump");
-            assertThat(gap.failure()).contains("oplog gap").contains(fullEnd);
+            assertThat(gap.failure()).contains("oplog gap").contains(fullEnd).contains("no full runs in its place")
+                    .contains("slices fail until the next full backup");
             BackupApplication.Outcome again = app.runBackup("slice");
             assertThat(again.succeeded()).isFalse();
             assertThat(again.failure()).contains("oplog gap").contains(fullEnd);
