@@ -49,7 +49,7 @@ class BackupCommand extends CliCommand.Configured {
             } else {
                 var e = o.entry();
                 out().printf("%s%s backup %s%n  cid       %s%n  bytes     %d%n  sha256    %s%n  peers     %s%n  databases %s%n  manifest  %s%n",
-                        e.type(), e.isSlice() ? " (slice)" : "", e.fileName(), e.cid(), e.size(), e.sha256(), e.peers(), e.databases(), o.manifestCid());
+                        e.type(), e.isSliceEntry() ? " (slice)" : "", e.fileName(), e.cid(), e.size(), e.sha256(), e.peers(), e.databases(), o.manifestCid());
             }
             return 0;
         }

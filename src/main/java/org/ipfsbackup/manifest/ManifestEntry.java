@@ -98,7 +98,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
 
     /** An incremental taken by the oplog slice schedule (see {@code slice}). */
     @com.fasterxml.jackson.annotation.JsonIgnore
-    public boolean isSlice() {
+    public boolean isSliceEntry() {
         return Boolean.TRUE.equals(slice);
     }
 

@@ -52,11 +52,11 @@ public final class StatusReport {
 
         Map<String, Object> last = new LinkedHashMap<>();
         // slices (incrementals marked slice) are shown on a line of their own once there are any
-        boolean slices = in.entries().stream().anyMatch(ManifestEntry::isSlice)
+        boolean slices = in.entries().stream().anyMatch(ManifestEntry::isSliceEntry)
                 || (in.lastFailures() != null && in.lastFailures().containsKey(ManifestEntry.SLICE));
         List<String> types = slices ? List.of("full", "incremental", ManifestEntry.SLICE) : List.of("full", "incremental");
         for (String type : types) {
-            Optional<ManifestEntry> newest = in.entries().stream().filter(e -> type.equals(e.isSlice() ? ManifestEntry.SLICE : e.type()))
+            Optional<ManifestEntry> newest = in.entries().stream().filter(e -> type.equals(e.isSliceEntry() ? ManifestEntry.SLICE : e.type()))
                     .filter(e -> ManifestEntry.COMPLETE.equals(e.status())).max(Comparator.comparing(ManifestEntry::timestamp));
             last.put(type, newest.map(e -> entry(e)).orElse(null));
         }

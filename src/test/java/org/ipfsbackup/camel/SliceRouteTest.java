@@ -107,7 +107,7 @@ class SliceRouteTest {
             assertThat(s1.failure()).isNull();
             ManifestEntry e1 = s1.entry();
             assertThat(e1.type()).isEqualTo("incremental");
-            assertThat(e1.isSlice()).isTrue();
+            assertThat(e1.isSliceEntry()).isTrue();
             assertThat(e1.baseBackup()).isEqualTo(full.entry().cid());
             assertThat(e1.previous()).isEqualTo(full.entry().cid());
             assertThat(orderOps(e1.cid())).containsExactly("i2");
@@ -127,7 +127,7 @@ class SliceRouteTest {
             // the daily incremental continues after the last slice
             orders(c).insertOne(new Document("_id", 4));
             BackupApplication.Outcome inc = app.runBackup("incremental");
-            assertThat(inc.entry().isSlice()).isFalse();
+            assertThat(inc.entry().isSliceEntry()).isFalse();
             assertThat(inc.entry().slice()).isNull();
             assertThat(inc.entry().previous()).isEqualTo(s2.entry().cid());
             assertThat(orderOps(inc.entry().cid())).containsExactly("i4");
@@ -136,13 +136,13 @@ class SliceRouteTest {
             List<ManifestEntry> chain = BackupChains.chainOf(all, full.entry());
             assertThat(chain).extracting(ManifestEntry::cid).containsExactly(full.entry().cid(), e1.cid(), quiet.entry().cid(),
                     s2.entry().cid(), inc.entry().cid());
-            assertThat(chain).extracting(ManifestEntry::isSlice).containsExactly(false, true, true, true, false);
+            assertThat(chain).extracting(ManifestEntry::isSliceEntry).containsExactly(false, true, true, true, false);
             for (int i = 1; i < chain.size(); i++) {
                 // each starts after the one before ends: no overlap; the dump checked the entry at the end is still there: no gap
                 assertThat(OplogPosition.parse(chain.get(i).oplogStart())).isGreaterThan(OplogPosition.parse(chain.get(i - 1).oplogEnd()));
             }
             // the marker is kept in MongoDB
-            assertThat(all.stream().filter(ManifestEntry::isSlice).count()).isEqualTo(3);
+            assertThat(all.stream().filter(ManifestEntry::isSliceEntry).count()).isEqualTo(3);
         }
     }
 

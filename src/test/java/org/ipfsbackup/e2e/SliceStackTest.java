@@ -112,7 +112,9 @@ class SliceStackTest {
             BackupApplication.Outcome s2 = app.runBackup("slice");
             assertThat(s2.failure()).isNull();
             ManifestEntry e2 = s2.entry();
-            assertThat(e2.isSlice()).isTrue();
+            System.out.println("slice 1: " + s1.get("size") + " bytes, " + s1.get("oplogOperations") + " oplog entries, " + s1.get("durationMs")
+                    + " ms (CLI); slice 2: " + e2.size() + " bytes, " + e2.oplogOperations() + " oplog entries, " + e2.durationMs() + " ms");
+            assertThat(e2.isSliceEntry()).isTrue();
             assertThat(e2.previous()).isEqualTo(s1.get("cid").asText());
             assertThat(e2.baseBackup()).isEqualTo(full.entry().cid());
             // no gap, no overlap: the second slice starts right after the first one's end, and covers t

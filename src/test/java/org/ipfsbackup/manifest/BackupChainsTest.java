@@ -68,7 +68,16 @@ class BackupChainsTest {
         // F1, then slices every 10 minutes, then the daily incremental after the last slice
         ManifestEntry s1 = inc("S1", T0 + 1, T0 + 600, "F1", "F1").toBuilder().slice(true).build();
         ManifestEntry s2 = inc("S2", T0 + 601, T0 + 1200, "F1", "S1").toBuilder().slice(true).build();
-        assertThat(s1.isSlice()).isTrue();
+        assertThat(s1.isSliceEntry()).isTrue();
+        // the marker is in the JSON (list --json, backup --json, the published manifest) and read back; absent otherwise
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule());
+        try {
+            assertThat(json.writeValueAsString(s1)).contains("\"slice\":true");
+            assertThat(json.readValue(json.writeValueAsString(s1), ManifestEntry.class).isSliceEntry()).isTrue();
+            assertThat(json.writeValueAsString(f1)).doesNotContain("slice");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
         assertThat(BackupChains.planIncremental(List.of(f1, s1, s2)).orElseThrow())
                 .isEqualTo(new BackupChains.IncrementalPlan("F1", "S2", org.ipfsbackup.mongo.OplogPosition.parse((T0 + 1200) + ":5")));
         ManifestEntry daily = inc("D1", T0 + 1201, T0 + 86400, "F1", "S2");
