@@ -45,7 +45,7 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
      */
     public record Service(Duration lockLease, Duration stopTimeout, ArchiveSettings archive, Duration recoveryGrace,
                           String historyCollection, String verificationCron, WatchdogSettings watchdog, HawtioSettings hawtio,
-                          Path alertSpoolDir, AlertSettings alerts) {
+                          Path alertSpoolDir, AlertSettings alerts, Slices slices) {
 
         public static Service load(PropertySource p, Secrets secrets) {
             return new Service(Durations.parse("backup.lock-lease", p.getOrDefault("backup.lock-lease", "2m")),
@@ -55,8 +55,37 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                     p.getOrDefault("manifest.history-collection", "manifest_history"),
                     CronTranslator.toQuartz("VERIFICATION_SCHEDULE (verification.schedule)", p.getOrDefault("verification.schedule", "0 3 * * 3")),
                     WatchdogSettings.load(p), HawtioSettings.load(p),
-                    Path.of(p.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool")), AlertSettings.load(p, secrets));
+                    Path.of(p.getOrDefault("alert.spool-dir", "/var/lib/ipfs-backup/alert-spool")), AlertSettings.load(p, secrets),
+                    AppConfig.slices(p));
         }
+    }
+
+    /**
+     * Continuous oplog slices (docs/pitr-slices.md): whether the slice schedule runs, and how often. The interval is
+     * the recovery point objective between daily incrementals.
+     */
+    public record Slices(boolean enabled, Duration interval) {
+        public static final Duration MIN_INTERVAL = Duration.ofMinutes(1);
+        public static final Duration MAX_INTERVAL = Duration.ofDays(1);
+    }
+
+    /** PITR_SLICES_ENABLED (default false) and PITR_SLICE_INTERVAL (default 10m, at least 1m and less than a day). */
+    public static Slices slices(PropertySource p) {
+        boolean enabled;
+        try {
+            enabled = p.getBoolean("backup.slices.enabled", false);
+        } catch (ConfigException e) {
+            throw new ConfigException("PITR_SLICES_ENABLED (backup.slices.enabled) = '" + p.getOrDefault("backup.slices.enabled", "")
+                    + "' must be true or false");
+        }
+        String name = "PITR_SLICE_INTERVAL (backup.slices.interval)";
+        String text = p.getOrDefault("backup.slices.interval", "10m");
+        Duration interval = Durations.parse(name, text);
+        if (interval.compareTo(Slices.MIN_INTERVAL) < 0 || interval.compareTo(Slices.MAX_INTERVAL) >= 0) {
+            throw new ConfigException(name + " = '" + text + "' must be at least 1m and less than a day (24h): a slice is the oplog"
+                    + " of one interval between the daily incrementals (examples: 1m, 10m, 1h)");
+        }
+        return new Slices(enabled, interval);
     }
 
     /** Retention settings: the policy's own, its schedule, and how it runs. */

@@ -180,6 +180,11 @@ public final class BackupApplication implements AutoCloseable {
         pc.addOverrideProperty("backup.full.cron", cfg.fullCron().replace(' ', '+'));
         pc.addOverrideProperty("backup.incremental.cron", cfg.incrementalCron().replace(' ', '+'));
         pc.addOverrideProperty("retention.cron", cfg.retention().cron().replace(' ', '+'));
+        // the slice schedule (backup-slice-trigger.camel.yaml) starts only when the schedules run and slices are on
+        AppConfig.Slices slices = cfg.service().slices();
+        pc.addOverrideProperty("backup.slices.schedule", Boolean.toString(slices.enabled()
+                && Boolean.parseBoolean(pc.resolveProperty("backup.schedule.enabled").orElse("true").trim())));
+        pc.addOverrideProperty("backup.slices.interval-ms", Long.toString(slices.interval().toMillis()));
         pc.addOverrideProperty("retention.after-backup", Boolean.toString(cfg.retention().afterBackup()));
 
         Clock clock = Clock.systemUTC();
@@ -381,12 +386,19 @@ public final class BackupApplication implements AutoCloseable {
         return config;
     }
 
-    /** Runs one backup through the same routes the schedules use ({@code direct:backup-full}, {@code direct:backup-incremental}). */
+    /**
+     * Runs one backup through the same routes the schedules use ({@code direct:backup-full},
+     * {@code direct:backup-incremental}, {@code direct:backup-slice}): type full, incremental or slice.
+     */
     public Outcome runBackup(String type) {
-        if (!"full".equals(type) && !"incremental".equals(type)) {
+        if (!"full".equals(type) && !"incremental".equals(type) && !"slice".equals(type)) {
             throw new IllegalArgumentException("unknown backup type: " + type);
         }
-        String entryPoint = "full".equals(type) ? "direct:backup-full" : "direct:backup-incremental";
+        String entryPoint = switch (type) {
+            case "full" -> "direct:backup-full";
+            case "slice" -> "direct:backup-slice";
+            default -> "direct:backup-incremental";
+        };
         Exchange ex = context().createProducerTemplate().send(entryPoint, e -> e.setPattern(ExchangePattern.InOut));
         var m = ex.getMessage();
         String failure = m.getHeader(BackupHeaders.FAILURE, String.class);

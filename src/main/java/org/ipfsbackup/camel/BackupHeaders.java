@@ -7,6 +7,8 @@ package org.ipfsbackup.camel;
 public final class BackupHeaders {
     /** {@code full} or {@code incremental}. */
     public static final String TYPE = "IpfsBackupType";
+    /** Set (true) by direct:backup-slice: the incremental is an oplog slice (never becomes a full, marked in its entry). */
+    public static final String SLICE = "IpfsBackupSlice";
     /** File name of the encrypted backup, e.g. full_backup_2026-11-27_020000.tar.gz.enc. */
     public static final String NAME = "IpfsBackupName";
     public static final String STARTED = "IpfsBackupStarted";

@@ -55,7 +55,8 @@ public class ManifestBinding {
                 .durationMs(Duration.between(started, clock.instant()).toMillis())
                 .peers((List<String>) m.getHeader(BackupHeaders.ADD_PEERS, List.class))
                 .compression(m.getHeader(BackupHeaders.COMPRESSION, org.ipfsbackup.archive.Compression.GZIP, String.class))
-                .chain(m.getHeader(BackupHeaders.BASE_BACKUP, String.class), m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class));
+                .chain(m.getHeader(BackupHeaders.BASE_BACKUP, String.class), m.getHeader(BackupHeaders.PREVIOUS_BACKUP, String.class))
+                .slice(ManifestEntry.INCREMENTAL.equals(m.getHeader(BackupHeaders.TYPE, String.class)) && ChainBinding.isSlice(m));
         String wrappedKey = m.getHeader(BackupHeaders.WRAPPED_KEY, String.class);
         b.key(wrappedKey == null ? key.keyId() : org.ipfsbackup.crypto.WrappedKey.parse(wrappedKey).keyId(), wrappedKey);
         ManifestEntry e = dumped(b, m.getHeader(BackupHeaders.DUMP_RESULT, DumpResult.class), archive == null ? null : archive.contentBytes()).build();
@@ -119,7 +120,8 @@ public class ManifestBinding {
             return;
         }
         try {
-            store.recordFailure(type, clock.instant(), failure == null ? "unknown failure" : failure,
+            // a slice's failures are its own (status shows them apart from the daily incremental's)
+            store.recordFailure("incremental".equals(type) && ChainBinding.isSlice(m) ? ManifestEntry.SLICE : type, clock.instant(), failure == null ? "unknown failure" : failure,
                     m.getHeader(BackupHeaders.CANCELLED) != null);
         } catch (RuntimeException ex) {
             LOG.warn("backup={} step=record-failure could not record the failure for status: {}", m.getHeader(BackupHeaders.NAME),

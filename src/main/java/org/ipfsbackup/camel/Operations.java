@@ -47,6 +47,11 @@ public final class Operations implements OperationsMBean {
     }
 
     @Override
+    public String triggerSliceBackup() {
+        return trigger("direct:backup-slice");
+    }
+
+    @Override
     public String triggerRetention() {
         return trigger("direct:retention");
     }

@@ -9,6 +9,9 @@ public interface OperationsMBean {
 
     String triggerIncrementalBackup();
 
+    /** Runs one oplog slice now (an incremental marked as a slice; skipped without a full to build on). */
+    String triggerSliceBackup();
+
     String triggerRetention();
 
     String triggerVerification();

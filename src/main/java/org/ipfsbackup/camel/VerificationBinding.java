@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binds the scheduled verification: one recorded backup, picked at random, is downloaded, hash-checked, decrypted
+ * Binds the scheduled verification: one recorded backup, picked at random (a kind first: {@link org.ipfsbackup.restore.BackupVerifier#pick}), is downloaded, hash-checked, decrypted
  * and listed; the outcome is stored on its manifest entry ({@code lastVerifiedAt}, {@code verification}).
  */
 public class VerificationBinding {
@@ -50,7 +50,7 @@ public class VerificationBinding {
             LOG.info("step=verify nothing to verify: the manifest holds no backup");
             return;
         }
-        ManifestEntry e = complete.get(random.nextInt(complete.size()));
+        ManifestEntry e = org.ipfsbackup.restore.BackupVerifier.pick(complete, random);
         BackupVerifier.Result r = verifier.verify(e);
         LOG.info("step=verify backup={} cid={} outcome={}", e.fileName(), e.cid(), r.summary());
         m.setHeader(RESULT, r);

@@ -11,13 +11,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "backup", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup backup full --json", "  ipfs-backup backup incremental"},
+@Command(name = "backup", mixinStandardHelpOptions = true, footer = {"", "Example:", "  ipfs-backup backup full --json", "  ipfs-backup backup incremental", "  ipfs-backup backup slice"},
         description = "Run one backup now, through the same routes as the schedule, and print its manifest entry.")
 class BackupCommand extends CliCommand.Configured {
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-    @Parameters(index = "0", description = "backup type: full or incremental", paramLabel = "TYPE")
+    @Parameters(index = "0", description = "backup type: full, incremental or slice (an incremental of the newest chain marked as an oplog slice:"
+            + " never a full, fails on an oplog gap)", paramLabel = "TYPE")
     String type;
 
     @Mixin
@@ -25,8 +26,8 @@ class BackupCommand extends CliCommand.Configured {
 
     @Override
     public Integer call() throws Exception {
-        if (!"full".equals(type) && !"incremental".equals(type)) {
-            throw usage("unknown backup type '" + type + "': use full or incremental");
+        if (!"full".equals(type) && !"incremental".equals(type) && !"slice".equals(type)) {
+            throw usage("unknown backup type '" + type + "': use full, incremental or slice");
         }
         try (BackupApplication app = options.start(false)) {
             BackupApplication.Outcome o = app.runBackup(type);
@@ -47,8 +48,8 @@ class BackupCommand extends CliCommand.Configured {
                 json.print(out(), out);
             } else {
                 var e = o.entry();
-                out().printf("%s backup %s%n  cid       %s%n  bytes     %d%n  sha256    %s%n  peers     %s%n  databases %s%n  manifest  %s%n",
-                        e.type(), e.fileName(), e.cid(), e.size(), e.sha256(), e.peers(), e.databases(), o.manifestCid());
+                out().printf("%s%s backup %s%n  cid       %s%n  bytes     %d%n  sha256    %s%n  peers     %s%n  databases %s%n  manifest  %s%n",
+                        e.type(), e.isSliceEntry() ? " (slice)" : "", e.fileName(), e.cid(), e.size(), e.sha256(), e.peers(), e.databases(), o.manifestCid());
             }
             return 0;
         }

@@ -42,7 +42,8 @@ class ListCommand extends CliCommand.Configured {
         } else {
             out.printf("%-11s  %-24s  %-62s  %10s  %-14s  %s%n", "TYPE", "TIME (UTC)", "CID", "SIZE", "CHAIN", "STATE");
             for (ManifestEntry e : entries) {
-                out.printf("%-11s  %-24s  %-62s  %10s  %-14s  %s%n", e.type(), e.timestamp(), e.cid(), org.ipfsbackup.status.HumanSize.of(e.size()),
+                // a slice is an incremental of its chain (JSON: type incremental, slice true); the table names it
+                out.printf("%-11s  %-24s  %-62s  %10s  %-14s  %s%n", e.isSliceEntry() ? "slice" : e.type(), e.timestamp(), e.cid(), org.ipfsbackup.status.HumanSize.of(e.size()),
                         abbreviate(chainOf(e)), e.status() + (e.deletedAt() != null ? " " + e.deletedAt() : "") + ", pinned on " + e.peers().size()
                                 + (e.lastVerifiedAt() == null ? ", not verified yet" : ", verified " + e.lastVerifiedAt() + " "
                                 + (e.verification() != null && e.verification().startsWith("ok") ? "ok" : "FAILED")));

@@ -23,7 +23,7 @@ public final class EnvNames {
     /** Prefixes of the variables this application reads; others (PATH, HOME, ...) are not ours to judge. */
     static final List<String> PREFIXES = List.of("IPFS_", "BACKUP_", "MONGODB_", "ALERT_", "MANIFEST_", "RETENTION_",
             "DUMP_", "RESTORE_", "WATCHDOG_", "VERIFICATION_", "HAWTIO_", "MANAGEMENT_", "ENCRYPTION_", "FULL_BACKUP_",
-            "INCREMENTAL_", "RECOVERY_");
+            "INCREMENTAL_", "RECOVERY_", "PITR_");
     /** Read directly, not through application.properties (secrets also as NAME_FILE). */
     static final List<String> DIRECT = List.of("BACKUP_ENCRYPTION_KEY", "BACKUP_ENCRYPTION_OLD_KEYS", "IPFS_CLUSTER_PASSWORD",
             "IPFS_CLUSTER_TOKEN", "ALERT_SMTP_PASSWORD", "ALERT_WEBHOOK_URL", "BACKUP_CONFIG", "BACKUP_ROUTES_DIR",

@@ -22,6 +22,9 @@ import java.util.List;
  * @param lastDrillAt when the last restore drill of this backup's chain ran; null if none
  * @param drill its outcome: {@code pass}, or {@code fail: } and what differed
  * @param drillMs its restore duration in milliseconds (the measured RTO)
+ * @param slice {@code true} for an incremental taken by the oplog slice schedule (PITR_SLICES_ENABLED): an incremental
+ *     of its chain like any other (same format, chain links and rules), marked only so list and status can tell it
+ *     apart; null (not written) otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ManifestEntry(String type, String cid, Instant timestamp, long size, boolean encrypted, List<String> databases,
@@ -30,12 +33,15 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                             Integer collections, Long documents, Long contentBytes,
                             String oplogStart, String oplogEnd, Long oplogOperations, String baseBackup, String previous,
                             Instant deletedAt, Instant lastVerifiedAt, String verification, String wrappedKey, String deleteReason,
-                            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<org.ipfsbackup.drill.CollectionDigest> contentDigests, Instant lastDrillAt, String drill, Long drillMs) {
+                            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<org.ipfsbackup.drill.CollectionDigest> contentDigests, Instant lastDrillAt, String drill, Long drillMs,
+                            Boolean slice) {
 
     public static final String COMPLETE = "complete";
     public static final String DELETED = "deleted";
     public static final String FULL = "full";
     public static final String INCREMENTAL = "incremental";
+    /** Not a type of entry (a slice is an {@value #INCREMENTAL} with {@code slice} set): the name status and list show. */
+    public static final String SLICE = "slice";
 
     public ManifestEntry {
         databases = databases == null ? List.of() : List.copyOf(databases);
@@ -68,7 +74,8 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
                 .source(mongodbVersion, replicaSet).durationMs(durationMs).peers(peers).status(status).engine(engine)
                 .compression(compression).key(keyId, wrappedKey).content(collections, documents, contentBytes)
                 .oplog(oplogStart, oplogEnd, oplogOperations).chain(baseBackup, previous).deletedAt(deletedAt).deleteReason(deleteReason)
-                .verified(lastVerifiedAt, verification).contentDigests(contentDigests).drilled(lastDrillAt, drill, drillMs);
+                .verified(lastVerifiedAt, verification).contentDigests(contentDigests).drilled(lastDrillAt, drill, drillMs)
+                .slice(Boolean.TRUE.equals(slice));
     }
 
     /**
@@ -87,6 +94,12 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
     @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isFull() {
         return FULL.equals(type);
+    }
+
+    /** An incremental taken by the oplog slice schedule (see {@code slice}). */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isSliceEntry() {
+        return Boolean.TRUE.equals(slice);
     }
 
     /** Builds an entry; unset values stay null (numbers 0), status {@value #COMPLETE}, encrypted. */
@@ -124,6 +137,7 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
         private Instant lastDrillAt;
         private String drill;
         private Long drillMs;
+        private Boolean slice;
 
         private Builder() {
         }
@@ -246,11 +260,17 @@ public record ManifestEntry(String type, String cid, Instant timestamp, long siz
             return this;
         }
 
+        /** Marks an incremental taken by the oplog slice schedule (false: no marker written). */
+        public Builder slice(boolean value) {
+            this.slice = value ? Boolean.TRUE : null;
+            return this;
+        }
+
         public ManifestEntry build() {
             return new ManifestEntry(type, cid, timestamp, size, encrypted, databases, mongodbVersion, replicaSet, sha256, fileName,
                     durationMs, peers, status, engine, compression, keyId, collections, documents, contentBytes, oplogStart, oplogEnd,
                     oplogOperations, baseBackup, previous, deletedAt, lastVerifiedAt, verification, wrappedKey, deleteReason,
-                    contentDigests, lastDrillAt, drill, drillMs);
+                    contentDigests, lastDrillAt, drill, drillMs, slice);
         }
     }
 }

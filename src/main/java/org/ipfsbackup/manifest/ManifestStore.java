@@ -176,10 +176,13 @@ public class ManifestStore {
         state.replaceOne(byId(failureId(type)), d, new com.mongodb.client.model.ReplaceOptions().upsert(true));
     }
 
-    /** The last failure recorded per backup type ({@code full}, {@code incremental}): {@code at}, {@code error}, {@code cancelled}. */
+    /**
+     * The last failure recorded per backup type ({@code full}, {@code incremental}, {@code slice}): {@code at},
+     * {@code error}, {@code cancelled}.
+     */
     public java.util.Map<String, Document> lastFailures() {
         java.util.Map<String, Document> out = new java.util.LinkedHashMap<>();
-        for (String type : List.of(ManifestEntry.FULL, ManifestEntry.INCREMENTAL)) {
+        for (String type : List.of(ManifestEntry.FULL, ManifestEntry.INCREMENTAL, ManifestEntry.SLICE)) {
             Document d = state.find(byId(failureId(type))).first();
             if (d != null) {
                 out.put(type, d);
@@ -450,6 +453,7 @@ public class ManifestStore {
         putIf(d, "lastDrillAt", e.lastDrillAt() == null ? null : Date.from(e.lastDrillAt()));
         putIf(d, "drill", e.drill());
         putIf(d, "drillMs", e.drillMs());
+        putIf(d, "slice", e.slice());
         return d;
     }
 
@@ -464,7 +468,7 @@ public class ManifestStore {
                 d.getString("baseBackup"), d.getString("previous"), instant(d.get("deletedAt")),
                 instant(d.get("lastVerifiedAt")), d.getString("verification"), d.getString("wrappedKey"),
                 d.getString("deleteReason"), digests(d.get("contentDigests")), instant(d.get("lastDrillAt")), d.getString("drill"),
-                optionalNumber(d.get("drillMs")));
+                optionalNumber(d.get("drillMs")), Boolean.TRUE.equals(d.getBoolean("slice")) ? Boolean.TRUE : null);
     }
 
     private static List<org.ipfsbackup.drill.CollectionDigest> digests(Object o) {

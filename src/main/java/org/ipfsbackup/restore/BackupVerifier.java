@@ -30,6 +30,21 @@ public record BackupVerifier(BackupFetcher fetcher, BackupCipher cipher, Path wo
         }
     }
 
+    /**
+     * The backup the scheduled verification checks: a kind (full, incremental, oplog slice: those present) picked at
+     * random, then one of its backups. A kind first, so the many slices (144 a day at 10 minutes) do not crowd out the
+     * fulls and daily incrementals. {@code complete} must not be empty.
+     */
+    public static ManifestEntry pick(java.util.List<ManifestEntry> complete, java.util.Random random) {
+        java.util.Map<String, java.util.List<ManifestEntry>> byKind = new java.util.TreeMap<>();
+        for (ManifestEntry e : complete) {
+            byKind.computeIfAbsent(e.isSliceEntry() ? ManifestEntry.SLICE : String.valueOf(e.type()), k -> new java.util.ArrayList<>()).add(e);
+        }
+        java.util.List<java.util.List<ManifestEntry>> kinds = new java.util.ArrayList<>(byKind.values());
+        java.util.List<ManifestEntry> kind = kinds.get(random.nextInt(kinds.size()));
+        return kind.get(random.nextInt(kind.size()));
+    }
+
     public Result verify(ManifestEntry e) {
         Path dir = null;
         try {

@@ -51,8 +51,12 @@ public final class StatusReport {
         Map<String, Object> out = new LinkedHashMap<>();
 
         Map<String, Object> last = new LinkedHashMap<>();
-        for (String type : List.of("full", "incremental")) {
-            Optional<ManifestEntry> newest = in.entries().stream().filter(e -> type.equals(e.type()))
+        // slices (incrementals marked slice) are shown on a line of their own once there are any
+        boolean slices = in.entries().stream().anyMatch(ManifestEntry::isSliceEntry)
+                || (in.lastFailures() != null && in.lastFailures().containsKey(ManifestEntry.SLICE));
+        List<String> types = slices ? List.of("full", "incremental", ManifestEntry.SLICE) : List.of("full", "incremental");
+        for (String type : types) {
+            Optional<ManifestEntry> newest = in.entries().stream().filter(e -> type.equals(e.isSliceEntry() ? ManifestEntry.SLICE : e.type()))
                     .filter(e -> ManifestEntry.COMPLETE.equals(e.status())).max(Comparator.comparing(ManifestEntry::timestamp));
             last.put(type, newest.map(e -> entry(e)).orElse(null));
         }
@@ -68,7 +72,7 @@ public final class StatusReport {
         // shown beside the successes; health is decided by the freshness of the successes (a failure followed by a
         // success is history, a run of failures makes the newest success too old)
         Map<String, Object> failed = new LinkedHashMap<>();
-        for (String type : List.of("full", "incremental")) {
+        for (String type : types) {
             LastFailure f = in.lastFailures() == null ? null : in.lastFailures().get(type);
             if (f == null) {
                 failed.put(type, null);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class RouteIdLiteralTest {
     /** The entry points Java sends to (CLI commands, JMX operations, the alert senders). */
-    static final Set<String> API = Set.of("backup-full", "backup-incremental", "retention", "rekey", "startup-recovery", "verification",
+    static final Set<String> API = Set.of("backup-full", "backup-incremental", "backup-slice", "retention", "rekey", "startup-recovery", "verification",
             "watchdog", "alert-mail", "alert-webhook", "restore-drill");
     static final Pattern ROUTE_ID = Pattern.compile("(?m)^- route:\\s*\\n(?:\\s+#.*\\n)*\\s+id:\\s*\"?([A-Za-z0-9_.-]+)\"?\\s*$");
     static final Pattern LITERAL = Pattern.compile("\"((?:[^\"\\\\\\n]|\\\\.)*)\"");

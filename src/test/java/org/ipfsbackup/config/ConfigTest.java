@@ -82,6 +82,32 @@ class ConfigTest {
                 .hasMessageContaining("IPFS_PIN_TIMEOUT");
     }
 
+    @Test
+    void sliceSettingsDefaultOffEveryTenMinutesAndABadIntervalStopsStartUpNamingIt() {
+        AppConfig c = AppConfig.load(props(minimal()), new Secrets(Map.of("BACKUP_ENCRYPTION_KEY", KEY)));
+        assertThat(c.service().slices()).isEqualTo(new AppConfig.Slices(false, Duration.ofMinutes(10)));
+        Map<String, String> m = minimal();
+        m.put("backup.slices.enabled", "true");
+        m.put("backup.slices.interval", "1m");
+        assertThat(AppConfig.load(props(m), new Secrets(Map.of("BACKUP_ENCRYPTION_KEY", KEY))).service().slices())
+                .isEqualTo(new AppConfig.Slices(true, Duration.ofMinutes(1)));
+        m.put("backup.slices.interval", "23h");
+        assertThat(AppConfig.slices(props(m)).interval()).isEqualTo(Duration.ofHours(23));
+        for (String bad : new String[] {"59s", "24h", "1d", "2d"}) {
+            m.put("backup.slices.interval", bad);
+            assertThatThrownBy(() -> AppConfig.load(props(m), new Secrets(Map.of("BACKUP_ENCRYPTION_KEY", KEY))))
+                    .as(bad).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("PITR_SLICE_INTERVAL (backup.slices.interval) = '" + bad + "' must be at least 1m and less than a day");
+        }
+        m.put("backup.slices.interval", "often");
+        assertThatThrownBy(() -> AppConfig.slices(props(m))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("PITR_SLICE_INTERVAL").hasMessageContaining("not a duration");
+        m.put("backup.slices.interval", "10m");
+        m.put("backup.slices.enabled", "sometimes");
+        assertThatThrownBy(() -> AppConfig.slices(props(m))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("PITR_SLICES_ENABLED (backup.slices.enabled) = 'sometimes' must be true or false");
+    }
+
     /** Every URL setting is checked in full at start-up: scheme, host, port range, and the message names it. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {

@@ -45,7 +45,7 @@ public final class DemoData {
                 System.out.println(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
             }
             case "mail" -> System.out.println(mail(args[1], Integer.parseInt(args[2]), args[3]));
-            default -> throw new IllegalArgumentException("usage: DemoData write URI A|B|C|D | state URI | tick | mail IMAP_HOST IMAP_PORT USER");
+            default -> throw new IllegalArgumentException("usage: DemoData write URI A|B|C|D|S1|S2|S3 | state URI | tick | mail IMAP_HOST IMAP_PORT USER");
         }
     }
 
@@ -67,7 +67,20 @@ public final class DemoData {
                 orders.insertOne(new Document("_id", 5).append("status", "new").append("total", 50));
                 orders.updateOne(Filters.eq("_id", 4), Updates.set("status", "paid"));
             }
-            default -> throw new IllegalArgumentException("phase must be A, B, C or D");
+            // the oplog slices part: writes before, inside and after the second slice's restore point
+            case "S1" -> {
+                orders.insertOne(new Document("_id", 10).append("status", "new").append("total", 100));
+                orders.updateOne(Filters.eq("_id", 3), Updates.set("status", "returned"));
+            }
+            case "S2" -> {
+                orders.insertOne(new Document("_id", 11).append("status", "new").append("total", 110));
+                orders.updateOne(Filters.eq("_id", 10), Updates.inc("total", 1));
+            }
+            case "S3" -> {
+                orders.insertOne(new Document("_id", 12).append("status", "new").append("total", 120));
+                orders.deleteOne(Filters.eq("_id", 11));
+            }
+            default -> throw new IllegalArgumentException("phase must be A, B, C, D, S1, S2 or S3");
         }
     }
 

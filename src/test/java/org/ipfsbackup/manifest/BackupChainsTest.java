@@ -62,6 +62,37 @@ class BackupChainsTest {
         assertThat(justTheFull.incrementals()).isEmpty();
     }
 
+    /** Slices are incrementals of their chain: planned after, restored through and windowed up to like any other. */
+    @Test
+    void slicesBetweenDailyIncrementalsArePartOfTheirChain() {
+        // F1, then slices every 10 minutes, then the daily incremental after the last slice
+        ManifestEntry s1 = inc("S1", T0 + 1, T0 + 600, "F1", "F1").toBuilder().slice(true).build();
+        ManifestEntry s2 = inc("S2", T0 + 601, T0 + 1200, "F1", "S1").toBuilder().slice(true).build();
+        assertThat(s1.isSliceEntry()).isTrue();
+        // the marker is in the JSON (list --json, backup --json, the published manifest) and read back; absent otherwise
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule());
+        try {
+            assertThat(json.writeValueAsString(s1)).contains("\"slice\":true");
+            assertThat(json.readValue(json.writeValueAsString(s1), ManifestEntry.class).isSliceEntry()).isTrue();
+            assertThat(json.writeValueAsString(f1)).doesNotContain("slice");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(BackupChains.planIncremental(List.of(f1, s1, s2)).orElseThrow())
+                .isEqualTo(new BackupChains.IncrementalPlan("F1", "S2", org.ipfsbackup.mongo.OplogPosition.parse((T0 + 1200) + ":5")));
+        ManifestEntry daily = inc("D1", T0 + 1201, T0 + 86400, "F1", "S2");
+        List<ManifestEntry> all = List.of(f1, s1, s2, daily);
+        assertThat(BackupChains.chainOf(all, f1)).extracting(ManifestEntry::cid).containsExactly("F1", "S1", "S2", "D1");
+        // a second inside the second slice: the full and both slices, not the daily incremental
+        var inSecond = BackupChains.planRestore(all, Instant.ofEpochSecond(T0 + 900));
+        assertThat(inSecond.incrementals()).extracting(ManifestEntry::cid).containsExactly("S1", "S2");
+        // without the daily incremental the window ends at the last slice's last whole second
+        assertThat(BackupChains.restorableWindows(List.of(f1, s1, s2))).singleElement()
+                .satisfies(w -> assertThat(w.to()).isEqualTo(Instant.ofEpochSecond(T0 + 1199)));
+        assertThatThrownBy(() -> BackupChains.planRestore(List.of(f1, s1, s2), Instant.ofEpochSecond(T0 + 1201)))
+                .hasMessageContaining("no backup reaches");
+    }
+
     @Test
     void timesNoBackupCoversAreRefused() {
         List<ManifestEntry> all = List.of(f1, i1, i2, f2, i3);

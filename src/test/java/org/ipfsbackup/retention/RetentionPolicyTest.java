@@ -48,6 +48,20 @@ class RetentionPolicyTest {
     }
 
     @Test
+    void slicesExpireWithTheirChainAndKeepItWhileTheyAreYoung() {
+        ManifestEntry s1 = inc("S1", daysAgo(119), "F1", "F1").toBuilder().slice(true).build();
+        ManifestEntry s2 = inc("S2", daysAgo(118), "F1", "S1").toBuilder().slice(true).build();
+        List<ManifestEntry> m = List.of(full("F1", daysAgo(120)), s1, s2, full("F2", daysAgo(30)),
+                inc("S3", daysAgo(29), "F2", "F2").toBuilder().slice(true).build());
+        assertThat(cids(policy.toExpire(m))).containsExactly("F1", "S1", "S2");
+        // a young slice keeps the whole chain it depends on
+        List<ManifestEntry> young = List.of(full("F1", daysAgo(120)), s1, inc("S4", daysAgo(85), "F1", "S1").toBuilder().slice(true).build(),
+                full("F2", daysAgo(10)));
+        assertThat(policy.toExpire(young)).isEmpty();
+        assertThat(byCid(young).get("F1").reason()).isEqualTo("kept: incremental S4 depends on it");
+    }
+
+    @Test
     void aChainWhoseNewestIncrementalIsWithinThePeriodStaysWhole() {
         List<ManifestEntry> m = List.of(full("F1", daysAgo(120)), inc("I1", daysAgo(100), "F1", "F1"), inc("I2", daysAgo(95), "F1", "I1"),
                 inc("I3", daysAgo(85), "F1", "I2"), full("F2", daysAgo(10)));

@@ -105,4 +105,20 @@ class StatusReportTest {
         Map<String, Object> none = StatusReport.compute(base);
         assertThat((Map<String, Object>) none.get("lastFailure")).containsEntry("full", null).containsEntry("incremental", null);
     }
+
+    @Test
+    void slicesHaveALineOfTheirOwnAndTheWindowReachesTheLastSlicesEnd() {
+        ManifestEntry full = entry("full", "F1", T0, null, null, null, null);
+        ManifestEntry inc = entry("incremental", "I1", T0 + 3600, (T0 + 1) + ":1", "F1", "F1", null);
+        ManifestEntry slice = entry("incremental", "S1", T0 + 4200, (T0 + 3601) + ":1", "F1", "I1", null).toBuilder().slice(true).build();
+        Map<String, Object> r = StatusReport.compute(inputs(List.of(full, inc, slice), Map.of(), Optional.empty(), 0));
+        Map<String, Object> last = (Map<String, Object>) r.get("lastSuccess");
+        assertThat(last).containsOnlyKeys("full", "incremental", "slice");
+        assertThat(((Map<String, Object>) last.get("incremental")).get("cid")).as("the daily incremental, not the slice").isEqualTo("I1");
+        assertThat(((Map<String, Object>) last.get("slice")).get("cid")).isEqualTo("S1");
+        assertThat(((Map<?, ?>) r.get("window")).get("to")).isEqualTo(Instant.ofEpochSecond(T0 + 4199).toString());
+        // without slices the report is as before: no slice line
+        assertThat((Map<String, Object>) StatusReport.compute(inputs(List.of(full, inc), Map.of(), Optional.empty(), 0)).get("lastSuccess"))
+                .containsOnlyKeys("full", "incremental");
+    }
 }
