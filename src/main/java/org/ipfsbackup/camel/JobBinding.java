@@ -30,6 +30,8 @@ public class JobBinding {
     private final String compression;
     /** The jobs this instance runs now (one at a time, the lock sees to that): exchange and thread. */
     private final java.util.Map<Exchange, Thread> running = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The running jobs whose thread {@link #cancel} or {@link #abort} interrupted (guarded by {@code running}). */
+    private final java.util.Set<Exchange> interrupted = new java.util.HashSet<>();
     /** Why this instance stops (set once by {@link #abort}); null while it runs. */
     private volatile String stopping;
     /** The cancel request of the running job ({@link #cancel}); null when none. Reset when the next job opens. */
@@ -83,12 +85,20 @@ public class JobBinding {
      */
     private void open(Message m, JobGuard.Job job) {
         Exchange exchange = m.getExchange();
-        if (running.put(exchange, Thread.currentThread()) == null) {
+        Thread thread = Thread.currentThread();
+        if (running.put(exchange, thread) == null) {
             // the job has ended when its exchange is done: after its clean-up, dead-letter steps (unpin) included
             exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
                 @Override
                 public void onDone(Exchange done) {
-                    running.remove(exchange);
+                    synchronized (running) {
+                        running.remove(exchange);
+                        if (interrupted.remove(exchange) && Thread.currentThread() == thread) {
+                            // an interrupt that reached the job after its failure handler cleared it must not stay on
+                            // the thread: a pooled or scheduler thread runs the next job with it
+                            Thread.interrupted();
+                        }
+                    }
                 }
             });
         }
@@ -146,10 +156,11 @@ public class JobBinding {
         if (running.isEmpty()) {
             return false;
         }
-        running.forEach((exchange, thread) -> LOG.warn("backup={} outcome=stopping reason=\"{}\"",
+        java.util.Map<Exchange, Thread> jobs = java.util.Map.copyOf(running);
+        jobs.forEach((exchange, thread) -> LOG.warn("backup={} outcome=stopping reason=\"{}\"",
                 exchange.getMessage().getHeader(BackupHeaders.NAME), reason));
         org.ipfsbackup.mongo.ChildProcesses.TOOLS.stopAll(Duration.ofSeconds(2));
-        running.values().forEach(Thread::interrupt);
+        interruptIfStillRunning(jobs);
         return true;
     }
 
@@ -160,15 +171,33 @@ public class JobBinding {
      * {@link BackupHeaders#CANCELLED} tells the dead-letter route it was cancelled. @return whether a job was running
      */
     public boolean cancel(String request) {
-        if (running.isEmpty()) {
+        // the job(s) running now: stopping the tools takes up to 2 s, in which this job may end and the next one start
+        // (on another thread, or on the same pooled one); that one must not be interrupted
+        java.util.Map<Exchange, Thread> jobs = java.util.Map.copyOf(running);
+        if (jobs.isEmpty()) {
             return false;
         }
         cancelled = request;
-        running.forEach((exchange, thread) -> LOG.warn("backup={} outcome=cancelling request=\"{}\"",
+        jobs.forEach((exchange, thread) -> LOG.warn("backup={} outcome=cancelling request=\"{}\"",
                 exchange.getMessage().getHeader(BackupHeaders.NAME), request));
         org.ipfsbackup.mongo.ChildProcesses.TOOLS.stopAll(Duration.ofSeconds(2));
-        running.values().forEach(Thread::interrupt);
+        interruptIfStillRunning(jobs);
         return true;
+    }
+
+    /**
+     * Interrupts the thread of each of {@code jobs} whose exchange still runs on it; a job that has ended meanwhile
+     * (its exchange done) is left alone, and so is whatever its thread runs now. Atomic with a job's end.
+     */
+    private void interruptIfStillRunning(java.util.Map<Exchange, Thread> jobs) {
+        synchronized (running) {
+            jobs.forEach((exchange, thread) -> {
+                if (running.get(exchange) == thread) {
+                    interrupted.add(exchange);
+                    thread.interrupt();
+                }
+            });
+        }
     }
 
     /** Dead-letter step of a cancelled job: says in the log that it was cancelled by request (no failure alert). */

@@ -93,6 +93,12 @@ public final class MongodumpExec {
             throw new DumpException(MongodumpEngine.NAME, "could not run " + call.executable() + " (" + call.what() + "): "
                     + outcome.failureText() + outcome.stderrSuffix(""), null, tail, false, null);
         }
+        if (exit == org.apache.commons.exec.Executor.INVALID_EXITVALUE) {
+            // commons-exec's 0xDEADBEEF: no exit code was read
+            throw new DumpException(MongodumpEngine.NAME, "mongodump (" + call.what() + ") ended without an exit code: the wait for"
+                    + " it was interrupted (the job was cancelled or the instance is stopping) or its output did not close"
+                    + outcome.stderrSuffix(""), exit, tail, false, null);
+        }
         if (exit != 0) {
             throw new DumpException(MongodumpEngine.NAME, "mongodump (" + call.what() + ") failed with exit code " + exit
                     + outcome.stderrSuffix(" and no stderr output"), exit, tail, false, null);

@@ -148,6 +148,58 @@ class MongodumpFailureRouteTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     }
 
+    /**
+     * A cancelled backup (ipfs-backup cancel: the request on the lease, seen by the holder's cancel watch) and then
+     * the next backup in the same instance: that one must run to its end. The stand-in hangs until a {@code go} file
+     * exists; then it dumps for longer than the lock's cancel poll (2 s) and writes a real one-document dump.
+     */
+    @Test
+    void afterACancelledBackupTheNextOneInTheSameInstanceSucceeds() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path gated = bin.resolve("mongodump-gated");
+        Files.writeString(gated, """
+                #!/bin/sh
+                if [ "$1" = --version ]; then echo 'mongodump version: 100.10.0'; exit 0; fi
+                d=$(dirname "$0")
+                out=; prev=; for a in "$@"; do [ "$prev" = --out ] && out=$a; prev=$a; done
+                if [ ! -e "$d/go" ]; then
+                  echo $$ > "$d/pid.txt"
+                  echo "2025-01-01T00:00:00.000+0000	writing shop.orders to $out/shop/orders.bson" >&2
+                  exec sleep 120
+                fi
+                echo "2025-01-01T00:00:00.000+0000	writing shop.orders to $out/shop/orders.bson" >&2
+                sleep 5
+                mkdir -p "$out/shop"
+                printf '{"indexes":[],"collectionName":"orders"}' > "$out/shop/orders.metadata.json"
+                cp "$d/orders.bson" "$out/shop/orders.bson"
+                echo "2025-01-01T00:00:00.000+0000	done dumping shop.orders (1 document)" >&2
+                exit 0
+                """);
+        assertThat(gated.toFile().setExecutable(true, true)).isTrue();
+        Files.write(bin.resolve("orders.bson"), new byte[] {14, 0, 0, 0, 0x10, '_', 'i', 'd', 0, 1, 0, 0, 0, 0}); // {_id: 1}
+        try (BackupApplication app = start(gated, Map.of("backup.lock-lease", "6s"));
+             MongoClient client = MongoClients.create(mongo.uri());
+             org.ipfsbackup.job.BackupLock other = org.ipfsbackup.job.BackupLock.inDatabase(client.getDatabase("ipfs_backup"),
+                     java.time.Clock.systemUTC())) {
+            java.util.concurrent.CompletableFuture<BackupApplication.Outcome> first =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> app.runBackup("full"));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(bin.resolve("pid.txt")) || first.isDone());
+            // as `ipfs-backup cancel` asks from another process: through the lease
+            assertThat(other.requestCancel("test cancel")).isPresent();
+            BackupApplication.Outcome cancelled = first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(cancelled.failure()).contains("cancelled").contains("test cancel");
+            assertThat(smtp.getReceivedMessages()).as("a cancel is no failure of the system: no alert").isEmpty();
+
+            Files.createFile(bin.resolve("go"));
+            long t0 = System.nanoTime();
+            BackupApplication.Outcome next = app.runBackup("full");
+            assertThat(next.failure()).as("the backup after the cancel, same instance").isNull();
+            assertThat(next.entry()).isNotNull();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("it ran its dump to the end").isGreaterThan(Duration.ofSeconds(5));
+            assertThat(cluster.content).as("its backup and the manifest uploaded").isNotEmpty();
+        }
+    }
+
     @Test
     void aMongodumpThatExitsZeroOverAPartialDumpFailsTheBackupToo() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("bin"));
