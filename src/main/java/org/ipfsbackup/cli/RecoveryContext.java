@@ -51,22 +51,9 @@ final class RecoveryContext {
         return new BackupFetcher(new KuboClient(timeout), nodes, msg -> System.err.println(msg));
     }
 
-    /** {@code restore.parallel-collections} (RESTORE_PARALLEL_COLLECTIONS, default 4): collections restored at the same time. */
+    /** {@code restore.parallel-collections}: collections restored at the same time. */
     int parallelCollections() {
-        return parallelCollections(props);
-    }
-
-    static int parallelCollections(PropertySource props) {
-        String v = props.getOrDefault("restore.parallel-collections", String.valueOf(org.ipfsbackup.restore.DriverRestore.DEFAULT_PARALLEL_COLLECTIONS)).trim();
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 1 && n <= 64) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new org.ipfsbackup.config.ConfigException("RESTORE_PARALLEL_COLLECTIONS (restore.parallel-collections) must be a whole number from 1 to 64, got '" + v + "'");
+        return org.ipfsbackup.app.AppConfig.restoreParallelCollections(props);
     }
 
     Path workDir() {
