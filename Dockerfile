@@ -78,6 +78,12 @@ COPY --from=app /out/ipfs-backup.jar /app/ipfs-backup.jar
 COPY --from=app /out/lib /app/lib
 COPY application.properties /app/application.properties
 COPY routes /app/routes
+# class-data sharing (docs/performance.md): a training run (org.ipfsbackup.restore.StartupTraining: no network, a
+# temporary directory only) archives the classes a one-shot command loads; every JVM of the image maps them
+# (JAVA_TOOL_OPTIONS below). -Xshare:auto with -Xlog:cds=off: a missing or non-matching archive is ignored
+# silently, never fatal; a failed training run leaves no archive and the image builds all the same.
+RUN java -XX:ArchiveClassesAtExit=/app/ipfs-backup.jsa -Xshare:auto -cp /app/ipfs-backup.jar org.ipfsbackup.restore.StartupTraining \
+      >/dev/null 2>&1 || rm -f /app/ipfs-backup.jsa
 
 # local cache for fast recovery (docs/cache.md): uploaded encrypted files (ciphertext) by CID, oldest evicted beyond
 # 1 GiB. A volume (VOLUME below; name it, as docker-compose.yaml does, to keep it across container re-creation; a
@@ -92,7 +98,7 @@ ENV BACKUP_CONFIG=/app/application.properties \
     MONGORESTORE_PATH=/usr/bin/mongorestore \
     MANAGEMENT_HOST=0.0.0.0 \
     MANAGEMENT_PORT=9464 \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=64m -Xss512k -XX:+ExitOnOutOfMemoryError -XX:SharedArchiveFile=/app/ipfs-backup.jsa -Xshare:auto -Xlog:cds=off,cds+dynamic=off"
 
 WORKDIR /app
 USER 10001:10001

@@ -155,6 +155,14 @@ public record AppConfig(Path workDir, String fullCron, String incrementalCron, S
                 p.getInt("retention.keep-weekly", 0, 0, 10_000), p.getInt("retention.keep-monthly", 0, 0, 10_000));
     }
 
+    /**
+     * {@code restore.parallel-collections} (RESTORE_PARALLEL_COLLECTIONS, default 4, 1 to 64): collections a restore
+     * (the CLI's and the drill's) inserts at the same time.
+     */
+    public static int restoreParallelCollections(PropertySource p) {
+        return p.getInt("restore.parallel-collections", org.ipfsbackup.restore.DriverRestore.DEFAULT_PARALLEL_COLLECTIONS, 1, 64);
+    }
+
     /** BACKUP_WORK_DIR, else the seed's BACKUP_TEMP_DIR, else /tmp/ipfs-backup (java.io.tmpdir). */
     public static Path workDir(PropertySource p) {
         return Path.of(p.get("backup.work-dir").filter(s -> !s.isBlank())

@@ -478,7 +478,8 @@ public final class BackupApplication implements AutoCloseable {
                     + " a drill drops what it restores, give a scratch server");
         }
         return new DrillBinding.Target(uri, new org.ipfsbackup.restore.PointInTimeRestore(parts.fetcher(), cipher,
-                cfg.workDir().resolve("drill"), java.util.Set.of(cfg.manifestDatabase()), LOG::info), java.util.Set.of(cfg.manifestDatabase()));
+                cfg.workDir().resolve("drill"), java.util.Set.of(cfg.manifestDatabase()), LOG::info)
+                .withParallelCollections(AppConfig.restoreParallelCollections(props)), java.util.Set.of(cfg.manifestDatabase()));
     }
 
     /** Runs a restore drill now ({@code direct:restore-drill}). */

@@ -44,7 +44,8 @@ class DrillCommand extends CliCommand.Configured {
              var targetClient = org.ipfsbackup.mongo.MongoConnections.create(target)) {
             var store = ctx.repository(sourceClient);
             List<ManifestEntry> entries = store.all();
-            PointInTimeRestore restorer = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(), Set.of(manifestDb), err::println);
+            PointInTimeRestore restorer = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(), Set.of(manifestDb), err::println)
+                    .withParallelCollections(ctx.parallelCollections());
             RestoreDrill.Outcome o = new RestoreDrill(java.time.Clock.systemUTC(), err::println).run(entries, targetClient, Set.of(manifestDb),
                     plan -> restorer.restore(plan, targetClient, target, new RestoreOptions(true, List.of(), ""), null).namespaces());
             store.recordDrill(o.full().cid(), o.at(), o.text(), o.restore().toMillis());

@@ -52,6 +52,11 @@ final class RecoveryContext {
         return new BackupFetcher(new KuboClient(timeout), nodes, msg -> System.err.println(msg));
     }
 
+    /** {@code restore.parallel-collections}: collections restored at the same time. */
+    int parallelCollections() {
+        return org.ipfsbackup.app.AppConfig.restoreParallelCollections(props);
+    }
+
     Path workDir() {
         return org.ipfsbackup.app.AppConfig.workDir(props);
     }

@@ -73,6 +73,7 @@ class RestoreCommand extends CliCommand.Configured {
             MongorestoreEngine mongorestore = chooseEngine(ctx, target, err);
             PointInTimeRestore.Result r = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(),
                     java.util.Set.of(ctx.props.getOrDefault("manifest.database", "ipfs_backup")), err::println)
+                    .withParallelCollections(ctx.parallelCollections())
                     .restore(plan, target, targetUri, new RestoreOptions(drop, nsInclude, ""), mongorestore);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("full", plan.full().cid());
@@ -118,7 +119,8 @@ class RestoreCommand extends CliCommand.Configured {
                 + " metadata.json and replays the oplog").orElse(""));
         return new MongorestoreEngine(exe.get().toString(), ctx.workDir(),
                 org.ipfsbackup.config.Durations.parse("restore.timeout", ctx.props.getOrDefault("restore.timeout", "12h")),
-                missing.isPresent() ? MongorestoreEngine.Mode.DRIVER_INDEXES_AND_OPLOG : MongorestoreEngine.Mode.MONGORESTORE);
+                missing.isPresent() ? MongorestoreEngine.Mode.DRIVER_INDEXES_AND_OPLOG : MongorestoreEngine.Mode.MONGORESTORE)
+                .withParallelCollections(ctx.parallelCollections());
     }
 
     static Instant parseTime(String s) {

@@ -34,6 +34,9 @@ class RestoreDumpCommand extends CliCommand {
             + " and replay DIR/oplog.bson (if any) through the driver; no document of the .bson files is written")
     boolean afterMongorestore;
 
+    @Option(names = "--parallel-collections", paramLabel = "N", description = "collections inserted at the same time (default 4, as mongorestore -j 4)")
+    int parallelCollections = org.ipfsbackup.restore.DriverRestore.DEFAULT_PARALLEL_COLLECTIONS;
+
     @Mixin
     JsonOption json;
 
@@ -43,7 +46,7 @@ class RestoreDumpCommand extends CliCommand {
             if (afterMongorestore) {
                 return afterMongorestore(client);
             }
-            RestoreResult r = new DriverRestore(client).restoreDump(dir, new RestoreOptions(drop, nsInclude, ""));
+            RestoreResult r = new DriverRestore(client, parallelCollections).restoreDump(dir, new RestoreOptions(drop, nsInclude, ""));
             if (json.on) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("databases", r.databases());

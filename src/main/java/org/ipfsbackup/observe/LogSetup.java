@@ -65,6 +65,11 @@ public final class LogSetup {
     public static void apply(boolean json, Path dir, String rootLevel) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
+        configure(ctx, json, dir, rootLevel);
+    }
+
+    /** Configures {@code ctx} (fresh or reset): what {@link #apply} and {@link DefaultLogConfigurator} set up. */
+    static void configure(LoggerContext ctx, boolean json, Path dir, String rootLevel) {
         registerConverters(ctx);
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
         console.setContext(ctx);

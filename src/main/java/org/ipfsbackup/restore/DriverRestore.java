@@ -56,12 +56,14 @@ public final class DriverRestore {
     private static final Set<String> DROPPED_INDEX_FIELDS = Set.of("v", "ns");
 
     /**
-     * Collections inserted at the same time by default: one. With 4 (as {@code mongorestore --numParallelCollections})
-     * FerretDB 1.24 answered a later restore into the same target with {@code --drop} with "index ... already exists"
-     * (PointInTimeStackTest's restores in random order, bin/container test), also with the collections' DDL done one
-     * at a time; until that is understood, parallel inserts are only used by callers that ask for them.
+     * Collections inserted at the same time by default: 4, as {@code mongorestore --numParallelCollections}. The
+     * inserts are the only part that runs in parallel: every collection is dropped/created before the first insert and
+     * the indexes are created one collection at a time after the last one, with no insert running (FerretDB 1.24's
+     * SQLite backend answered a later {@code --drop} restore with "index ... already exists" when a collection's DDL
+     * ran while other collections were being inserted into; the same phases as mongorestore {@code --noIndexRestore}
+     * followed by {@link #restoreIndexes}, which it restores correctly). Setting: {@code restore.parallel-collections}.
      */
-    public static final int DEFAULT_PARALLEL_COLLECTIONS = 1;
+    public static final int DEFAULT_PARALLEL_COLLECTIONS = 4;
 
     private final MongoClient target;
     private final int parallelCollections;
@@ -142,16 +144,36 @@ public final class DriverRestore {
     }
 
     /**
-     * Restores the collections, up to {@link #parallelCollections} at a time (largest first, so a big one does not
-     * start last); returns per collection, in plan order, {documents, indexes}. The first failure stops the others
-     * and is thrown, naming its namespace.
+     * Restores the collections in three phases: each one dropped (with {@code drop}) and created, one at a time; then
+     * the documents inserted, up to {@link #parallelCollections} collections at a time (largest first, so a big one
+     * does not start last; each collection in order by one thread); then the indexes created, one collection at a
+     * time. Returns per collection, in plan order, {documents, indexes}. The first failure stops the others and is
+     * thrown, naming its namespace.
      */
     private List<long[]> restoreCollections(List<Planned> collections, boolean drop, Inserted inserted) {
+        for (Planned p : collections) {
+            inCollection(p, () -> {
+                prepareCollection(target.getDatabase(p.targetDb()), p, drop);
+                return 0L;
+            });
+        }
+        List<Long> documents = insertAll(collections, inserted);
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < collections.size(); i++) {
+            Planned p = collections.get(i);
+            long indexes = inCollection(p, () -> (long) createIndexes(target.getDatabase(p.targetDb()), p.entry()));
+            out.add(new long[] {documents.get(i), indexes});
+        }
+        return out;
+    }
+
+    /** Inserts every collection's documents, up to {@link #parallelCollections} at a time; counts in plan order. */
+    private List<Long> insertAll(List<Planned> collections, Inserted inserted) {
         int threads = Math.min(parallelCollections, collections.size());
         if (threads <= 1) {
-            List<long[]> out = new ArrayList<>();
+            List<Long> out = new ArrayList<>();
             for (Planned p : collections) {
-                out.add(restoreCollection(p, drop, inserted));
+                out.add(inCollection(p, () -> insertDocuments(target.getDatabase(p.targetDb()), p, inserted)));
             }
             return out;
         }
@@ -162,11 +184,11 @@ public final class DriverRestore {
             t.setDaemon(true);
             return t;
         });
-        java.util.concurrent.ExecutorCompletionService<long[]> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
-        Map<Planned, java.util.concurrent.Future<long[]>> futures = new java.util.IdentityHashMap<>();
+        java.util.concurrent.ExecutorCompletionService<Long> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
+        Map<Planned, java.util.concurrent.Future<Long>> futures = new java.util.IdentityHashMap<>();
         try {
             for (Planned p : bySize) {
-                futures.put(p, done.submit(() -> restoreCollection(p, drop, inserted)));
+                futures.put(p, done.submit(() -> inCollection(p, () -> insertDocuments(target.getDatabase(p.targetDb()), p, inserted))));
             }
             for (int i = 0; i < bySize.size(); i++) {
                 try {
@@ -178,7 +200,7 @@ public final class DriverRestore {
                     throw new RestoreException("restore failed: " + e.getCause(), e.getCause());
                 }
             }
-            List<long[]> out = new ArrayList<>();
+            List<Long> out = new ArrayList<>();
             for (Planned p : collections) {
                 out.add(futures.get(p).get());
             }
@@ -198,12 +220,10 @@ public final class DriverRestore {
         }
     }
 
-    private long[] restoreCollection(Planned p, boolean drop, Inserted inserted) {
-        MongoDatabase db = target.getDatabase(p.targetDb());
+    /** Runs one step on one collection; a server error names the collection. */
+    private static long inCollection(Planned p, java.util.function.LongSupplier step) {
         try {
-            prepareCollection(db, p, drop);
-            long documents = insertDocuments(db, p, inserted);
-            return new long[] {documents, createIndexes(db, p.entry())};
+            return step.getAsLong();
         } catch (MongoException e) {
             throw new RestoreException("restoring " + p.entry().namespace() + " into " + p.targetNamespace()
                     + " failed: " + e.getMessage(), e);

@@ -145,6 +145,20 @@ public final class MongorestoreEngine {
         this.mode = Objects.requireNonNull(mode, "mode");
     }
 
+    private int parallelCollections = DriverRestore.DEFAULT_PARALLEL_COLLECTIONS;
+
+    /**
+     * Collections mongorestore restores at the same time ({@code --numParallelCollections}, passed explicitly; its own
+     * default is 4 as well), as {@code restore.parallel-collections} sets it for the driver engine.
+     */
+    public MongorestoreEngine withParallelCollections(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("restore.parallel-collections must be at least 1: " + n);
+        }
+        this.parallelCollections = n;
+        return this;
+    }
+
     /**
      * @param targetUri         the MongoDB to restore into
      * @param fullDumpDir       the extracted full backup (mongodump layout, may hold {@code oplog.bson}: the writes
@@ -211,7 +225,7 @@ public final class MongorestoreEngine {
                 Files.delete(merged);
             }
             String limit = replay && until != null ? oplogLimit(until) : null;
-            List<String> args = arguments(dir, replay, limit, options.drop(), driverFinishes);
+            List<String> args = arguments(dir, replay, limit, options.drop(), driverFinishes, parallelCollections);
             LOG.info("mongorestore engine: {} namespace(s) ({} file(s) linked, {} copied), {} oplog entries ({} up to {}), "
                     + "{} left out by nsInclude; indexes and oplog replay by {}", staged.namespaces.size(), staged.linked,
                     staged.copied, merge.written, merge.toApply, until == null ? "the end" : until, merge.leftOut,
@@ -255,9 +269,10 @@ public final class MongorestoreEngine {
     // ---- arguments ----
 
     /** mongorestore's arguments after {@code --config=...}. */
-    static List<String> arguments(Path dir, boolean replay, String oplogLimit, boolean drop, boolean noIndexRestore) {
+    static List<String> arguments(Path dir, boolean replay, String oplogLimit, boolean drop, boolean noIndexRestore, int parallelCollections) {
         List<String> args = new ArrayList<>();
         args.add("--dir=" + dir);
+        args.add("--numParallelCollections=" + parallelCollections);
         if (noIndexRestore) {
             args.add("--noIndexRestore");
         }

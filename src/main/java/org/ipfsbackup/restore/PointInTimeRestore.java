@@ -59,6 +59,17 @@ public final class PointInTimeRestore {
         this.progress = progress;
     }
 
+    private int parallelCollections = DriverRestore.DEFAULT_PARALLEL_COLLECTIONS;
+
+    /** Collections the driver engine inserts at the same time ({@code restore.parallel-collections}). */
+    public PointInTimeRestore withParallelCollections(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("restore.parallel-collections must be at least 1: " + n);
+        }
+        this.parallelCollections = n;
+        return this;
+    }
+
     public Result restore(RestorePlan plan, MongoClient target, RestoreOptions options) throws IOException {
         return restore(plan, target, null, options, null);
     }
@@ -107,7 +118,7 @@ public final class PointInTimeRestore {
             RestoreResult restored;
             try {
                 // the target was checked or dropped above, namespace by namespace
-                restored = new DriverRestore(target).restoreDump(dirs.get(plan.full()), effective.withDrop(false));
+                restored = new DriverRestore(target, parallelCollections).restoreDump(dirs.get(plan.full()), effective.withDrop(false));
             } catch (RuntimeException ex) {
                 if (dropped.isEmpty()) {
                     throw ex;

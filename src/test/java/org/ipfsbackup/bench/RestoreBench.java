@@ -21,7 +21,8 @@ import org.ipfsbackup.testing.TestSettings;
  * {@code mongorestore -j 4 --drop --noIndexRestore} of a mongodump of the same database from local disk (FerretDB
  * refuses mongorestore's index specs; the ipfs-backup row creates the indexes, the bare tool does not). Prints one
  * {@code RESTORE} line per run: wall seconds of both, their ratio, and the peak RSS of the ipfs-backup JVM; and the
- * same {@code restore latest} with the backup in the local cache (BACKUP_CACHE_DIR: no download).
+ * same {@code restore latest} with the backup in the local cache (BACKUP_CACHE_DIR: no download), and with one
+ * collection at a time ({@code restore.parallel-collections=1}; the default is 4).
  */
 public final class RestoreBench {
 
@@ -50,6 +51,8 @@ public final class RestoreBench {
             Path cachedConfig = properties(root.resolve("bench-cache.properties"), o);
             o.remove("backup.cache.dir");
             Path config = properties(root.resolve("bench.properties"), o);
+            o.put("restore.parallel-collections", "1");
+            Path serialConfig = properties(root.resolve("bench-serial.properties"), o);
             Path bin = Path.of(env.get("DEVSTACK_BIN"));
             Path dump = root.resolve("dump");
             run(List.of(bin.resolve("mongodump").toString(), "--uri=" + env.get("MONGODB_URI"), "--db=benchdb", "--out=" + dump, "--quiet"),
@@ -61,14 +64,16 @@ public final class RestoreBench {
                 if (!Files.readString(root.resolve("restore-cached.log")).contains("from file:")) {
                     throw new IllegalStateException("the cached restore did not read the local cache: " + root.resolve("restore-cached.log"));
                 }
+                double serial = restore(serialConfig, target, time, root.resolve("restore-serial.log"), env);
                 double ours = restore(config, target, time, root.resolve("restore.log"), env);
                 long rss = Long.parseLong(Files.readAllLines(time).get(Files.readAllLines(time).size() - 1).trim());
                 long t1 = System.nanoTime();
                 run(List.of(bin.resolve("mongorestore").toString(), "--uri=" + target, "-j", "4", "--drop", "--noIndexRestore", "--quiet",
                         dump.toString()), Map.of(), root.resolve("mongorestore.log"));
                 double bare = (System.nanoTime() - t1) / 1e9;
-                System.out.printf(Locale.ROOT, "RESTORE run=%d ipfsBackupSec=%.2f cachedSec=%.2f mongorestoreSec=%.2f ratio=%.2f rssKiB=%d load=%s%n",
-                        i, ours, cached, bare, ours / bare, rss, Files.readString(Path.of("/proc/loadavg")).trim());
+                System.out.printf(Locale.ROOT, "RESTORE run=%d ipfsBackupSec=%.2f serialSec=%.2f cachedSec=%.2f mongorestoreSec=%.2f ratio=%.2f rssKiB=%d load=%s%n",
+                        i, ours, serial, cached, bare, ours / bare, rss,
+                        String.join(",", java.util.Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).trim().split(" "), 3)));
             }
         } catch (Exception e) {
             System.out.println("restore bench failed: " + e);

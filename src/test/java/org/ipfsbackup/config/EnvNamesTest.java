@@ -47,4 +47,18 @@ class EnvNamesTest {
         m.clear();
         assertThat(AppConfig.kuboNodes(p)).extracting(Object::toString).containsExactly("http://127.0.0.1:5001");
     }
+
+    @Test
+    void restoreParallelCollectionsDefaultsToFourAndABadValueNamesTheSetting() {
+        Map<String, String> m = new HashMap<>();
+        PropertySource p = k -> Optional.ofNullable(m.get(k));
+        assertThat(AppConfig.restoreParallelCollections(p)).isEqualTo(4);
+        m.put("restore.parallel-collections", "1");
+        assertThat(AppConfig.restoreParallelCollections(p)).isEqualTo(1);
+        for (String bad : new String[] {"0", "65", "four"}) {
+            m.put("restore.parallel-collections", bad);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> AppConfig.restoreParallelCollections(p))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("restore.parallel-collections");
+        }
+    }
 }

@@ -112,4 +112,23 @@ class ObserveUnitTest {
         Map<String, String> noWar = Map.of("hawtio.enabled", "true", "hawtio.war", "/nonexistent/hawtio.war");
         assertThatThrownBy(() -> HawtioServer.fromSettings(k -> java.util.Optional.ofNullable(noWar.get(k)))).isInstanceOf(ConfigException.class).hasMessageContaining("HAWTIO_WAR");
     }
+
+    /**
+     * The first logback configuration is made in code, as logback.xml says (no XML parse at start-up); with the tests'
+     * logback-test.xml on the class path the configurator steps aside.
+     */
+    @Test
+    void defaultLogConfigurationInCodeMatchesTheXmlOne() {
+        LoggerContext fresh = new LoggerContext();
+        LogSetup.configure(fresh, false, null, "DEBUG");
+        ch.qos.logback.classic.Logger root = fresh.getLogger(ch.qos.logback.classic.Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getLevel()).isEqualTo(Level.DEBUG);
+        assertThat(root.getAppender("STDERR")).isInstanceOf(ch.qos.logback.core.ConsoleAppender.class);
+        assertThat(((ch.qos.logback.core.ConsoleAppender<?>) root.getAppender("STDERR")).getTarget()).isEqualTo("System.err");
+        for (String quiet : java.util.List.of("org.mongodb.driver", "org.apache.camel.impl.engine", "org.quartz")) {
+            assertThat(fresh.getLogger(quiet).getLevel()).as(quiet).isEqualTo(Level.WARN);
+        }
+        assertThat(new DefaultLogConfigurator().configure(new LoggerContext()))
+                .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+    }
 }

@@ -173,7 +173,7 @@ class MongorestoreEngineTest {
         assertThat(args.get(0)).startsWith("--config=" + engineTemp.resolve("mongorestore-")).endsWith(".yaml");
         assertThat(args.get(1)).startsWith("--dir=" + engineTemp.resolve("mongorestore-")).endsWith("/dump");
         // the limit is exclusive in mongorestore: T:6 is the smallest that still lets T:5 through
-        assertThat(args).containsExactly(args.get(0), args.get(1), "--oplogReplay", "--oplogLimit=" + T + ":6", "--drop",
+        assertThat(args).containsExactly(args.get(0), args.get(1), "--numParallelCollections=4", "--oplogReplay", "--oplogLimit=" + T + ":6", "--drop",
                 "--stopOnError");
         assertThat(args).noneMatch(a -> a.contains("mongodb://") || a.contains(PASSWORD) || a.startsWith("--nsInclude"));
         assertThat(result.arguments()).isEqualTo(args.subList(1, args.size()));
@@ -225,7 +225,7 @@ class MongorestoreEngineTest {
                 RestoreOptions.defaults());
 
         assertThat(recordedArgs().subList(1, recordedArgs().size())).containsExactly(result.arguments().get(0),
-                "--oplogReplay", "--oplogLimit=" + (T + 1) + ":0", "--stopOnError");
+                "--numParallelCollections=4", "--oplogReplay", "--oplogLimit=" + (T + 1) + ":0", "--stopOnError");
         assertThat(result.oplogEntriesToApply()).isEqualTo(3);
         assertThat(result.lastToApply()).isEqualTo(new OplogPosition(T, 9));
         // the file still holds everything: mongorestore stops at the limit
@@ -244,10 +244,12 @@ class MongorestoreEngineTest {
         assertThat(MongorestoreEngine.oplogLimit(new OplogPosition(T, -1))).isEqualTo("1700000001:0");
         // nothing is after the largest timestamp: no limit at all
         assertThat(MongorestoreEngine.oplogLimit(new OplogPosition(0xFFFF_FFFFL, -1))).isNull();
-        assertThat(MongorestoreEngine.arguments(Path.of("/d"), true, null, false, false))
-                .containsExactly("--dir=/d", "--oplogReplay", "--stopOnError");
-        assertThat(MongorestoreEngine.arguments(Path.of("/d"), false, "1:1", true, true))
-                .containsExactly("--dir=/d", "--noIndexRestore", "--drop", "--stopOnError");
+        assertThat(MongorestoreEngine.arguments(Path.of("/d"), true, null, false, false, 4))
+                .containsExactly("--dir=/d", "--numParallelCollections=4", "--oplogReplay", "--stopOnError");
+        assertThat(MongorestoreEngine.arguments(Path.of("/d"), false, "1:1", true, true, 2))
+                .containsExactly("--dir=/d", "--numParallelCollections=2", "--noIndexRestore", "--drop", "--stopOnError");
+        assertThatThrownBy(() -> new MongorestoreEngine("mongorestore", tmp, Duration.ofSeconds(1)).withParallelCollections(0))
+                .hasMessageContaining("restore.parallel-collections");
     }
 
     @Test
@@ -260,8 +262,9 @@ class MongorestoreEngineTest {
                 RestoreOptions.defaults());
 
         List<String> args = recordedArgs();
-        assertThat(args).hasSize(3);
-        assertThat(args.get(2)).isEqualTo("--stopOnError");
+        assertThat(args).hasSize(4);
+        assertThat(args.get(2)).isEqualTo("--numParallelCollections=4");
+        assertThat(args.get(3)).isEqualTo("--stopOnError");
         assertThat(Files.readAllLines(scriptDir.resolve("listing.txt"))).doesNotContain("./oplog.bson")
                 .contains("./shop/orders.bson");
         assertThat(scriptDir.resolve("oplog-seen.bson")).doesNotExist();
@@ -533,7 +536,7 @@ class MongorestoreEngineTest {
             MongorestoreResult result = asking.restore(uri, full, List.of(i1), new OplogPosition(T, 3), RestoreOptions.defaults());
 
             List<String> args = recordedArgs();
-            assertThat(args.subList(1, args.size())).containsExactly(args.get(1), "--noIndexRestore", "--stopOnError");
+            assertThat(args.subList(1, args.size())).containsExactly(args.get(1), "--numParallelCollections=4", "--noIndexRestore", "--stopOnError");
             assertThat(Files.readAllLines(scriptDir.resolve("listing.txt"))).as("no oplog.bson for mongorestore")
                     .doesNotContain("./oplog.bson").contains("./shop/orders.bson", "./shop/orders.metadata.json");
             assertThat(result.driverFinished()).isTrue();
