@@ -2,22 +2,48 @@ package org.ipfsbackup.ipfs;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Kubo RPC calls used to read content back from IPFS nodes directly (restore, verify, demo). */
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * Kubo RPC calls used to read content back from IPFS nodes directly (restore, verify, demo).
+ *
+ * <p>The transport is Apache HttpClient 5's blocking client, as {@link ClusterClient}'s: it keeps no thread of its own.
+ * The JDK's {@code java.net.http} client, used here before, keeps a selector thread waiting in native code for the
+ * life of the JVM, and the JVM's exit waits 0.3 s for such threads: every one-shot command that read from IPFS
+ * ended 0.3 s late. {@code ipfs.http.timeout} is a socket inactivity timeout (a long download that progresses is not
+ * cut off); an interrupt of the calling thread (a cancel) aborts a download between two chunks.
+ */
 public class KuboClient {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(5);
+    private static final int CHUNK = 64 * 1024;
+    private final CloseableHttpClient http = HttpClients.custom().disableAutomaticRetries().disableRedirectHandling().build();
     private final Duration timeout;
+    private final RequestConfig config;
 
     public KuboClient(Duration timeout) {
         this.timeout = timeout;
+        Timeout t = Timeout.of(timeout);
+        this.config = RequestConfig.custom().setConnectTimeout(CONNECT_TIMEOUT).setConnectionRequestTimeout(t).setResponseTimeout(t).build();
+    }
+
+    private HttpPost post(URI node, String pathAndQuery) {
+        HttpPost post = new HttpPost(URI.create(node + pathAndQuery));
+        post.setConfig(config);
+        return post;
     }
 
     /**
@@ -25,47 +51,62 @@ public class KuboClient {
      * @return bytes written
      */
     public long cat(URI node, String cid, OutputStream out) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(node + "/api/v0/cat?arg=" + ClusterClient.enc(cid)
-                        + "&timeout=" + timeout.toSeconds() + "s"))
-                .timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpPost req = post(node, "/api/v0/cat?arg=" + ClusterClient.enc(cid) + "&timeout=" + timeout.toSeconds() + "s");
         try {
-            HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = r.body()) {
-                if (r.statusCode() != 200) {
-                    String msg = new String(in.readNBytes(2000), java.nio.charset.StandardCharsets.UTF_8);
-                    throw new IpfsException("IPFS node " + node + " cannot give " + cid + ": HTTP " + r.statusCode() + " "
-                            + AddResponseParser.abbreviate(msg), r.statusCode() >= 500);
+            return http.execute(req, (ClassicHttpResponse r) -> {
+                if (r.getCode() != 200) {
+                    String msg = r.getEntity() == null ? "" : new String(r.getEntity().getContent().readNBytes(2000), StandardCharsets.UTF_8);
+                    throw new IpfsException("IPFS node " + node + " cannot give " + cid + ": HTTP " + r.getCode() + " "
+                            + AddResponseParser.abbreviate(msg), r.getCode() >= 500);
                 }
-                // An error after streaming started arrives only in the X-Stream-Error trailer, which the JDK client
-                // does not expose: callers check the sha256 from the manifest, which catches any short or bad body.
-                return in.transferTo(out);
-            }
+                if (r.getEntity() == null) {
+                    return 0L;
+                }
+                // An error after streaming started arrives only in the X-Stream-Error trailer: callers check the sha256
+                // from the manifest, which catches any short or bad body.
+                try (InputStream in = r.getEntity().getContent()) {
+                    byte[] buffer = new byte[CHUNK];
+                    long total = 0;
+                    int n;
+                    while ((n = in.read(buffer)) >= 0) {
+                        if (Thread.currentThread().isInterrupted()) {
+                            req.cancel(); // closes the connection: nothing of it is reused
+                            throw new InterruptedIOException("interrupted after " + total + " bytes");
+                        }
+                        out.write(buffer, 0, n);
+                        total += n;
+                    }
+                    return total;
+                }
+            });
+        } catch (InterruptedIOException e) {
+            throw new IpfsException("interrupted while downloading " + cid + " (" + e.getMessage() + ")", true, e);
         } catch (IOException e) {
             throw new IpfsException("IPFS node " + node + " unreachable for cat " + cid + ": " + e, true, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IpfsException("interrupted while downloading " + cid, true, e);
         }
+    }
+
+    /** Status code and body of a small answer. */
+    private record Answer(int status, String body) {
+    }
+
+    private Answer call(HttpPost req) throws IOException {
+        return http.execute(req, r -> new Answer(r.getCode(), r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8)));
     }
 
     /** Recursive pins of a node, to check what the node itself holds ({@code pin/ls?arg=CID&type=recursive}). */
     public boolean isPinned(URI node, String cid) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(node + "/api/v0/pin/ls?arg=" + ClusterClient.enc(cid) + "&type=recursive"))
-                .timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
         try {
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 200) {
+            Answer r = call(post(node, "/api/v0/pin/ls?arg=" + ClusterClient.enc(cid) + "&type=recursive"));
+            if (r.status() == 200) {
                 return r.body().contains(cid);
             }
-            if (r.statusCode() == 500 && r.body().contains("not pinned")) {
+            if (r.status() == 500 && r.body().contains("not pinned")) {
                 return false;
             }
-            throw new IpfsException("IPFS node " + node + " pin/ls " + cid + ": HTTP " + r.statusCode() + " " + AddResponseParser.abbreviate(r.body()), true);
+            throw new IpfsException("IPFS node " + node + " pin/ls " + cid + ": HTTP " + r.status() + " " + AddResponseParser.abbreviate(r.body()), true);
         } catch (IOException e) {
             throw new IpfsException("IPFS node " + node + " unreachable for pin/ls: " + e, true, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IpfsException("interrupted", true, e);
         }
     }
 
@@ -77,21 +118,16 @@ public class KuboClient {
     }
 
     public RepoStat repoStat(URI node) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(node + "/api/v0/repo/stat?size-only=true"))
-                .timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
         try {
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IpfsException("IPFS node " + node + " repo/stat: HTTP " + r.statusCode() + " " + AddResponseParser.abbreviate(r.body()),
-                        r.statusCode() >= 500);
+            Answer r = call(post(node, "/api/v0/repo/stat?size-only=true"));
+            if (r.status() != 200) {
+                throw new IpfsException("IPFS node " + node + " repo/stat: HTTP " + r.status() + " " + AddResponseParser.abbreviate(r.body()),
+                        r.status() >= 500);
             }
             var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
             return new RepoStat(n.path("RepoSize").asLong(), n.path("StorageMax").asLong());
         } catch (IOException e) {
             throw new IpfsException("IPFS node " + node + " unreachable for repo/stat: " + e, true, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IpfsException("interrupted", true, e);
         }
     }
 
@@ -103,6 +139,9 @@ public class KuboClient {
                 cat(node, cid, out);
                 return node;
             } catch (IpfsException | IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e instanceof IpfsException ie ? ie : new IpfsException("interrupted while downloading " + cid, true, e);
+                }
                 failures.add(e.getMessage());
             }
         }
