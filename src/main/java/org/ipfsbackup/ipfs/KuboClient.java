@@ -11,11 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -30,7 +33,15 @@ import org.apache.hc.core5.util.Timeout;
 public class KuboClient {
     private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(5);
     private static final int CHUNK = 64 * 1024;
-    private final CloseableHttpClient http = HttpClients.custom().disableAutomaticRetries().disableRedirectHandling().build();
+    /**
+     * A pooled connection is checked before it is used again (a 1 ms read): a node restarted since its last answer
+     * closed it, and sending on it would fail with "The target server failed to respond" (POST is not retried).
+     */
+    private final CloseableHttpClient http = HttpClients.custom().disableAutomaticRetries().disableRedirectHandling()
+            .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                    .setDefaultConnectionConfig(ConnectionConfig.custom().setValidateAfterInactivity(TimeValue.ZERO_MILLISECONDS).build())
+                    .build())
+            .build();
     private final Duration timeout;
     private final RequestConfig config;
 

@@ -214,4 +214,23 @@ class KuboClientTest {
                 .collect(Collectors.toSet());
         assertThat(started).isEmpty();
     }
+
+    @Test
+    void aNodeRestartedSinceTheLastCallIsReadAgain() throws IOException {
+        byte[] body = "after the restart".getBytes(StandardCharsets.UTF_8);
+        content.put(CID, body);
+        KuboClient kubo = new KuboClient(Duration.ofSeconds(10));
+        assertThat(kubo.isPinned(node, CID)).isTrue(); // a kept-alive connection to the node is now in the pool
+
+        int port = server.getAddress().getPort();
+        server.stop(0); // the node goes down (its connections closed) and comes back on the same address
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        server.createContext("/", this::handle);
+        server.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        kubo.cat(node, CID, out);
+
+        assertThat(out.toByteArray()).isEqualTo(body);
+    }
 }
