@@ -181,8 +181,14 @@ class CliTest {
     void aOneShotBackupPrintsProgressOnStderrWithTheFinalCountsWhateverTheLogLevel() throws Exception {
         InJvmMongo mongo = InJvmMongo.start(false);
         try (FakeCluster cluster = new FakeCluster(); MongoClient c = MongoClients.create(mongo.uri())) {
-            for (int i = 0; i < 2500; i++) {
-                c.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", i).append("total", i * 1.5));
+            // enough documents that reading them takes many times the 1 ms interval even on a fast machine (with 2,500
+            // read from memory in a few ms, a run printed only 2 lines: the first collection's, then the final one)
+            for (int b = 0; b < 20; b++) {
+                List<Document> batch = new java.util.ArrayList<>();
+                for (int i = b * 1000; i < (b + 1) * 1000; i++) {
+                    batch.add(new Document("_id", i).append("total", i * 1.5));
+                }
+                c.getDatabase("shop").getCollection("orders").insertMany(batch);
             }
             c.getDatabase("shop").getCollection("customers").insertOne(new Document("_id", "ann"));
             Path cfg = config("mongodb.uri=" + mongo.uri(), "dump.engine=driver", "dump.oplog=false", "ipfs.cluster.node1=" + cluster.url(),
@@ -195,11 +201,11 @@ class CliTest {
             List<String> lines = err.toString().lines().toList();
             // a line per 1024 documents read and per collection done (interval 1 ms), then the final counts
             assertThat(lines.stream().filter(l -> l.startsWith("dump: documents: ")).count()).as(err.toString()).isGreaterThanOrEqualTo(3);
-            assertThat(lines).as(err.toString()).anyMatch(l -> l.startsWith("dump: documents: 2501 of 2501 (100%), ")
+            assertThat(lines).as(err.toString()).anyMatch(l -> l.startsWith("dump: documents: 20001 of 20001 (100%), ")
                     && l.endsWith("/s, 2 of 2 collections"));
             String total = org.ipfsbackup.status.HumanSize.of(uploaded);
             assertThat(lines).as(err.toString()).anyMatch(l -> l.startsWith("uploading " + j.get("fileName").asText() + ": " + total + " of " + total + " (100%), "));
-            assertThat(j.get("documents").asLong()).isEqualTo(2501);
+            assertThat(j.get("documents").asLong()).isEqualTo(20001);
         } finally {
             mongo.close();
         }
