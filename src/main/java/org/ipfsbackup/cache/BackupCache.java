@@ -143,6 +143,34 @@ public final class BackupCache {
         }
     }
 
+    /**
+     * The cached file of {@code cid}, unchecked, for a reader that hashes it as it reads it (a restore decrypting it
+     * in one pass) and calls {@link #discard} when the hash does not match. Empty when there is none.
+     */
+    public Optional<Path> find(String cid) {
+        if (!CID.matcher(cid).matches()) {
+            return Optional.empty();
+        }
+        Path cached = dir.resolve(cid);
+        if (!Files.isRegularFile(cached)) {
+            LOG.debug("cache: {} not cached", cid);
+            return Optional.empty();
+        }
+        return Optional.of(cached);
+    }
+
+    /** Removes the cached file of {@code cid} that {@link #find} gave and its reader found wrong (a WARN says why). */
+    public synchronized void discard(String cid, String why) {
+        LOG.warn("cache: the cached file of {} is not the recorded backup ({}): removed; downloading from the cluster instead", cid, why);
+        try {
+            if (CID.matcher(cid).matches()) {
+                Files.deleteIfExists(dir.resolve(cid));
+            }
+        } catch (IOException e) {
+            LOG.warn("cache: could not remove the cached file of {}: {}", cid, e.toString());
+        }
+    }
+
     /** Removes the cached file of {@code cid} (its backup was deleted); true when there was one. */
     public synchronized boolean remove(String cid) throws IOException {
         if (!CID.matcher(cid).matches()) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.commons.io.input.TaggedInputStream;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -62,6 +63,39 @@ public class KuboClient {
      * @return bytes written
      */
     public long cat(URI node, String cid, OutputStream out) {
+        try {
+            return catStream(node, cid, in -> {
+                byte[] buffer = new byte[CHUNK];
+                long total = 0;
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    total += n;
+                }
+                return total;
+            });
+        } catch (IOException e) {
+            throw new IpfsException("writing what IPFS node " + node + " gave for " + cid + " failed: " + e, false, e);
+        }
+    }
+
+    /** What {@link #catStream} hands the body to. */
+    @FunctionalInterface
+    public interface BodyReader<T> {
+        T read(InputStream body) throws IOException;
+    }
+
+    /**
+     * {@code POST /api/v0/cat?arg=CID} on one node, its body handed to {@code reader} as it arrives (closed when the
+     * reader returns). A node that answers with an error or cannot be reached, and a read of the body that fails, end
+     * in an {@link IpfsException} naming the node (another node may do better); what the reader throws for its own
+     * reasons (bytes it rejects, a full disk) is thrown as it is. An interrupt of the calling thread aborts the
+     * download at the next read of the body.
+     *
+     * <p>An error after streaming started arrives only in the X-Stream-Error trailer: callers check the sha256 from
+     * the manifest, which catches any short or bad body.
+     */
+    public <T> T catStream(URI node, String cid, BodyReader<T> reader) throws IOException {
         HttpPost req = post(node, "/api/v0/cat?arg=" + ClusterClient.enc(cid) + "&timeout=" + timeout.toSeconds() + "s");
         try {
             return http.execute(req, (ClassicHttpResponse r) -> {
@@ -70,31 +104,71 @@ public class KuboClient {
                     throw new IpfsException("IPFS node " + node + " cannot give " + cid + ": HTTP " + r.getCode() + " "
                             + AddResponseParser.abbreviate(msg), r.getCode() >= 500);
                 }
-                if (r.getEntity() == null) {
-                    return 0L;
-                }
-                // An error after streaming started arrives only in the X-Stream-Error trailer: callers check the sha256
-                // from the manifest, which catches any short or bad body.
-                try (InputStream in = r.getEntity().getContent()) {
-                    byte[] buffer = new byte[CHUNK];
-                    long total = 0;
-                    int n;
-                    while ((n = in.read(buffer)) >= 0) {
-                        if (Thread.currentThread().isInterrupted()) {
-                            req.cancel(); // closes the connection: nothing of it is reused
-                            throw new InterruptedIOException("interrupted after " + total + " bytes");
+                // tagged: a failure of the body itself is told apart from the reader's own, wherever the reader wraps it
+                TaggedInputStream body = new TaggedInputStream(r.getEntity() == null ? InputStream.nullInputStream()
+                        : interruptible(r.getEntity().getContent(), req));
+                try (body) {
+                    return reader.read(body);
+                } catch (IOException e) {
+                    for (Throwable t = e; t != null; t = t.getCause()) {
+                        if (body.isCauseOf(t)) {
+                            throw (IOException) t.getCause(); // the body's: handled below as the node's failure
                         }
-                        out.write(buffer, 0, n);
-                        total += n;
                     }
-                    return total;
+                    throw new ReaderFailed(e);
                 }
             });
+        } catch (ReaderFailed e) {
+            throw e.getCause();
         } catch (InterruptedIOException e) {
             throw new IpfsException("interrupted while downloading " + cid + " (" + e.getMessage() + ")", true, e);
         } catch (IOException e) {
             throw new IpfsException("IPFS node " + node + " unreachable for cat " + cid + ": " + e, true, e);
         }
+    }
+
+    /** Carries the reader's own failure out of the HTTP client's handler, which would otherwise look like the node's. */
+    private static final class ReaderFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ReaderFailed(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /** The body, aborting the request (its connection is not reused) at the first read after an interrupt. */
+    private static InputStream interruptible(InputStream body, HttpPost req) {
+        return new java.io.FilterInputStream(body) {
+            private long total;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                check();
+                int n = super.read(b, off, Math.min(len, CHUNK));
+                total += Math.max(n, 0);
+                return n;
+            }
+
+            @Override
+            public int read() throws IOException {
+                check();
+                int c = super.read();
+                total += c >= 0 ? 1 : 0;
+                return c;
+            }
+
+            private void check() throws InterruptedIOException {
+                if (Thread.currentThread().isInterrupted()) {
+                    req.cancel(); // closes the connection: nothing of it is reused
+                    throw new InterruptedIOException("interrupted after " + total + " bytes");
+                }
+            }
+        };
     }
 
     /** Status code and body of a small answer. */

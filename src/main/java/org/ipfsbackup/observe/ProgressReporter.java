@@ -1,6 +1,8 @@
 package org.ipfsbackup.observe;
 
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -129,6 +131,32 @@ public final class ProgressReporter {
             public void write(int b) throws IOException {
                 out.write(b);
                 update(++bytes);
+            }
+        };
+    }
+
+    /** {@code in} counting what is read through it into this reporter (a download read as it arrives). */
+    public InputStream counting(InputStream in) {
+        return new FilterInputStream(in) {
+            private long bytes;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = in.read(b, off, len);
+                if (n > 0) {
+                    bytes += n;
+                    update(bytes);
+                }
+                return n;
+            }
+
+            @Override
+            public int read() throws IOException {
+                int c = in.read();
+                if (c >= 0) {
+                    update(++bytes);
+                }
+                return c;
             }
         };
     }

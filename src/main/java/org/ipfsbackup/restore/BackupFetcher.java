@@ -21,9 +21,10 @@ import org.ipfsbackup.ipfs.KuboClient;
 import org.ipfsbackup.ipfs.UnixfsCid;
 
 /**
- * Gets a backup back from IPFS: {@code cat} from the first node that delivers it, sha256 checked against the
- * manifest, then decrypted (every segment authenticated) and extracted, streaming. Nothing is left at the target
- * path unless every check passed.
+ * Gets a backup back from IPFS (or the local cache): {@code cat} from the first node that delivers it, sha256 (and,
+ * where it can be recomputed, the CID) checked against the manifest, decrypted (every segment authenticated) and
+ * extracted. A restore does all of it in one pass as the bytes arrive ({@link #fetchAndExtract}); {@code download}
+ * keeps the encrypted file. Nothing is left at the target path unless every check passed.
  */
 public final class BackupFetcher {
     private final KuboClient kubo;
@@ -150,28 +151,131 @@ public final class BackupFetcher {
                                                   org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir,
                                                   String compression, String fileName) throws IOException {
         org.ipfsbackup.archive.CompressionCodec codec = org.ipfsbackup.archive.Compression.forReading(compression, fileName);
-        org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(Files.size(encrypted));
-        MessageDigest md = expectedSha256 == null ? null : sha256();
-        InputStream file = Files.newInputStream(encrypted);
-        InputStream hashed = md == null ? file : new java.security.DigestInputStream(file, md);
-        try (InputStream in = cipher.decryptingStream(hashed, manifestKey)) {
-            ExtractResult r = new TarGzExtractor(ExtractLimits.defaults(), codec).extract(in, dir);
-            // read to the end: the final segment's tag is checked only there
-            if (in.read() != -1) {
-                throw new IOException(encrypted + ": data after the end of the archive");
-            }
-            if (md != null) {
-                hashed.transferTo(OutputStream.nullOutputStream()); // every byte of the file is in the hash
-                String actual = HexFormat.of().formatHex(md.digest());
-                if (!expectedSha256.equalsIgnoreCase(actual)) {
-                    throw new IOException("sha256 of " + encrypted + " is " + actual + " but the manifest says " + expectedSha256
-                            + ": not the recorded backup; what was extracted to the work directory was removed, nothing else was written");
+        try (InputStream file = Files.newInputStream(encrypted)) {
+            return extractVerified(file, encrypted.toString(), expectedSha256, null, cipher, manifestKey, dir, codec, Files.size(encrypted));
+        }
+    }
+
+    /** What {@link #fetchAndExtract} read, from where (a node, or the cached file), and what it extracted. */
+    public record Fetched(URI source, long bytes, boolean cidRecomputed, ExtractResult extracted) {
+    }
+
+    /**
+     * Gets a backup into {@code dir} (a private work directory that must not exist yet) in one pass, with no encrypted
+     * copy on disk: read from the local cache when it holds the file, else downloaded from the first node that serves
+     * it; as the bytes arrive they are hashed (sha256 against the manifest's; the CID recomputed where the upload
+     * parameters allow), decrypted (every segment's tag checked) and extracted, so the download and the decryption
+     * overlap. It returns only when every check passed; otherwise {@code dir} is gone and the error says which check
+     * failed, and nothing else was written. A cached file that does not match is removed (WARN) and the backup
+     * downloaded instead; a node that cannot be reached, refuses, or breaks off while sending gives way to the next.
+     */
+    public Fetched fetchAndExtract(org.ipfsbackup.manifest.ManifestEntry e, BackupCipher cipher, Path dir) throws IOException {
+        org.ipfsbackup.crypto.GcmWarmUp.startOnce();
+        org.ipfsbackup.archive.CompressionCodec codec = org.ipfsbackup.archive.Compression.forReading(e.compression(), e.fileName());
+        if (cache != null && e.sha256() != null) {
+            java.util.Optional<Path> cached = cache.find(e.cid());
+            if (cached.isPresent()) {
+                try (InputStream in = Files.newInputStream(cached.get())) {
+                    long size = Files.size(cached.get());
+                    ExtractResult r = extractVerified(in, cached.get().toString(), e.sha256(), null, cipher, e.dataKey(), dir, codec, size);
+                    progress.accept(e.cid() + ": read from the local cache " + cache.dir() + " (sha256 matches the manifest), no download");
+                    return new Fetched(cached.get().toUri(), size, false, r);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // evicted since: downloaded below
+                } catch (Sha256Mismatch m) {
+                    cache.discard(e.cid(), m.getMessage());
                 }
             }
+        }
+        List<String> failures = new java.util.ArrayList<>();
+        for (URI node : nodes) {
+            UnixfsCid.Streaming cidOf = UnixfsCid.recomputable(e.cid()) ? new UnixfsCid.Streaming() : null;
+            long[] bytes = {0};
+            org.ipfsbackup.observe.ProgressReporter shown = org.ipfsbackup.observe.ProgressReporter.start("downloading " + e.cid(),
+                    org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, e.size());
+            try {
+                ExtractResult r = kubo.catStream(node, e.cid(), body -> {
+                    org.apache.commons.io.input.CountingInputStream counted = new org.apache.commons.io.input.CountingInputStream(shown.counting(body));
+                    try {
+                        return extractVerified(counted, e.cid() + " from " + node, e.sha256(), cidOf, cipher, e.dataKey(), dir, codec, e.size());
+                    } finally {
+                        bytes[0] = counted.getByteCount();
+                    }
+                });
+                if (cidOf != null && !cidOf.cid().equals(e.cid())) {
+                    org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
+                    throw new IOException("the bytes " + node + " returned for " + e.cid() + " hash to " + cidOf.cid()
+                            + ": not the requested content; what was extracted to the work directory was removed, nothing else was written");
+                }
+                return new Fetched(node, bytes[0], cidOf != null, r);
+            } catch (org.ipfsbackup.ipfs.IpfsException ex) {
+                org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
+                if (Thread.currentThread().isInterrupted()) {
+                    throw ex;
+                }
+                failures.add(ex.getMessage());
+            } finally {
+                shown.finish();
+            }
+        }
+        throw new org.ipfsbackup.ipfs.IpfsException("no IPFS node could give " + e.cid() + ": " + String.join("; ", failures), true);
+    }
+
+    /** The bytes read are not the file the manifest recorded (their sha256 differs). */
+    static final class Sha256Mismatch extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Sha256Mismatch(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Hashes (sha256, and into {@code alsoHashed} when not null), decrypts and extracts {@code source} into {@code dir}
+     * in one pass, reading it to its end. When the hash differs from {@code expectedSha256} (when not null) this
+     * throws {@link Sha256Mismatch}, also when the bad bytes showed first as a failed tag or a broken archive (the rest
+     * is then read to tell a corrupt copy from a wrong key); any failure removes {@code dir}.
+     */
+    private static ExtractResult extractVerified(InputStream source, String name, String expectedSha256, OutputStream alsoHashed,
+                                                 BackupCipher cipher, org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir,
+                                                 org.ipfsbackup.archive.CompressionCodec codec, long size) throws IOException {
+        org.ipfsbackup.crypto.GcmWarmUp.beforeBulk(size);
+        MessageDigest md = expectedSha256 == null ? null : sha256();
+        InputStream teed = alsoHashed == null ? source : new org.apache.commons.io.input.TeeInputStream(source, alsoHashed);
+        InputStream hashed = md == null ? teed : new java.security.DigestInputStream(teed, md);
+        try {
+            ExtractResult r;
+            try {
+                InputStream in = cipher.decryptingStream(hashed, manifestKey);
+                r = new TarGzExtractor(ExtractLimits.defaults(), codec).extract(in, dir);
+                // read to the end: the final segment's tag is checked only there
+                if (in.read() != -1) {
+                    throw new IOException(name + ": data after the end of the archive");
+                }
+            } catch (IOException | RuntimeException ex) {
+                if (md != null) {
+                    hashed.transferTo(OutputStream.nullOutputStream());
+                    checkSha256(md, expectedSha256, name, ex);
+                }
+                throw ex;
+            }
+            hashed.transferTo(OutputStream.nullOutputStream()); // every byte is in the hashes
+            if (md != null) {
+                checkSha256(md, expectedSha256, name, null);
+            }
             return r;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
             throw e;
+        }
+    }
+
+    private static void checkSha256(MessageDigest md, String expected, String name, Throwable firstSign) throws Sha256Mismatch {
+        String actual = HexFormat.of().formatHex(md.digest());
+        if (!expected.equalsIgnoreCase(actual)) {
+            throw new Sha256Mismatch("sha256 of " + name + " is " + actual + " but the manifest says " + expected
+                    + ": the copy is corrupt or not the recorded backup; what was extracted to the work directory was removed, nothing else was written",
+                    firstSign);
         }
     }
 

@@ -25,7 +25,8 @@ import org.ipfsbackup.manifest.ManifestEntry;
  * each incremental, up to the plan's point in time.
  *
  * <p>Everything is downloaded, checked against the manifest's sha256, decrypted (every byte authenticated) and
- * extracted BEFORE the target is touched, so a wrong key, a corrupt download or an unsafe archive leaves the target
+ * extracted into a private work directory, in one pass as the bytes arrive ({@link BackupFetcher#fetchAndExtract}),
+ * BEFORE the target is touched, so a wrong key, a corrupt download or an unsafe archive leaves the target
  * as it was. Only then the full is restored (refusing non-empty collections without {@code drop}) and the oplogs
  * replayed; if that fails part-way, the error names what had been written.
  */
@@ -86,13 +87,11 @@ public final class PointInTimeRestore {
             // 1. fetch and open everything first
             Map<ManifestEntry, Path> dirs = new LinkedHashMap<>();
             for (ManifestEntry e : plan.all()) {
-                Path enc = scratch.resolve(e.cid() + ".enc");
-                var d = fetcher.download(e.cid(), e.sha256(), enc, e.size());
-                progress.accept("downloaded " + e.type() + " " + e.fileName() + " (" + e.cid() + ", " + d.bytes() + " bytes) from "
-                        + d.node() + ", sha256 matches the manifest");
+                // downloaded, hashed, decrypted and extracted in one pass, into the scratch directory only
                 Path dir = scratch.resolve(e.cid());
-                BackupFetcher.decryptAndExtract(cipher, enc, e.dataKey(), dir, e.compression(), e.fileName());
-                Files.delete(enc);
+                var d = fetcher.fetchAndExtract(e, cipher, dir);
+                progress.accept("downloaded " + e.type() + " " + e.fileName() + " (" + e.cid() + ", " + d.bytes() + " bytes) from "
+                        + d.source() + ", sha256 matches the manifest; decrypted and extracted");
                 dirs.put(e, dir);
             }
             // 2. the restore proper. By default: the databases of the full backup and those the oplogs write to

@@ -153,6 +153,16 @@ class KuboClientTest {
     }
 
     @Test
+    void whatTheReaderOfABodyThrowsForItsOwnReasonsIsThrownAsItIsNotBlamedOnTheNode() {
+        content.put(CID, new byte[1 << 20]);
+        KuboClient kubo = new KuboClient(Duration.ofSeconds(10));
+        assertThatThrownBy(() -> kubo.catStream(node, CID, body -> {
+            body.readNBytes(1000);
+            throw new IOException("sha256 differs (the reader's verdict)");
+        })).isExactlyInstanceOf(IOException.class).hasMessage("sha256 differs (the reader's verdict)");
+    }
+
+    @Test
     void pinsAndRepositorySize() {
         content.put(CID, new byte[1]);
         KuboClient kubo = new KuboClient(Duration.ofSeconds(10));

@@ -75,8 +75,12 @@ class PointInTimeRestoreTest {
     }
 
     private PointInTimeRestore.Result restore(ManifestEntry e) throws IOException {
-        BackupFetcher fetcher = new BackupFetcher(new KuboClient(java.time.Duration.ofSeconds(30)), List.of(java.net.URI.create(node.url())));
-        return new PointInTimeRestore(fetcher, cipher, work, Set.of("ipfs_backup"), msg -> { })
+        return restore(e, new BackupFetcher(new KuboClient(java.time.Duration.ofSeconds(30)), List.of(java.net.URI.create(node.url()))),
+                new ArrayList<>());
+    }
+
+    private PointInTimeRestore.Result restore(ManifestEntry e, BackupFetcher fetcher, List<String> said) throws IOException {
+        return new PointInTimeRestore(fetcher, cipher, work, Set.of("ipfs_backup"), said::add)
                 .restore(BackupChains.planRestore(List.of(e), null), targetServer.client(), RestoreOptions.defaults());
     }
 
@@ -133,5 +137,74 @@ class PointInTimeRestoreTest {
         assertThatThrownBy(() -> restore(entry(shaOfFlipped))).isInstanceOf(IOException.class);
         assertThat(leftInWork()).isEmpty();
         assertThat(targetDatabases()).isEmpty();
+    }
+
+    @Test
+    void aNodeThatBreaksOffWhileSendingGivesWayToTheNextAndNothingOfItsBytesIsKept() throws Exception {
+        node.content.put(CID, encrypted);
+        node.breakOff.add(CID);
+        try (FakeCluster second = new FakeCluster()) {
+            second.content.put(CID, encrypted);
+            List<String> said = new ArrayList<>();
+            BackupFetcher fetcher = new BackupFetcher(new KuboClient(java.time.Duration.ofSeconds(30)),
+                    List.of(java.net.URI.create(node.url()), java.net.URI.create(second.url())));
+            PointInTimeRestore.Result r = restore(entry(sha256), fetcher, said);
+            assertThat(r.documents()).isPositive();
+            assertThat(node.requests).anyMatch(q -> q.contains("/api/v0/cat"));
+            assertThat(said).anyMatch(s -> s.startsWith("downloaded full") && s.contains(" from " + second.url()));
+        }
+        assertThat(DatabaseComparator.compare(sourceServer.client(), targetServer.client(), List.of("shop", "crm")).identical()).isTrue();
+        assertThat(leftInWork()).isEmpty();
+    }
+
+    @Test
+    void aNodeThatBreaksOffWithNoOtherNodeFailsNamingItAndWritesNothing() throws Exception {
+        node.content.put(CID, encrypted);
+        node.breakOff.add(CID);
+        assertThatThrownBy(() -> restore(entry(sha256)))
+                .isInstanceOf(org.ipfsbackup.ipfs.IpfsException.class)
+                .hasMessageContaining("no IPFS node could give " + CID).hasMessageContaining(node.url());
+        assertThat(leftInWork()).isEmpty();
+        assertThat(targetDatabases()).isEmpty();
+    }
+
+    @Test
+    void theLocalCacheServesTheRestoreWithoutADownload() throws Exception {
+        org.ipfsbackup.cache.BackupCache cache = cacheHolding(encrypted);
+        List<String> said = new ArrayList<>();
+        BackupFetcher fetcher = new BackupFetcher(new KuboClient(java.time.Duration.ofSeconds(30)), List.of(java.net.URI.create(node.url())))
+                .readingCache(cache);
+        PointInTimeRestore.Result r = restore(entry(sha256), fetcher, said); // the node does not have it
+        assertThat(r.documents()).isPositive();
+        assertThat(said).anyMatch(s -> s.startsWith("downloaded full") && s.contains(" from file:"));
+        assertThat(node.requests).noneMatch(q -> q.contains("/api/v0/cat"));
+        assertThat(cache.find(CID)).isPresent();
+        assertThat(DatabaseComparator.compare(sourceServer.client(), targetServer.client(), List.of("shop", "crm")).identical()).isTrue();
+        assertThat(leftInWork()).isEmpty();
+    }
+
+    @Test
+    void aCorruptCachedFileIsRemovedAndTheBackupDownloaded() throws Exception {
+        byte[] flipped = encrypted.clone();
+        flipped[flipped.length / 3] ^= 0x01;
+        org.ipfsbackup.cache.BackupCache cache = cacheHolding(flipped);
+        node.content.put(CID, encrypted);
+        List<String> said = new ArrayList<>();
+        BackupFetcher fetcher = new BackupFetcher(new KuboClient(java.time.Duration.ofSeconds(30)), List.of(java.net.URI.create(node.url())))
+                .readingCache(cache);
+        PointInTimeRestore.Result r = restore(entry(sha256), fetcher, said);
+        assertThat(r.documents()).isPositive();
+        assertThat(said).anyMatch(s -> s.startsWith("downloaded full") && s.contains(" from " + node.url()));
+        assertThat(cache.find(CID)).as("the corrupt cached file is removed").isEmpty();
+        assertThat(DatabaseComparator.compare(sourceServer.client(), targetServer.client(), List.of("shop", "crm")).identical()).isTrue();
+        assertThat(leftInWork()).isEmpty();
+    }
+
+    private org.ipfsbackup.cache.BackupCache cacheHolding(byte[] bytes) throws IOException {
+        org.ipfsbackup.cache.BackupCache cache = new org.ipfsbackup.cache.BackupCache(tmp.resolve("cache"), 1L << 30, java.time.Clock.systemUTC());
+        Path file = tmp.resolve("to-cache.enc");
+        Files.write(file, bytes);
+        assertThat(cache.put(CID, file).kept()).isTrue();
+        return cache;
     }
 }

@@ -43,6 +43,8 @@ public final class FakeCluster implements AutoCloseable {
     public final java.util.concurrent.atomic.AtomicInteger failAdds = new java.util.concurrent.atomic.AtomicInteger();
     /** CIDs whose DELETE /pins answers 500 (an unpin that fails). */
     public final java.util.Set<String> failUnpin = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** CIDs whose cat sends half of the announced body and then breaks the connection. */
+    public final java.util.Set<String> breakOff = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public FakeCluster() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -99,6 +101,13 @@ public final class FakeCluster implements AutoCloseable {
                 } else {
                     ex.getResponseHeaders().set("Content-Type", "text/plain");
                     ex.sendResponseHeaders(200, b.length);
+                    if (breakOff.contains(cid)) {
+                        OutputStream o = ex.getResponseBody();
+                        o.write(b, 0, b.length / 2);
+                        o.flush();
+                        ex.close(); // fewer bytes than announced: the server drops the connection
+                        return;
+                    }
                     try (OutputStream o = ex.getResponseBody()) {
                         o.write(b);
                     }
