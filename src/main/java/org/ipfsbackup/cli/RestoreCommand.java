@@ -69,6 +69,8 @@ class RestoreCommand extends CliCommand.Configured {
         err.println("restore plan: full " + plan.full().fileName() + " (" + plan.full().cid() + ")"
                 + (plan.incrementals().isEmpty() ? "" : " + " + plan.incrementals().size() + " incremental(s)")
                 + (when == null ? ", to the newest state" : ", oplog replay up to " + when));
+        // the AES-GCM warm-up and the key derivation run while the target is connected to and probed
+        org.ipfsbackup.restore.BackupFetcher.prepare(plan.all(), cipher);
         try (var target = org.ipfsbackup.mongo.MongoConnections.create(targetUri)) {
             MongorestoreEngine mongorestore = chooseEngine(ctx, target, err);
             PointInTimeRestore.Result r = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(),

@@ -128,6 +128,27 @@ public final class BackupCipher {
     }
 
     /**
+     * Derives (PBKDF2) and keeps the key-encryption key that {@code w} was wrapped under by the master key its key id
+     * names (else the current one), so that decrypting a file whose data key is {@code w} does not wait for the
+     * derivation: a restore starts it on another thread before its download begins. Nothing is unwrapped or checked
+     * here, and nothing is thrown: a problem shows when the file is decrypted.
+     */
+    public void deriveAhead(WrappedKey w) {
+        try {
+            kek(keys.candidates(w.keyId()).get(0), w.salt(), w.iterations());
+        } catch (RuntimeException e) {
+            // the decryption that follows derives again and reports it
+        }
+    }
+
+    /** How many key-encryption keys this cipher has derived and keeps (for tests). */
+    int derivedKeys() {
+        synchronized (keks) {
+            return keks.size();
+        }
+    }
+
+    /**
      * Returns a stream that writes the header to {@code sink}, then the ciphertext of everything written
      * to it. {@code close()} seals the final segment and closes {@code sink}; on a failure of whatever
      * produces the plaintext, call {@link EncryptingOutputStream#abort()} instead so that the partial

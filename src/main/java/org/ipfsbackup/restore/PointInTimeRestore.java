@@ -81,6 +81,7 @@ public final class PointInTimeRestore {
      */
     public Result restore(RestorePlan plan, MongoClient target, String targetUri, RestoreOptions options, MongorestoreEngine mongorestore)
             throws IOException {
+        BackupFetcher.prepare(plan.all(), cipher);
         Files.createDirectories(workDir);
         Path scratch = Files.createTempDirectory(workDir, "restore-");
         try {

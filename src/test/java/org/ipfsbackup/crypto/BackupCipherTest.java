@@ -45,6 +45,24 @@ class BackupCipherTest {
     }
 
     @Test
+    void aKeyDerivedAheadIsTheOneTheDecryptionUsesAndAnUnknownKeyIdThrowsNothing() throws IOException {
+        byte[] plain = TestKeys.random(FIRST_SEGMENT_PLAIN + 10, 3);
+        Path in = Files.write(dir.resolve("a"), plain);
+        WrappedKey dataKey = TestKeys.cipher().encrypt(in, dir.resolve("a.enc")).dataKey();
+        BackupCipher restoring = TestKeys.cipher(); // a new process: nothing derived yet
+        assertThat(restoring.derivedKeys()).isZero();
+
+        restoring.deriveAhead(dataKey);
+        assertThat(restoring.derivedKeys()).isEqualTo(1);
+        try (InputStream dec = restoring.decryptingStream(Files.newInputStream(dir.resolve("a.enc")), dataKey)) {
+            assertThat(dec.readAllBytes()).isEqualTo(plain);
+        }
+        assertThat(restoring.derivedKeys()).as("the decryption derived nothing more").isEqualTo(1);
+
+        restoring.deriveAhead(new WrappedKey("no-such-key", dataKey.iterations(), dataKey.salt(), dataKey.wrapped()));
+    }
+
+    @Test
     void encryptedSizeIsHeaderPlusSixteenBytesPerSegment() throws IOException {
         byte[] encrypted = TestKeys.encrypt(TestKeys.cipher(), new byte[FIRST_SEGMENT_PLAIN + SEGMENT_PLAIN + 5]);
         int header = HeaderCodec.read(new ByteArrayInputStream(encrypted)).bytes().length;

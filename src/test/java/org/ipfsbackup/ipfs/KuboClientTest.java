@@ -163,6 +163,33 @@ class KuboClientTest {
     }
 
     @Test
+    void anHttpsNodeIsCalledWithTlsAndANodeThatTimesOutIsNotCalledACancel() throws Exception {
+        // a node that answers plain HTTP at once: a TLS client sees no TLS record
+        try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread answer = new Thread(() -> {
+                try (java.net.Socket s = plain.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    s.getInputStream().read();
+                } catch (IOException e) {
+                    // the client hung up
+                }
+            });
+            answer.start();
+            URI https = URI.create("https://127.0.0.1:" + plain.getLocalPort());
+            assertThatThrownBy(() -> new KuboClient(Duration.ofSeconds(10)).cat(https, CID, new ByteArrayOutputStream()))
+                    .isInstanceOf(IpfsException.class).hasMessageContaining(https.toString())
+                    .hasRootCauseInstanceOf(javax.net.ssl.SSLException.class);
+            answer.join(10_000);
+        }
+        // the test server waits for a request line that a TLS hello never completes: the client's read times out
+        URI https = URI.create("https://127.0.0.1:" + server.getAddress().getPort());
+        assertThatThrownBy(() -> new KuboClient(Duration.ofSeconds(1)).cat(https, CID, new ByteArrayOutputStream()))
+                .isInstanceOf(IpfsException.class).hasMessageContaining("IPFS node " + https + " unreachable")
+                .hasMessageNotContaining("interrupted");
+    }
+
+    @Test
     void pinsAndRepositorySize() {
         content.put(CID, new byte[1]);
         KuboClient kubo = new KuboClient(Duration.ofSeconds(10));
