@@ -212,11 +212,12 @@ public final class BackupFetcher {
                     org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, e.size());
             try {
                 ExtractResult r = kubo.catStream(node, e.cid(), body -> {
-                    org.apache.commons.io.input.CountingInputStream counted = new org.apache.commons.io.input.CountingInputStream(shown.counting(body));
+                    org.apache.commons.io.input.BoundedInputStream counted = org.apache.commons.io.input.BoundedInputStream.builder()
+                            .setInputStream(shown.counting(body)).get(); // no bound: counts
                     try {
                         return extractVerified(counted, e.cid() + " from " + node, e.sha256(), cidOf, cipher, e.dataKey(), dir, codec, e.size());
                     } finally {
-                        bytes[0] = counted.getByteCount();
+                        bytes[0] = counted.getCount();
                     }
                 });
                 if (cidOf != null && !cidOf.cid().equals(e.cid())) {
