@@ -100,14 +100,11 @@ public final class BackupCache {
      * does not match (then it is removed, with a WARN), or it cannot be read: the caller downloads instead. Never throws.
      */
     public Optional<Long> readInto(String cid, String expectedSha256, Path target) {
-        if (expectedSha256 == null || !CID.matcher(cid).matches()) {
+        Optional<Path> found = expectedSha256 == null ? Optional.empty() : find(cid);
+        if (found.isEmpty()) {
             return Optional.empty();
         }
-        Path cached = dir.resolve(cid);
-        if (!Files.isRegularFile(cached)) {
-            LOG.debug("cache: {} not cached", cid);
-            return Optional.empty();
-        }
+        Path cached = found.get();
         Path tmp = target.resolveSibling(target.getFileName() + ".cached");
         try {
             String actual;

@@ -229,16 +229,27 @@ public class KuboClient {
         }
     }
 
-    /** Tries each node in turn; the first that delivers the whole content wins. Output is reset between tries by the caller's factory. */
-    public URI catFirst(List<URI> nodes, String cid, java.util.function.Supplier<OutputStream> freshOut) {
+    /** What {@link #catFirst} hands each node's body to. */
+    @FunctionalInterface
+    public interface NodeReader<T> {
+        T read(URI node, InputStream body) throws IOException;
+    }
+
+    /**
+     * Tries each node in turn ({@link #catStream}); the first whose body {@code reader} reads to the end wins, and what
+     * the reader returned is returned. A node that fails (unreachable, an error answer, a body that breaks off) gives
+     * way to the next, and the error after the last names why each failed; what the reader throws for its own
+     * reasons ends the tries and is thrown as it is. Each try starts the reader afresh: it must not keep anything of
+     * a failed one.
+     */
+    public <T> T catFirst(List<URI> nodes, String cid, NodeReader<T> reader) throws IOException {
         List<String> failures = new ArrayList<>();
         for (URI node : nodes) {
-            try (OutputStream out = freshOut.get()) {
-                cat(node, cid, out);
-                return node;
-            } catch (IpfsException | IOException e) {
+            try {
+                return catStream(node, cid, body -> reader.read(node, body));
+            } catch (IpfsException e) {
                 if (Thread.currentThread().isInterrupted()) {
-                    throw e instanceof IpfsException ie ? ie : new IpfsException("interrupted while downloading " + cid, true, e);
+                    throw e;
                 }
                 failures.add(e.getMessage());
             }

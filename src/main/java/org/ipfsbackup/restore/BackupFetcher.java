@@ -3,7 +3,6 @@ package org.ipfsbackup.restore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,50 +75,36 @@ public final class BackupFetcher {
             return new Download(cache.dir().resolve(cid).toUri(), expectedSha256.toLowerCase(java.util.Locale.ROOT), cached.get(), false);
         }
         Path tmp = target.resolveSibling(target.getFileName() + ".part");
-        MessageDigest[] md = new MessageDigest[1];
         // the CID itself is a hash of the content: recomputed while the bytes arrive, where the upload parameters
         // allow (cid-version=1, raw leaves, default chunker, sha2-256), so a node cannot serve other bytes under it
         boolean recomputable = UnixfsCid.recomputable(cid);
-        UnixfsCid.Streaming[] cidOf = new UnixfsCid.Streaming[1];
-        org.ipfsbackup.observe.ProgressReporter[] shown = new org.ipfsbackup.observe.ProgressReporter[1];
         try {
-            URI used = kubo.catFirst(nodes, cid, () -> {
-                try {
-                    md[0] = MessageDigest.getInstance("SHA-256");
-                    cidOf[0] = recomputable ? new UnixfsCid.Streaming() : null;
-                    OutputStream file = Files.newOutputStream(tmp);
-                    OutputStream hashed = cidOf[0] == null ? file : new org.apache.commons.io.output.TeeOutputStream(file, cidOf[0]);
-                    // bytes of total, rate, ETA: where the process shows progress (the CLI's stderr, the service's log)
-                    shown[0] = org.ipfsbackup.observe.ProgressReporter.start("downloading " + cid,
-                            org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, expectedBytes);
-                    return shown[0].counting(new DigestOutputStream(hashed, md[0]));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } catch (NoSuchAlgorithmException e) {
-                    throw new IllegalStateException(e);
+            return kubo.catFirst(nodes, cid, (node, body) -> {
+                MessageDigest md = sha256();
+                UnixfsCid.Streaming cidOf = recomputable ? new UnixfsCid.Streaming() : null;
+                // bytes of total, rate, ETA: where the process shows progress (the CLI's stderr, the service's log)
+                org.ipfsbackup.observe.ProgressReporter shown = org.ipfsbackup.observe.ProgressReporter.start("downloading " + cid,
+                        org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, expectedBytes);
+                try (OutputStream file = Files.newOutputStream(tmp)) {
+                    OutputStream hashed = cidOf == null ? file : new org.apache.commons.io.output.TeeOutputStream(file, cidOf);
+                    body.transferTo(shown.counting(new DigestOutputStream(hashed, md)));
+                } finally {
+                    shown.finish();
                 }
-            });
-            String actual = HexFormat.of().formatHex(md[0].digest());
-            if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(actual)) {
-                throw new IOException("sha256 of the downloaded " + cid + " is " + actual + " but the manifest says " + expectedSha256
-                        + ": the download is corrupt or not the recorded backup; nothing was written to " + target);
-            }
-            boolean cidChecked = false;
-            if (recomputable) {
-                String computed = cidOf[0].cid();
-                if (!computed.equals(cid)) {
-                    throw new IOException("the bytes " + used + " returned for " + cid + " hash to " + computed
+                String actual = HexFormat.of().formatHex(md.digest());
+                if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(actual)) {
+                    throw new IOException("sha256 of the downloaded " + cid + " is " + actual + " but the manifest says " + expectedSha256
+                            + ": the download is corrupt or not the recorded backup; nothing was written to " + target);
+                }
+                if (cidOf != null && !cidOf.cid().equals(cid)) {
+                    throw new IOException("the bytes " + node + " returned for " + cid + " hash to " + cidOf.cid()
                             + ": not the requested content; nothing was written to " + target);
                 }
-                cidChecked = true;
-            }
-            long n = Files.size(tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            return new Download(used, actual, n, cidChecked);
+                long n = Files.size(tmp);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                return new Download(node, actual, n, cidOf != null);
+            });
         } finally {
-            if (shown[0] != null) {
-                shown[0].finish();
-            }
             Files.deleteIfExists(tmp);
         }
     }
@@ -204,39 +189,27 @@ public final class BackupFetcher {
                 }
             }
         }
-        List<String> failures = new java.util.ArrayList<>();
-        for (URI node : nodes) {
-            UnixfsCid.Streaming cidOf = UnixfsCid.recomputable(e.cid()) ? new UnixfsCid.Streaming() : null;
-            long[] bytes = {0};
+        boolean recomputable = UnixfsCid.recomputable(e.cid());
+        return kubo.catFirst(nodes, e.cid(), (node, body) -> {
+            UnixfsCid.Streaming cidOf = recomputable ? new UnixfsCid.Streaming() : null;
             org.ipfsbackup.observe.ProgressReporter shown = org.ipfsbackup.observe.ProgressReporter.start("downloading " + e.cid(),
                     org.ipfsbackup.observe.ProgressReporter.Unit.BYTES, e.size());
+            ExtractResult r;
+            org.apache.commons.io.input.BoundedInputStream counted = org.apache.commons.io.input.BoundedInputStream.builder()
+                    .setInputStream(shown.counting(body)).get(); // no bound: counts
             try {
-                ExtractResult r = kubo.catStream(node, e.cid(), body -> {
-                    org.apache.commons.io.input.BoundedInputStream counted = org.apache.commons.io.input.BoundedInputStream.builder()
-                            .setInputStream(shown.counting(body)).get(); // no bound: counts
-                    try {
-                        return extractVerified(counted, e.cid() + " from " + node, e.sha256(), cidOf, cipher, e.dataKey(), dir, codec, e.size());
-                    } finally {
-                        bytes[0] = counted.getCount();
-                    }
-                });
-                if (cidOf != null && !cidOf.cid().equals(e.cid())) {
-                    org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
-                    throw new IOException("the bytes " + node + " returned for " + e.cid() + " hash to " + cidOf.cid()
-                            + ": not the requested content; what was extracted to the work directory was removed, nothing else was written");
-                }
-                return new Fetched(node, bytes[0], cidOf != null, r);
-            } catch (org.ipfsbackup.ipfs.IpfsException ex) {
-                org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
-                if (Thread.currentThread().isInterrupted()) {
-                    throw ex;
-                }
-                failures.add(ex.getMessage());
+                // removes dir when it fails, so the next node starts afresh
+                r = extractVerified(counted, e.cid() + " from " + node, e.sha256(), cidOf, cipher, e.dataKey(), dir, codec, e.size());
             } finally {
                 shown.finish();
             }
-        }
-        throw new org.ipfsbackup.ipfs.IpfsException("no IPFS node could give " + e.cid() + ": " + String.join("; ", failures), true);
+            if (cidOf != null && !cidOf.cid().equals(e.cid())) {
+                org.ipfsbackup.job.WorkDirectories.deleteTree(dir);
+                throw new IOException("the bytes " + node + " returned for " + e.cid() + " hash to " + cidOf.cid()
+                        + ": not the requested content; what was extracted to the work directory was removed, nothing else was written");
+            }
+            return new Fetched(node, counted.getCount(), cidOf != null, r);
+        });
     }
 
     /** The bytes read are not the file the manifest recorded (their sha256 differs). */
