@@ -109,25 +109,14 @@ public final class BackupFetcher {
         }
     }
 
-    /** Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet); codec by magic bytes. */
-    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, Path dir) throws IOException {
-        return decryptAndExtract(cipher, encrypted, null, dir, null, null);
-    }
-
     /**
-     * Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet): the data key from the
-     * backup's manifest entry is tried first ({@code manifestKey}, may be null), then the one in the file's header; the
-     * codec is the one the manifest's {@code compression} names, else the one its file name names, else the magic
-     * bytes show (see {@link org.ipfsbackup.archive.Compression#forReading}).
-     */
-    public static ExtractResult decryptAndExtract(BackupCipher cipher, Path encrypted, org.ipfsbackup.crypto.WrappedKey manifestKey, Path dir,
-                                                  String compression, String fileName) throws IOException {
-        return decryptAndExtract(cipher, encrypted, null, manifestKey, dir, compression, fileName);
-    }
-
-    /**
-     * As above, and checks the file's sha256 against {@code expectedSha256} (when not null) in the same pass: the
-     * file is read once, hashed as it is decrypted and extracted into {@code dir} (a private work directory). Only
+     * Decrypts and extracts an encrypted backup file into {@code dir} (which must not exist yet) and checks the file's
+     * sha256 against {@code expectedSha256} (when not null) in the same pass. The data key from the backup's manifest
+     * entry is tried first ({@code manifestKey}, may be null), then the one in the file's header; the codec is the one
+     * the manifest's {@code compression} names, else the one its file name names, else the magic bytes show (see
+     * {@link org.ipfsbackup.archive.Compression#forReading}).
+     *
+     * <p>The file is read once, hashed as it is decrypted and extracted into {@code dir} (a private work directory). Only
      * when the last segment's tag and the hash both check out is the extraction returned; otherwise {@code dir} is
      * removed and the error names the mismatch. Nothing outside {@code dir} is written either way, so a caller that
      * touches the target only with what this returns never writes unverified bytes to it.

@@ -117,7 +117,7 @@ class CompressionTest {
         Map<String, String> expected = ArchiveTestTrees.fingerprint(src);
         for (String[] declared : new String[][] {{null, null}, {"gzip", enc.getFileName().toString()}, {null, enc.getFileName().toString()}}) {
             Path out = tmp.resolve("restored-" + System.nanoTime());
-            BackupFetcher.decryptAndExtract(cipher, enc, null, out, declared[0], declared[1]);
+            BackupFetcher.decryptAndExtract(cipher, enc, null, null, out, declared[0], declared[1]);
             assertThat(ArchiveTestTrees.fingerprint(out)).isEqualTo(expected);
         }
     }
@@ -152,7 +152,7 @@ class CompressionTest {
         Path enc = tmp.resolve("full_backup_2026-01-01_020000.tar.zst.enc");
         cipher.encrypt(plain, enc);
         Path out = tmp.resolve("restored");
-        BackupFetcher.decryptAndExtract(cipher, enc, null, out, "zstd", enc.getFileName().toString());
+        BackupFetcher.decryptAndExtract(cipher, enc, null, null, out, "zstd", enc.getFileName().toString());
         assertThat(ArchiveTestTrees.fingerprint(out)).isEqualTo(ArchiveTestTrees.fingerprint(src));
     }
 

@@ -75,7 +75,7 @@ class CompressionRouteTest {
         Path enc = Files.write(work.resolve("downloaded.enc"), cluster.content.get(e.cid()));
         Path dir = work.resolve("restored-" + compression);
         BackupCipher cipher = new BackupCipher(EncryptionKey.fromSecret(Project.TEST_KEY, "k1"), 10_000);
-        BackupFetcher.decryptAndExtract(cipher, enc, null, dir, e.compression(), e.fileName());
+        BackupFetcher.decryptAndExtract(cipher, enc, null, null, dir, e.compression(), e.fileName());
         assertThat(Files.readAllBytes(dir.resolve("shop/customers.bson"))).isNotEmpty();
         assertThat(dir.resolve("shop/customers.metadata.json")).exists();
         return e;

@@ -193,8 +193,8 @@ class KeyRotationCliTest {
         assertThat(decrypt(onlyB, cluster.content.get(newCid), after.get(newCid).dataKey())).isEqualTo(newArchive);
         Path oldEnc = Files.write(dir.resolve("old.enc"), cluster.content.get(oldCid));
         Path newEnc = Files.write(dir.resolve("new.enc"), cluster.content.get(newCid));
-        BackupFetcher.decryptAndExtract(onlyB, oldEnc, after.get(oldCid).dataKey(), dir.resolve("old-dump"), null, null);
-        BackupFetcher.decryptAndExtract(onlyB, newEnc, after.get(newCid).dataKey(), dir.resolve("new-dump"), null, null);
+        BackupFetcher.decryptAndExtract(onlyB, oldEnc, null, after.get(oldCid).dataKey(), dir.resolve("old-dump"), null, null);
+        BackupFetcher.decryptAndExtract(onlyB, newEnc, null, after.get(newCid).dataKey(), dir.resolve("new-dump"), null, null);
         byte[] oldBson = Files.readAllBytes(dir.resolve("old-dump/shop/customers.bson"));
         assertThat(oldBson).isEqualTo(Files.readAllBytes(dir.resolve("new-dump/shop/customers.bson")));
         assertThat(new String(oldBson, StandardCharsets.ISO_8859_1)).contains("Grace");
