@@ -81,8 +81,9 @@ COPY routes /app/routes
 # class-data sharing (docs/performance.md): a training run (org.ipfsbackup.restore.StartupTraining: no network, a
 # temporary directory only) archives the classes a one-shot command loads; every JVM of the image maps them
 # (JAVA_TOOL_OPTIONS below). -Xshare:auto with -Xlog:cds=off: a missing or non-matching archive is ignored
-# silently, never fatal; a failed training run leaves no archive and the image builds all the same.
-RUN java -XX:ArchiveClassesAtExit=/app/ipfs-backup.jsa -Xshare:auto -cp /app/ipfs-backup.jar org.ipfsbackup.restore.StartupTraining \
+# silently, never fatal; a failed training run leaves no archive and the image builds all the same. -Xint: Java 17
+# would archive a method queued for compilation at the training's end as queued, and never compile it (JDK-8306460).
+RUN java -Xint -XX:ArchiveClassesAtExit=/app/ipfs-backup.jsa -Xshare:auto -cp /app/ipfs-backup.jar org.ipfsbackup.restore.StartupTraining \
       >/dev/null 2>&1 || rm -f /app/ipfs-backup.jsa
 
 # local cache for fast recovery (docs/cache.md): uploaded encrypted files (ciphertext) by CID, oldest evicted beyond

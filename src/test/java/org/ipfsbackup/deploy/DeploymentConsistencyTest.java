@@ -381,6 +381,21 @@ class DeploymentConsistencyTest {
     }
 
     @Test
+    void everyClassDataSharingTrainingRunsWithoutTheJitCompiler() throws IOException {
+        // Java 17 writes a method that is queued for compilation at the training's end into the archive with that
+        // mark, and no JVM mapping the archive ever compiles it (JDK-8306460): AES-GCM then ran interpreted
+        List<String> trainings = new ArrayList<>();
+        for (String file : List.of("Dockerfile", "bin/ipfs-backup", "bin/bench")) {
+            for (String l : Files.readAllLines(dir.resolve(file))) {
+                if (l.contains("-XX:ArchiveClassesAtExit") && !l.trim().startsWith("#")) {
+                    trainings.add(file + ": " + l.trim());
+                }
+            }
+        }
+        assertThat(trainings).hasSize(3).allSatisfy(l -> assertThat(l).contains("java -Xint "));
+    }
+
+    @Test
     void dashboardAndAlertRulesUseTheApplicationsMetricNames() throws IOException {
         Pattern metric = Pattern.compile("ipfs_backup_[a-z_]+");
         for (Path f : List.of(dir.resolve("ops/prometheus/alerts.yml"), dir.resolve("ops/grafana/dashboards/ipfs-backup.json"))) {
