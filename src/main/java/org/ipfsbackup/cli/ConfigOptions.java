@@ -67,7 +67,7 @@ public class ConfigOptions {
     }
 
     /** The settings with Camel's placeholder rules ({{env:NAME:default}}), without starting any route. */
-    PropertySource properties() {
+    public PropertySource properties() {
         Path file = configFile();
         if (file != null && !Files.isRegularFile(file)) {
             throw new ConfigException("configuration file " + file + " does not exist");

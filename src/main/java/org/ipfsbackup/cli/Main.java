@@ -7,10 +7,15 @@ import picocli.CommandLine.Command;
 @Command(name = "ipfs-backup", mixinStandardHelpOptions = true, version = "ipfs-backup 0.1.0",
         description = "Encrypted MongoDB backups to a private IPFS Cluster (Apache Camel).",
         footer = {"", "Run 'ipfs-backup help COMMAND' or 'ipfs-backup COMMAND --help' for a command's options and an example.",
-                "Exit codes: 0 success, 1 the operation failed, 2 wrong command line, 3 bad configuration."},
-        subcommands = {picocli.CommandLine.HelpCommand.class, RunCommand.class, BackupCommand.class, ListCommand.class, DownloadCommand.class, DecryptCommand.class,
-                ExtractCommand.class, VerifyCommand.class, StatusCommand.class, RestoreCommand.class, RetentionCommand.class, DeleteCommand.class, CancelCommand.class, RekeyCommand.class, RestoreDumpCommand.class, CompareCommand.class, DrillCommand.class})
+                "Exit codes: 0 success, 1 the operation failed, 2 wrong command line, 3 bad configuration."})
 public final class Main {
+    /** The commands, in the order the usage lists them; {@link #commandLine} adds them. */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(picocli.CommandLine.HelpCommand.class, RunCommand.class,
+            BackupCommand.class, ListCommand.class, DownloadCommand.class, DecryptCommand.class, ExtractCommand.class, VerifyCommand.class,
+            StatusCommand.class, RestoreCommand.class, RetentionCommand.class, DeleteCommand.class, CancelCommand.class, RekeyCommand.class,
+            RestoreDumpCommand.class, CompareCommand.class, DrillCommand.class);
+    /** Commands that decrypt a backup: the AES-GCM warm-up starts as the JVM does (see {@link #execute}). */
+    static final java.util.Set<String> DECRYPTING = java.util.Set.of("restore", "verify", "drill", "decrypt");
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -35,7 +40,13 @@ public final class Main {
         for (String warning : org.ipfsbackup.config.EnvNames.packaged().unknown(env)) {
             err.println("warning: " + warning); // a seed/typo name that would otherwise be silently ignored
         }
-        CommandLine cl = new CommandLine(new Main());
+        String command = commandOf(args);
+        if (DECRYPTING.contains(command)) {
+            // before the command line, the configuration and the MongoDB driver fill the JIT compiler's queue: started
+            // later, the warm-up waited behind them and the first byte of a restore waited for it (docs/performance.md)
+            org.ipfsbackup.crypto.GcmWarmUp.startOnce();
+        }
+        CommandLine cl = commandLine(command);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -50,25 +61,52 @@ public final class Main {
     }
 
     /**
+     * The command line with every command, or only with {@code command} when it names one other than {@code help}:
+     * picocli builds a command's model by reflection, and all of them took 0.15 s of a one-shot command's start.
+     */
+    public static CommandLine commandLine(String command) {
+        CommandLine cl = new CommandLine(new Main());
+        Class<?> only = null;
+        for (Class<?> c : COMMANDS) {
+            if (command != null && !command.equals("help") && c.getAnnotation(picocli.CommandLine.Command.class).name().equals(command)) {
+                only = c;
+            }
+        }
+        for (Class<?> c : only != null ? java.util.List.<Class<?>>of(only) : COMMANDS) {
+            cl.addSubcommand(c);
+        }
+        return cl;
+    }
+
+    /** The command's name: the first argument that is neither an option nor an option's value; null when none. */
+    static String commandOf(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (java.util.Set.of("--progress", "--log-format", "--config", "--routes").contains(a)) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Progress of dump, upload, download and restore: the service ({@code run}) logs it at INFO; one-shot commands
      * print it on stderr whatever the log level, rewriting one line on a terminal ({@code --progress terminal}, or
      * {@code auto} with a console), else one line per BACKUP_PROGRESS_INTERVAL (10 s); {@code --progress off}: none.
      */
     static void configureProgress(java.util.Map<String, String> env, java.io.PrintWriter err, String... args) {
         String mode = "auto";
-        String command = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--progress") && i + 1 < args.length) {
                 mode = args[++i];
             } else if (a.startsWith("--progress=")) {
                 mode = a.substring("--progress=".length());
-            } else if (a.equals("--log-format") || a.equals("--config") || a.equals("--routes")) {
-                i++;
-            } else if (command == null && !a.startsWith("-")) {
-                command = a;
             }
         }
+        String command = commandOf(args);
         java.time.Duration interval = org.ipfsbackup.config.Durations.parse("BACKUP_PROGRESS_INTERVAL",
                 env.getOrDefault("BACKUP_PROGRESS_INTERVAL", "10s"));
         if (command == null || command.equals("run")) {
@@ -91,7 +129,6 @@ public final class Main {
     static void configureLogging(java.util.Map<String, String> env, String... args) {
         java.util.Map<String, String> e = new java.util.HashMap<>(env);
         boolean verbose = false;
-        String command = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-v") || a.equals("--verbose")) {
@@ -100,10 +137,9 @@ public final class Main {
                 e.put("BACKUP_LOG_FORMAT", args[++i]);
             } else if (a.startsWith("--log-format=")) {
                 e.put("BACKUP_LOG_FORMAT", a.substring("--log-format=".length()));
-            } else if (command == null && !a.startsWith("-")) {
-                command = a;
             }
         }
+        String command = commandOf(args);
         if (command == null || command.equals("run")) {
             org.ipfsbackup.observe.LogSetup.configure(e);
         } else {

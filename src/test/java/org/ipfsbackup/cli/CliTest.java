@@ -158,8 +158,24 @@ class CliTest {
     }
 
     @Test
+    void aOneShotCommandBuildsOnlyItsOwnModelAndAnythingElseGetsEveryCommand() {
+        assertThat(Main.commandLine("restore").getSubcommands()).containsOnlyKeys("restore");
+        assertThat(Main.commandLine("verify").getSubcommands()).containsOnlyKeys("verify");
+        java.util.Set<String> all = Main.commandLine(null).getSubcommands().keySet();
+        assertThat(all).hasSize(Main.COMMANDS.size()).contains("help", "run", "restore", "drill");
+        assertThat(Main.commandLine("help").getSubcommands().keySet()).isEqualTo(all); // help COMMAND needs them
+        assertThat(Main.commandLine("restor").getSubcommands().keySet()).isEqualTo(all); // picocli's "did you mean"
+        assertThat(Main.commandOf("--log-format", "json", "-v", "restore", "latest")).isEqualTo("restore");
+        assertThat(Main.commandOf("--progress", "off", "verify")).isEqualTo("verify");
+        assertThat(Main.commandOf("--version")).isNull();
+        // a mistyped command still gets picocli's answer, from the model with every command
+        assertThat(run(Map.of(), "restor")).isEqualTo(2);
+        assertThat(err.toString()).contains("restor").contains("restore");
+    }
+
+    @Test
     void everyCommandAnswersHelpWithAnExampleAndTheHelpCommandToo() {
-        picocli.CommandLine cl = new picocli.CommandLine(new Main());
+        picocli.CommandLine cl = Main.commandLine(null);
         assertThat(cl.getSubcommands()).hasSizeGreaterThan(10);
         for (String name : cl.getSubcommands().keySet()) {
             if (name.equals("help")) {
