@@ -78,8 +78,8 @@ COPY --from=app /out/ipfs-backup.jar /app/ipfs-backup.jar
 COPY --from=app /out/lib /app/lib
 COPY application.properties /app/application.properties
 COPY routes /app/routes
-# class-data sharing (docs/performance.md): a training run (org.ipfsbackup.restore.StartupTraining: no network, a
-# temporary directory only) archives the classes a one-shot command loads; every JVM of the image maps them
+# class-data sharing (docs/performance.md): a training run (org.ipfsbackup.restore.StartupTraining: no network but
+# the loopback address, a temporary directory only) archives the classes a one-shot command loads; every JVM of the image maps them
 # (JAVA_TOOL_OPTIONS below). -Xshare:auto with -Xlog:cds=off: a missing or non-matching archive is ignored
 # silently, never fatal; a failed training run leaves no archive and the image builds all the same. -Xint: Java 17
 # would archive a method queued for compilation at the training's end as queued, and never compile it (JDK-8306460).

@@ -41,7 +41,7 @@ public final class StartupTraining {
             run(dir);
             // what a restore goes through before its first byte; each part on its own, as none of them is needed
             quietly(StartupTraining::commandLine);
-            quietly(() -> download(dir));
+            quietly(StartupTraining::download);
             quietly(StartupTraining::mongoOperation);
         } finally {
             WorkDirectories.deleteTree(dir);
@@ -69,7 +69,7 @@ public final class StartupTraining {
     }
 
     /** A download as a restore makes it (HTTP client, failover loop), from a node on the loopback address that this serves. */
-    static void download(Path dir) throws IOException {
+    static void download() throws IOException {
         byte[] body = "training".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         com.sun.net.httpserver.HttpServer node = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);

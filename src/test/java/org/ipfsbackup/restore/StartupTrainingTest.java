@@ -18,7 +18,7 @@ class StartupTrainingTest {
         assertThatCode(() -> StartupTraining.run(dir)).doesNotThrowAnyException();
         assertThatCode(StartupTraining::commandLine).doesNotThrowAnyException();
         // served on the loopback address by the training itself: the download goes through KuboClient for real
-        assertThatCode(() -> StartupTraining.download(dir)).doesNotThrowAnyException();
+        assertThatCode(StartupTraining::download).doesNotThrowAnyException();
         // port 9 refuses: the read fails, after the driver has gone through an operation and server selection
         assertThatThrownBy(StartupTraining::mongoOperation).isInstanceOf(com.mongodb.MongoException.class);
     }
