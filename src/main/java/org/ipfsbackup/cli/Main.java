@@ -16,6 +16,8 @@ public final class Main {
             RestoreDumpCommand.class, CompareCommand.class, DrillCommand.class);
     /** Commands that decrypt a backup: the AES-GCM warm-up starts as the JVM does (see {@link #execute}). */
     static final java.util.Set<String> DECRYPTING = java.util.Set.of("restore", "verify", "drill", "decrypt");
+    /** Options that may come before the command and take the next argument as their value. */
+    private static final java.util.Set<String> OPTIONS_WITH_VALUE = java.util.Set.of("--progress", "--log-format", "--config", "--routes");
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -65,16 +67,10 @@ public final class Main {
      * picocli builds a command's model by reflection, and all of them took 0.15 s of a one-shot command's start.
      */
     public static CommandLine commandLine(String command) {
+        java.util.List<Class<?>> named = "help".equals(command) ? java.util.List.of()
+                : COMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(command)).toList();
         CommandLine cl = new CommandLine(new Main());
-        Class<?> only = null;
-        for (Class<?> c : COMMANDS) {
-            if (command != null && !command.equals("help") && c.getAnnotation(picocli.CommandLine.Command.class).name().equals(command)) {
-                only = c;
-            }
-        }
-        for (Class<?> c : only != null ? java.util.List.<Class<?>>of(only) : COMMANDS) {
-            cl.addSubcommand(c);
-        }
+        (named.isEmpty() ? COMMANDS : named).forEach(cl::addSubcommand);
         return cl;
     }
 
@@ -82,7 +78,7 @@ public final class Main {
     static String commandOf(String... args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (java.util.Set.of("--progress", "--log-format", "--config", "--routes").contains(a)) {
+            if (OPTIONS_WITH_VALUE.contains(a)) {
                 i++;
             } else if (!a.startsWith("-")) {
                 return a;
