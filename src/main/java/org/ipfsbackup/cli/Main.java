@@ -43,7 +43,7 @@ public final class Main {
             err.println("warning: " + warning); // a seed/typo name that would otherwise be silently ignored
         }
         String command = commandOf(args);
-        if (DECRYPTING.contains(command)) {
+        if (command != null && DECRYPTING.contains(command)) {
             // before the command line, the configuration and the MongoDB driver fill the JIT compiler's queue: started
             // later, the warm-up waited behind them and the first byte of a restore waited for it (docs/performance.md)
             org.ipfsbackup.crypto.GcmWarmUp.startOnce();

@@ -168,6 +168,13 @@ class CliTest {
         assertThat(Main.commandOf("--log-format", "json", "-v", "restore", "latest")).isEqualTo("restore");
         assertThat(Main.commandOf("--progress", "off", "verify")).isEqualTo("verify");
         assertThat(Main.commandOf("--version")).isNull();
+        // no command: the usage with every command, and the version
+        out.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "--help")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("restore").contains("drill").contains("Exit codes:");
+        out.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "--version")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("ipfs-backup");
         // a mistyped command still gets picocli's answer, from the model with every command
         assertThat(run(Map.of(), "restor")).isEqualTo(2);
         assertThat(err.toString()).contains("restor").contains("restore");
