@@ -133,17 +133,16 @@ public final class BackupFetcher {
     /**
      * Starts, on other threads, what decrypting these backups needs before their first byte: the AES-GCM warm-up
      * ({@link org.ipfsbackup.crypto.GcmWarmUp}, once per JVM) and the PBKDF2 derivation of their data keys' wrapping
-     * keys (0.1-0.2 s each in a new JVM; one per backup process, so a chain usually needs one). A restore calls it as
-     * soon as its plan is known, so both run while it connects to the target.
+     * keys (0.1-0.2 s each in a new JVM; one per backup process, so a chain usually needs one), which starts once the
+     * warm-up has ended. A restore calls it as soon as its plan is known, so both run while its download starts.
      */
     public static void prepare(List<org.ipfsbackup.manifest.ManifestEntry> entries, BackupCipher cipher) {
         org.ipfsbackup.crypto.GcmWarmUp.startOnce();
         List<org.ipfsbackup.crypto.WrappedKey> keys = entries.stream().map(org.ipfsbackup.manifest.ManifestEntry::dataKey)
                 .filter(java.util.Objects::nonNull).toList();
         if (!keys.isEmpty()) {
-            Thread kdf = new Thread(() -> keys.forEach(cipher::deriveAhead), "ipfs-backup-kdf");
-            kdf.setDaemon(true);
-            kdf.start();
+            // after the warm-up: its compiles would otherwise wait behind PBKDF2's (see GcmWarmUp.runAfter)
+            org.ipfsbackup.crypto.GcmWarmUp.runAfter("ipfs-backup-kdf", () -> keys.forEach(cipher::deriveAhead));
         }
     }
 

@@ -21,4 +21,17 @@ class GcmWarmUpTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(Duration.ofSeconds(6));
 
     }
+
+    @Test
+    void aTaskRunAfterTheWarmUpWaitsForItsEnd() throws Exception {
+        java.util.concurrent.CountDownLatch warmUp = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = GcmWarmUp.runAfter(warmUp, "test-after-warm-up", () -> ran.set(true));
+        assertThat(t.isDaemon()).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> t.getState() == Thread.State.TIMED_WAITING);
+        assertThat(ran).isFalse();
+        warmUp.countDown();
+        t.join(5_000);
+        assertThat(ran).isTrue();
+    }
 }
