@@ -61,19 +61,28 @@ class RestoreCommand extends CliCommand.Configured {
             throw usage("give either 'latest' or --at, not both");
         }
         Instant when = at == null ? null : parseTime(at);
+        if (!java.util.Set.of("auto", "driver", "mongorestore").contains(engine)) {
+            throw usage("--engine must be auto, driver or mongorestore, got '" + engine + "'");
+        }
         RecoveryContext ctx = new RecoveryContext(options, nodes);
         BackupCipher cipher = KeyOptions.cipher(options);
-        List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, cipher, err()::println) : ctx.manifestFromMongo(null);
-        BackupChains.RestorePlan plan = BackupChains.planRestore(entries, when);
         var err = err();
-        err.println("restore plan: full " + plan.full().fileName() + " (" + plan.full().cid() + ")"
-                + (plan.incrementals().isEmpty() ? "" : " + " + plan.incrementals().size() + " incremental(s)")
-                + (when == null ? ", to the newest state" : ", oplog replay up to " + when));
-        // the AES-GCM warm-up and the key derivation run while the target is connected to and probed
-        org.ipfsbackup.restore.BackupFetcher.prepare(plan.all(), cipher);
+        // the driver connects in the background: nothing is sent to the target before the engine probe below
         try (var target = org.ipfsbackup.mongo.MongoConnections.create(targetUri)) {
-            MongorestoreEngine mongorestore = chooseEngine(ctx, target, err);
-            PointInTimeRestore.Result r = new PointInTimeRestore(ctx.fetcher(), cipher, ctx.workDir(),
+            // while the manifest is read: the target probed for the engine, and the IPFS client built (0.1 s at start-up)
+            List<String> engineNote = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var engineChosen = java.util.concurrent.CompletableFuture.supplyAsync(() -> chooseEngine(ctx, target, engineNote::add));
+            var fetcher = java.util.concurrent.CompletableFuture.supplyAsync(ctx::fetcher);
+            List<ManifestEntry> entries = manifestCid != null ? ctx.manifestFromIpfs(manifestCid, cipher, err::println) : ctx.manifestFromMongo(null);
+            BackupChains.RestorePlan plan = BackupChains.planRestore(entries, when);
+            err.println("restore plan: full " + plan.full().fileName() + " (" + plan.full().cid() + ")"
+                    + (plan.incrementals().isEmpty() ? "" : " + " + plan.incrementals().size() + " incremental(s)")
+                    + (when == null ? ", to the newest state" : ", oplog replay up to " + when));
+            // the AES-GCM warm-up and the key derivation run while the probe ends and the download starts
+            org.ipfsbackup.restore.BackupFetcher.prepare(plan.all(), cipher);
+            MongorestoreEngine mongorestore = joined(engineChosen);
+            engineNote.forEach(err::println);
+            PointInTimeRestore.Result r = new PointInTimeRestore(joined(fetcher), cipher, ctx.workDir(),
                     java.util.Set.of(ctx.props.getOrDefault("manifest.database", "ipfs_backup")), err::println)
                     .withParallelCollections(ctx.parallelCollections())
                     .restore(plan, target, targetUri, new RestoreOptions(drop, nsInclude, ""), mongorestore);
@@ -97,11 +106,20 @@ class RestoreCommand extends CliCommand.Configured {
         return 0;
     }
 
-    /** Null for the driver engine. */
-    private MongorestoreEngine chooseEngine(RecoveryContext ctx, com.mongodb.client.MongoClient target, java.io.PrintWriter err) {
-        if (!java.util.Set.of("auto", "driver", "mongorestore").contains(engine)) {
-            throw usage("--engine must be auto, driver or mongorestore, got '" + engine + "'");
+    /** What {@code task} returned, or what it threw (unwrapped). */
+    private static <T> T joined(java.util.concurrent.CompletableFuture<T> task) {
+        try {
+            return task.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
+    }
+
+    /** Null for the driver engine; why it was chosen goes to {@code note}. */
+    private MongorestoreEngine chooseEngine(RecoveryContext ctx, com.mongodb.client.MongoClient target, java.util.function.Consumer<String> note) {
         if (engine.equals("driver")) {
             return null;
         }
@@ -113,10 +131,10 @@ class RestoreCommand extends CliCommand.Configured {
                 throw new IllegalArgumentException("--engine mongorestore: '" + path + "' not found (restore.mongorestore-path / MONGORESTORE_PATH)");
             }
         } else if (exe.isEmpty() || missing.isPresent()) {
-            err.println("restore engine: driver (" + (exe.isEmpty() ? "no mongorestore found" : "the target has no applyOps: " + missing.get()) + ")");
+            note.accept("restore engine: driver (" + (exe.isEmpty() ? "no mongorestore found" : "the target has no applyOps: " + missing.get()) + ")");
             return null;
         }
-        err.println("restore engine: mongorestore (" + exe.get() + ")" + missing.map(m -> "; the target has no applyOps (" + m
+        note.accept("restore engine: mongorestore (" + exe.get() + ")" + missing.map(m -> "; the target has no applyOps (" + m
                 + "): mongorestore restores the collections with --noIndexRestore, the driver creates the indexes from"
                 + " metadata.json and replays the oplog").orElse(""));
         return new MongorestoreEngine(exe.get().toString(), ctx.workDir(),

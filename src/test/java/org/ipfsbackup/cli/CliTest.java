@@ -326,4 +326,26 @@ class CliTest {
         assertThat(run(Map.of(), "backup", "weekly")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown backup type 'weekly'");
     }
+
+    @Test
+    void anUnknownRestoreEngineIsAUsageErrorBeforeAnythingIsRead() {
+        // no key, no MongoDB: refused before either is needed
+        assertThat(run(Map.of("MONGODB_URI", "mongodb://127.0.0.1:9/"), "restore", "latest", "--target-uri", "mongodb://127.0.0.1:9/",
+                "--engine", "pg_restore")).isEqualTo(2);
+        assertThat(err.toString()).contains("--engine must be auto, driver or mongorestore, got 'pg_restore'");
+    }
+
+    @Test
+    void aRestoreWithNoBackupToRestoreSaysSoAndTheTargetIsLeftAsItWas() throws Exception {
+        try (InJvmMongo source = InJvmMongo.start(false); InJvmMongo target = InJvmMongo.start(false);
+             MongoClient t = MongoClients.create(target.uri())) {
+            t.getDatabase("app").getCollection("kept").insertOne(new Document("_id", 1));
+            Path cfg = config("crypto.kdf.iterations=10000", "backup.work-dir=" + dir.resolve("work"));
+            int code = run(Map.of("BACKUP_ENCRYPTION_KEY", Project.TEST_KEY, "MONGODB_URI", source.uri()),
+                    "restore", "latest", "--config", cfg.toString(), "--target-uri", target.uri(), "--drop", "--engine", "driver");
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).contains("error: the manifest holds no complete full backup: nothing to restore").doesNotContain("restore plan:").doesNotContain("restore engine:");
+            assertThat(t.getDatabase("app").getCollection("kept").countDocuments()).isEqualTo(1);
+        }
+    }
 }
