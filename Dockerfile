@@ -99,7 +99,7 @@ ENV BACKUP_CONFIG=/app/application.properties \
     MONGORESTORE_PATH=/usr/bin/mongorestore \
     MANAGEMENT_HOST=0.0.0.0 \
     MANAGEMENT_PORT=9464 \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=64m -Xss512k -XX:+ExitOnOutOfMemoryError -XX:SharedArchiveFile=/app/ipfs-backup.jsa -Xshare:auto -Xlog:cds=off,cds+dynamic=off"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=64m -Xss512k -XX:+ExitOnOutOfMemoryError -XX:SharedArchiveFile=/app/ipfs-backup.jsa -Xshare:auto -Xlog:cds=off,cds+dynamic=off -XX:CompileThresholdScaling=4 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.1"
 
 WORKDIR /app
 USER 10001:10001
@@ -115,6 +115,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS -o /dev/null "http://127.0.0.1:${MANAGEMENT_PORT}/observe/health/live" || exit 1
 STOPSIGNAL SIGTERM
 # JVM sized for a 512 MB container (JAVA_TOOL_OPTIONS above: heap 50 % of the container's limit, capped metaspace,
-# code cache and direct buffers); a `podman exec ... java -jar /app/ipfs-backup.jar backup full` gets the same.
+# code cache and direct buffers; JIT thresholds as bin/ipfs-backup sets them, see there); a
+# `podman exec ... java -jar /app/ipfs-backup.jar backup full` gets the same.
 ENTRYPOINT ["java", "-jar", "/app/ipfs-backup.jar"]
 CMD ["run"]

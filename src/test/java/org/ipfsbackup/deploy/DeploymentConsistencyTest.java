@@ -396,6 +396,24 @@ class DeploymentConsistencyTest {
     }
 
     @Test
+    void theLauncherTheImageAndTheBenchStartTheJvmWithTheSameJitThresholds() throws IOException {
+        // one set of flags, written out in three places: a change to one that misses another is caught here
+        List<String> expected = List.of("-XX:CompileThresholdScaling=4", "-XX:CompileCommand=quiet",
+                "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.1");
+        Map<String, String> found = new LinkedHashMap<>();
+        for (String file : List.of("Dockerfile", "bin/ipfs-backup", "bin/bench")) {
+            for (String l : Files.readAllLines(dir.resolve(file))) {
+                if (l.contains("-XX:CompileThresholdScaling=") && !l.trim().startsWith("#")) {
+                    found.put(file, l.replace("'", ""));
+                }
+            }
+        }
+        assertThat(found).containsOnlyKeys("Dockerfile", "bin/ipfs-backup", "bin/bench");
+        // quiet before the command: without it each CompileCommand prints a line on stdout, into --json output
+        found.forEach((file, line) -> assertThat(line).as(file).contains(String.join(" ", expected)));
+    }
+
+    @Test
     void dashboardAndAlertRulesUseTheApplicationsMetricNames() throws IOException {
         Pattern metric = Pattern.compile("ipfs_backup_[a-z_]+");
         for (Path f : List.of(dir.resolve("ops/prometheus/alerts.yml"), dir.resolve("ops/grafana/dashboards/ipfs-backup.json"))) {
